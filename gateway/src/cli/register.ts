@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import { registerAuthCommands } from '../auth/commands';
+import { registerServerCommands } from '../server/commands';
+import { registerStoreCommands } from '../store/commands';
+import type { CliRuntime } from './runtime';
+
+/** Each folder registers its own commands; this is the one place that lists the folders. */
+export function registerCommands(program: Command, runtime: CliRuntime): void {
+  registerServerCommands(program, runtime);
+  registerStoreCommands(program, runtime);
+  registerAuthCommands(program, runtime);
+}

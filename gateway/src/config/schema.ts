@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable qb-bridge reads. Each entry carries the example shown when the value is wrong,
+ * so an error message can always say what a right value looks like.
+ */
+const optionalText = z.string().trim().min(1).optional();
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month written YYYY-MM');
+const port = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'yes'].includes(v));
+
+function httpUrl(allowPlainHttp: boolean) {
+  return z
+    .string()
+    .trim()
+    .url('must be an absolute URL')
+    .refine((v) => {
+      const protocol = new URL(v).protocol;
+      return protocol === 'https:' || (allowPlainHttp && protocol === 'http:');
+    }, 'must start with https:// (or http:// for a local address)');
+}
+
+export const envSchema = z.object({
+  PORT: port.default(8787),
+  PUBLIC_URL: httpUrl(true).optional(),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  QB_BRIDGE_SECRET_KEY: z
+    .string()
+    .trim()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 random bytes as 64 hex digits or base64')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_TO_FILE: flag.default(false),
+
+  QBO_ENVIRONMENT: z.enum(['production', 'sandbox', 'emulator']).default('sandbox'),
+  QBO_CLIENT_ID: optionalText,
+  QBO_CLIENT_SECRET: optionalText,
+  QBO_REDIRECT_URI: httpUrl(true).optional(),
+  QBO_REALM_ID: z.string().trim().regex(/^\d+$/, 'must be the numeric company (realm) id').optional(),
+  QBO_MINOR_VERSION: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(75, 'must be 75 or higher (Intuit retired 1-74)')
+    .default(75),
+  QBO_API_BASE_URL: httpUrl(true).optional(),
+  QBO_AUTHORIZE_URL: httpUrl(true).optional(),
+  QBO_TOKEN_URL: httpUrl(true).optional(),
+  QBO_REVOKE_URL: httpUrl(true).optional(),
+  QBO_DEFAULT_ITEM_ID: z.string().trim().regex(/^\d+$/, 'must be a numeric QuickBooks Item Id').optional(),
+  QBO_DEFAULT_EXPENSE_ACCOUNT_ID: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a numeric QuickBooks Account Id')
+    .optional(),
+
+  SHEETS_SYNC_MODE: z.enum(['invoice_only', 'dual']).default('invoice_only'),
+  SHEETS_ELIGIBLE_STATUSES: z.string().trim().min(1).default('ready'),
+  SHEETS_DIRECTIONS_FILE: optionalText,
+  ADDON_AUDIENCE: optionalText,
+  ADDON_ALLOWED_EMAILS: optionalText,
+
+  MIS_DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^mysql:\/\/.+/, 'must be a mysql:// URL')
+    .optional(),
+
+  ZIMBRA_HOST: optionalText,
+  ZIMBRA_PORT: port.default(22),
+  ZIMBRA_USERNAME: z.string().trim().min(1).default('zimbra'),
+  ZIMBRA_KEY_FILE: optionalText,
+  ZIMBRA_KNOWN_HOSTS: optionalText,
+  ZIMBRA_REPORT_PATH: z.string().trim().min(1).default('/opt/MonthlyUsageReports'),
+
+  QBWC_USERNAME: z.string().trim().min(1).default('qb-bridge'),
+  QBWC_PASSWORD_HASH: optionalText,
+  QBWC_START_PERIOD: month.optional(),
+  QBWC_REPORT_BASIS: z.enum(['Accrual', 'Cash']).default('Accrual'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Shown after "for example" when a variable is wrong. */
+export const examples: Record<keyof Env, string> = {
+  PORT: '8787',
+  PUBLIC_URL: 'https://qb-bridge.example.com',
+  DATA_DIR: './data',
+  QB_BRIDGE_SECRET_KEY: '64 hex digits from `openssl rand -hex 32`',
+  LOG_LEVEL: 'info',
+  LOG_TO_FILE: 'true',
+  QBO_ENVIRONMENT: 'sandbox',
+  QBO_CLIENT_ID: 'the Client ID from the Intuit developer portal',
+  QBO_CLIENT_SECRET: 'the Client Secret from the Intuit developer portal',
+  QBO_REDIRECT_URI: 'http://localhost:8787/qbo/callback',
+  QBO_REALM_ID: '9130357000000000',
+  QBO_MINOR_VERSION: '75',
+  QBO_API_BASE_URL: 'http://127.0.0.1:8788',
+  QBO_AUTHORIZE_URL: 'http://127.0.0.1:8788/connect/oauth2',
+  QBO_TOKEN_URL: 'http://127.0.0.1:8788/oauth2/v1/tokens/bearer',
+  QBO_REVOKE_URL: 'http://127.0.0.1:8788/oauth2/v1/tokens/revoke',
+  QBO_DEFAULT_ITEM_ID: '1',
+  QBO_DEFAULT_EXPENSE_ACCOUNT_ID: '7',
+  SHEETS_SYNC_MODE: 'invoice_only',
+  SHEETS_ELIGIBLE_STATUSES: 'ready,approved',
+  SHEETS_DIRECTIONS_FILE: './directions.json',
+  ADDON_AUDIENCE: 'https://qb-bridge.example.com',
+  ADDON_ALLOWED_EMAILS: 'books@example.com,owner@example.com',
+  MIS_DATABASE_URL: 'mysql://reader:password@127.0.0.1:3306/mis',
+  ZIMBRA_HOST: 'mail.example.com',
+  ZIMBRA_PORT: '22',
+  ZIMBRA_USERNAME: 'zimbra',
+  ZIMBRA_KEY_FILE: '/home/billing/.ssh/id_ed25519',
+  ZIMBRA_KNOWN_HOSTS: '/home/billing/.ssh/known_hosts',
+  ZIMBRA_REPORT_PATH: '/opt/MonthlyUsageReports',
+  QBWC_USERNAME: 'qb-bridge',
+  QBWC_PASSWORD_HASH: 'set it with `qb-bridge qbwc set-password`',
+  QBWC_START_PERIOD: '2025-01',
+  QBWC_REPORT_BASIS: 'Accrual',
+};

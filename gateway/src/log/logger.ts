@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { redact, scrubString } from './redact';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  level?: string;
+  /** Also write rotated files under `<dataDir>/logs/`. */
+  fileDir?: string;
+  /** Where stdout lines go; tests pass a collecting stream. */
+  destination?: DestinationStream;
+}
+
+/**
+ * Structured JSON lines on stdout. Every object passed to the logger goes through `redact`, and message
+ * strings through `scrubString`, so a token cannot reach the output by any path we control.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const streams: pino.StreamEntry[] = [{ stream: options.destination ?? pino.destination(1) }];
+  if (options.fileDir) {
+    const dir = path.join(options.fileDir, 'logs');
+    fs.mkdirSync(dir, { recursive: true });
+    const rolling = pino.transport({
+      target: 'pino-roll',
+      options: {
+        file: path.join(dir, 'qb-bridge'),
+        extension: '.log',
+        frequency: 'daily',
+        size: '20m',
+        mkdir: true,
+        limit: { count: 14 },
+      },
+    }) as DestinationStream;
+    streams.push({ stream: rolling });
+  }
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: 'qb-bridge' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redact(object) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          const cleaned = args.map((arg) => (typeof arg === 'string' ? scrubString(arg) : arg));
+          return method.apply(this, cleaned as Parameters<typeof method>);
+        },
+      },
+    },
+    pino.multistream(streams),
+  );
+}

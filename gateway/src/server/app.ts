@@ -1,0 +1,83 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { errorEnvelope } from '../../../shared/src/envelope';
+import type { AppContext } from '../app/context';
+import { JobAlreadyRunningError } from '../jobs/jobs';
+import type { AppEnv } from './env';
+import { HttpError } from './errors';
+import { healthReport } from './health';
+import { type RouteModule, routeModules } from './routes';
+
+export const defaultBodyLimitBytes = 1024 * 1024;
+
+export interface AppOptions {
+  modules?: readonly RouteModule[];
+}
+
+/** The gateway's HTTP application: shared middleware, /healthz, then each folder's routes. */
+export function createApp(ctx: AppContext, options: AppOptions = {}): Hono<AppEnv> {
+  const modules = options.modules ?? routeModules;
+  const limits = new Map<string, number>();
+  for (const m of modules)
+    for (const [path, bytes] of Object.entries(m.bodyLimits ?? {})) limits.set(path, bytes);
+  const app = new Hono<AppEnv>();
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', async (c, next) => {
+    c.set('ctx', ctx);
+    const started = performance.now();
+    await next();
+    ctx.log.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+  app.use('*', async (c, next) => {
+    const maxSize = limits.get(c.req.path) ?? defaultBodyLimitBytes;
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new HttpError(413, 'payload_too_large', `The request body is larger than ${maxSize} bytes`);
+      },
+    })(c, next);
+  });
+
+  app.get('/healthz', (c) => {
+    const report = healthReport(
+      ctx,
+      modules.flatMap((m) => (m.health ? [m.health] : [])),
+    );
+    return c.json(report, report.store.ok ? 200 : 503);
+  });
+
+  for (const m of modules) m.register(app);
+
+  app.notFound((c) => c.json(errorEnvelope('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((error, c) => {
+    const id = c.get('requestId');
+    if (error instanceof HttpError) {
+      return c.json(errorEnvelope(error.code, error.message, error.details, id), error.status);
+    }
+    if (error instanceof JobAlreadyRunningError) {
+      return c.json(errorEnvelope('already_running', error.message, { jobId: error.job.id }, id), 409);
+    }
+    ctx.log.error({ err: error, requestId: id, path: c.req.path }, 'unhandled error');
+    return c.json(
+      errorEnvelope(
+        'internal_error',
+        `Internal error; quote request id ${id} when reporting it`,
+        undefined,
+        id,
+      ),
+      500,
+    );
+  });
+  return app;
+}

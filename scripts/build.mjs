@@ -1,0 +1,81 @@
+// Builds the gateway (Node ESM) and the Apps Script add-on (one Code.js with top-level wrappers).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+
+async function buildGateway() {
+  await esbuild.build({
+    entryPoints: [path.join(root, 'gateway/src/main.ts')],
+    outfile: path.join(dist, 'gateway/main.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    jsx: 'automatic',
+    jsxImportSource: 'hono/jsx',
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * Apps Script calls triggers, menu items and google.script.run targets by global name, but an iife hides
+ * everything. We read the entry's export list from the metafile and append one forwarding function per
+ * export, passing every argument through so trigger event objects arrive intact.
+ */
+export function wrappersFor(exportNames, globalName) {
+  return exportNames
+    .map((name) => `function ${name}(...args) {\n  return ${globalName}.${name}(...args);\n}`)
+    .join('\n');
+}
+
+/** esbuild records an entry's export names only for ESM output, so ask it once in that format. */
+async function exportNamesOf(entry) {
+  const probe = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    metafile: true,
+    outdir: path.join(dist, 'probe'),
+    logLevel: 'warning',
+  });
+  return Object.values(probe.metafile.outputs).flatMap((output) => output.exports ?? []);
+}
+
+async function buildAddon() {
+  const globalName = 'QbBridge';
+  const outfile = path.join(dist, 'addon/Code.js');
+  await esbuild.build({
+    entryPoints: [path.join(root, 'addon/src/entrypoints.ts')],
+    outfile,
+    bundle: true,
+    platform: 'neutral',
+    format: 'iife',
+    globalName,
+    target: 'es2020',
+    minify: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const names = await exportNamesOf(path.join(root, 'addon/src/entrypoints.ts'));
+  if (names.length === 0) throw new Error('addon/src/entrypoints.ts exports nothing');
+  fs.appendFileSync(
+    outfile,
+    `\n// Top-level entry points Apps Script can call by name.\n${wrappersFor(names, globalName)}\n`,
+  );
+  fs.copyFileSync(path.join(root, 'appsscript.json'), path.join(dist, 'addon/appsscript.json'));
+}
+
+const started = performance.now();
+fs.rmSync(dist, { recursive: true, force: true });
+await Promise.all([buildGateway(), buildAddon()]);
+if (!process.argv.includes('--quiet')) {
+  console.error(`built dist/gateway and dist/addon in ${Math.round(performance.now() - started)} ms`);
+}

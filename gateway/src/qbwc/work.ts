@@ -1,0 +1,35 @@
+/**
+ * The seam between the SOAP shell (transport, tickets, credentials: `soap-*.ts`, `sessions.ts`) and the
+ * work a Web Connector session does (which qbXML requests to send, how responses become metrics:
+ * `plan.ts`, `qbxml-build.ts`, `pnl.ts`, `metrics.ts`, `service.ts`).
+ */
+export interface QbwcSessionInfo {
+  /** Row id in `qbwc_sync_sessions`. */
+  sessionId: number;
+  ticket: string;
+  /** The company file path QuickBooks reported (from sendRequestXML's strCompanyFileName). */
+  companyFile: string;
+  /** qbXML version to speak, negotiated from the Web Connector's qbXMLMajorVers/MinorVers, e.g. "13.0". */
+  qbXmlVersion: string;
+}
+
+export interface ResponseOutcome {
+  /** 0-100 progress, or a negative number to tell the Web Connector an error happened (getLastError). */
+  percent: number;
+  /** Set when percent is negative: the sentence getLastError returns. */
+  error?: string;
+}
+
+export interface QbwcWork {
+  /** Plans the session's requests right after a successful authenticate; 0 means "none" (nothing to do). */
+  plan(session: QbwcSessionInfo): number;
+  /** The next qbXML request (a whole document, `<?qbxml version="…"?>` included), or null when done. */
+  nextRequest(session: QbwcSessionInfo): string | null;
+  /** Consumes a response (or the hresult/message error path) and reports progress. */
+  receive(
+    session: QbwcSessionInfo,
+    response: { xml: string; hresult: string; message: string },
+  ): ResponseOutcome;
+  /** The session ended (closeConnection or expiry); release anything held for it. */
+  finish(session: QbwcSessionInfo, outcome: 'completed' | 'failed'): void;
+}

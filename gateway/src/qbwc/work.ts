@@ -20,11 +20,26 @@ export interface ResponseOutcome {
   error?: string;
 }
 
+export interface PlannedRequest {
+  /** A whole qbXML document, `<?qbxml version="…"?>` included. */
+  xml: string;
+  /** Recorded on the session row as current_query_type / current_period (the seed's columns). */
+  kind: 'profit_loss' | 'employees';
+  period?: string;
+}
+
+/**
+ * The work side keeps its own per-session state (plan, cursor) in its own table keyed by sessionId, so a
+ * gateway restart mid-session continues where it was; the shell keeps the session row itself.
+ */
 export interface QbwcWork {
   /** Plans the session's requests right after a successful authenticate; 0 means "none" (nothing to do). */
   plan(session: QbwcSessionInfo): number;
-  /** The next qbXML request (a whole document, `<?qbxml version="…"?>` included), or null when done. */
-  nextRequest(session: QbwcSessionInfo): string | null;
+  /**
+   * The request to send now, or null when the plan is finished. Calling it again before a response arrives
+   * returns the same request (the Web Connector may repeat sendRequestXML).
+   */
+  nextRequest(session: QbwcSessionInfo): PlannedRequest | null;
   /** Consumes a response (or the hresult/message error path) and reports progress. */
   receive(
     session: QbwcSessionInfo,

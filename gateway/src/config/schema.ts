@@ -15,15 +15,24 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => ['true', '1', 'yes'].includes(v));
 
+/** Plain http is acceptable only where traffic never leaves the machine (development, the emulator). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 function httpUrl(allowPlainHttp: boolean) {
   return z
     .string()
     .trim()
     .url('must be an absolute URL')
     .refine((v) => {
-      const protocol = new URL(v).protocol;
-      return protocol === 'https:' || (allowPlainHttp && protocol === 'http:');
-    }, 'must start with https:// (or http:// for a local address)');
+      // Zod runs every check; an unparseable value is already reported by .url() above.
+      if (!URL.canParse(v)) return true;
+      const url = new URL(v);
+      return (
+        url.protocol === 'https:' || (allowPlainHttp && url.protocol === 'http:' && isLoopback(url.hostname))
+      );
+    }, 'must start with https:// (http:// only for localhost or 127.0.0.1)');
 }
 
 export const envSchema = z.object({

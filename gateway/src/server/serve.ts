@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import type { AppContext } from '../app/context';
-import { createApp } from './app';
+import { type AppOptions, createApp } from './app';
 
 export interface RunningServer {
   url: string;
@@ -15,8 +15,9 @@ export async function startServer(
   ctx: AppContext,
   port: number,
   hostname = '0.0.0.0',
+  options: AppOptions = {},
 ): Promise<RunningServer> {
-  const app = createApp(ctx);
+  const app = createApp(ctx, options);
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname }, () => resolve(s));
     s.once('error', reject);
@@ -33,9 +34,16 @@ export async function startServer(
         const force = setTimeout(() => {
           if ('closeAllConnections' in server) server.closeAllConnections();
         }, graceMs);
+        // Keep-alive connections go idle once their in-flight request finishes; close them as they do,
+        // so shutdown takes as long as the slowest request, not the keep-alive timeout.
+        const reapIdle = setInterval(() => {
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        }, 50);
         force.unref();
+        reapIdle.unref();
         server.close(() => {
           clearTimeout(force);
+          clearInterval(reapIdle);
           ctx.close();
           resolve();
         });

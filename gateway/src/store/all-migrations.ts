@@ -1,7 +1,13 @@
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
+import { qbwcSessionMigrations } from '../qbwc/session-store';
 import { coreMigrations } from './core-migrations';
 import type { Migration } from './migrations';
 
 /** Every folder's migrations, in the order folders depend on each other. Add a folder's list here. */
-export const allMigrations: readonly Migration[] = [...coreMigrations, ...authMigrations, ...jobMigrations];
+export const allMigrations: readonly Migration[] = [
+  ...coreMigrations,
+  ...authMigrations,
+  ...jobMigrations,
+  ...qbwcSessionMigrations,
+];

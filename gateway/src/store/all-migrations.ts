@@ -1,5 +1,6 @@
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
+import { qboTokenMigrations } from '../qbo/token-store';
 import { qbwcSessionMigrations } from '../qbwc/session-store';
 import { coreMigrations } from './core-migrations';
 import type { Migration } from './migrations';
@@ -9,5 +10,6 @@ export const allMigrations: readonly Migration[] = [
   ...coreMigrations,
   ...authMigrations,
   ...jobMigrations,
+  ...qboTokenMigrations,
   ...qbwcSessionMigrations,
 ];

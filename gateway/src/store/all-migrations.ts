@@ -2,6 +2,7 @@ import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
 import { qboTokenMigrations } from '../qbo/token-store';
 import { qbwcSessionMigrations } from '../qbwc/session-store';
+import { qbwcDataMigrations } from '../qbwc/store';
 import { coreMigrations } from './core-migrations';
 import type { Migration } from './migrations';
 
@@ -12,4 +13,5 @@ export const allMigrations: readonly Migration[] = [
   ...jobMigrations,
   ...qboTokenMigrations,
   ...qbwcSessionMigrations,
+  ...qbwcDataMigrations,
 ];

@@ -1,0 +1,235 @@
+/**
+ * Account mappings: which QuickBooks accounts feed which QBR metric. Pure: validation on write, and the
+ * deterministic choice of one mapping per leaf account (the seed took the first match in undefined row
+ * order and let one account feed several places; here every account lands in at most one metric).
+ */
+
+/** Metrics an account can be mapped to; `ignore` keeps an account out of every metric on purpose. */
+export const mappedMetricKeys = [
+  'nrr',
+  'mrr',
+  'orr',
+  'product_sales',
+  'misc_revenue',
+  'employee_expense',
+  'owner_comp',
+  'owner_comp_taxes',
+  'product_cogs',
+  'other_expenses',
+  'ignore',
+] as const;
+export type MappedMetricKey = (typeof mappedMetricKeys)[number];
+
+export const matchTypes = ['contains', 'exact', 'regex'] as const;
+export type MatchType = (typeof matchTypes)[number];
+
+export interface MappingInput {
+  metricKey: MappedMetricKey;
+  /** `contains`: `%` is a wildcard (the seed's `%Payroll%`); `exact`: the account's full path; `regex`. */
+  pattern: string;
+  matchType: MatchType;
+  /** Higher wins; ties go to the older mapping (lower id). `exact` mappings win over every other type. */
+  priority: number;
+  isActive: boolean;
+  notes: string | null;
+}
+
+export interface Mapping extends MappingInput {
+  id: number;
+}
+
+export const maxPatternLength = 255;
+export const maxRegexLength = 200;
+export const maxPriority = 10_000;
+
+/** A mapping a user tried to write that cannot work; the message says what to change. */
+export class MappingValidationError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'MappingValidationError';
+  }
+}
+
+export function isMappedMetricKey(value: unknown): value is MappedMetricKey {
+  return typeof value === 'string' && (mappedMetricKeys as readonly string[]).includes(value);
+}
+
+export function isMatchType(value: unknown): value is MatchType {
+  return typeof value === 'string' && (matchTypes as readonly string[]).includes(value);
+}
+
+/** Throws MappingValidationError unless the mapping can be stored and evaluated safely. */
+export function validateMapping(input: MappingInput): MappingInput {
+  if (!isMappedMetricKey(input.metricKey)) {
+    throw new MappingValidationError(
+      `qbr_metric_key must be one of ${mappedMetricKeys.join(', ')}`,
+      'qbr_metric_key',
+    );
+  }
+  if (!isMatchType(input.matchType)) {
+    throw new MappingValidationError(`match_type must be one of ${matchTypes.join(', ')}`, 'match_type');
+  }
+  const pattern = input.pattern.trim();
+  if (pattern === '' || pattern.length > maxPatternLength) {
+    throw new MappingValidationError(
+      `qb_account_pattern must be 1 to ${maxPatternLength} characters`,
+      'qb_account_pattern',
+    );
+  }
+  if (input.matchType !== 'regex' && pattern.replaceAll('%', '').trim() === '') {
+    throw new MappingValidationError(
+      'qb_account_pattern must contain text besides % (a pattern of only wildcards would match every account)',
+      'qb_account_pattern',
+    );
+  }
+  if (input.matchType === 'regex') checkRegexIsSafe(pattern);
+  if (!Number.isInteger(input.priority) || input.priority < 0 || input.priority > maxPriority) {
+    throw new MappingValidationError(`priority must be a whole number from 0 to ${maxPriority}`, 'priority');
+  }
+  return { ...input, pattern };
+}
+
+/**
+ * Rejects regexes that do not compile or could backtrack catastrophically: nested unbounded quantifiers
+ * (`(a+)+`), quantified alternations (`(a|ab)*`) and backreferences. Patterns run against every account of
+ * every report, so a slow one would stall the Web Connector session.
+ */
+export function checkRegexIsSafe(pattern: string): void {
+  const fail = (why: string) => {
+    throw new MappingValidationError(
+      `qb_account_pattern is not a usable regex: ${why}`,
+      'qb_account_pattern',
+    );
+  };
+  if (pattern.length > maxRegexLength) fail(`it is longer than ${maxRegexLength} characters`);
+  try {
+    new RegExp(pattern, 'iu');
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  if (/\\[1-9]|\\k</.test(pattern)) fail('backreferences are not allowed');
+  interface Frame {
+    quantified: boolean;
+    alternation: boolean;
+  }
+  const stack: Frame[] = [{ quantified: false, alternation: false }];
+  let i = 0;
+  const quantifierAt = (at: number): { unbounded: boolean; length: number } | null => {
+    const c = pattern[at];
+    if (c === '*' || c === '+') return { unbounded: true, length: 1 };
+    if (c === '?') return { unbounded: false, length: 1 };
+    if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(at));
+      if (!m) return null;
+      const upper = m[2] === undefined ? Number(m[1]) : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
+      return { unbounded: upper > 1, length: m[0].length };
+    }
+    return null;
+  };
+  const afterAtom = (inner: Frame | null) => {
+    const q = quantifierAt(i);
+    if (!q) return;
+    if (q.unbounded && inner && (inner.quantified || inner.alternation)) {
+      fail('a repeated group contains another repetition or alternation (catastrophic backtracking)');
+    }
+    stack[stack.length - 1]!.quantified = true;
+    i += q.length;
+    if (pattern[i] === '?') i++;
+  };
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      i += 2;
+      afterAtom(null);
+    } else if (c === '[') {
+      i++;
+      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
+      i++;
+      afterAtom(null);
+    } else if (c === '(') {
+      stack.push({ quantified: false, alternation: false });
+      i++;
+      if (pattern[i] === '?') i += pattern[i + 1] === '<' && /[=!]/.test(pattern[i + 2] ?? '') ? 3 : 2;
+    } else if (c === ')') {
+      const inner = stack.pop();
+      if (!inner || stack.length === 0) fail('unbalanced parentheses');
+      i++;
+      const parent = stack[stack.length - 1]!;
+      parent.quantified ||= inner!.quantified;
+      parent.alternation ||= inner!.alternation;
+      afterAtom(inner!);
+    } else if (c === '|') {
+      stack[stack.length - 1]!.alternation = true;
+      i++;
+    } else {
+      i++;
+      afterAtom(null);
+    }
+  }
+}
+
+/** Case- and normalisation-insensitive text for comparing account names ("Café" typed either way). */
+export function normalizeName(text: string): string {
+  return text.normalize('NFC').toLowerCase().trim();
+}
+
+export type AccountMatcher = (accountPath: string) => boolean;
+
+export function compileMatcher(mapping: Pick<Mapping, 'pattern' | 'matchType'>): AccountMatcher {
+  if (mapping.matchType === 'regex') {
+    const re = new RegExp(mapping.pattern, 'iu');
+    return (path) => re.test(path.normalize('NFC'));
+  }
+  if (mapping.matchType === 'exact') {
+    const wanted = normalizeName(mapping.pattern.replaceAll('%', ''));
+    return (path) => normalizeName(path) === wanted;
+  }
+  // `%` separates pieces that must appear in this order ("Payroll%Tax"); `%X%` is a plain substring.
+  const pieces = normalizeName(mapping.pattern)
+    .split('%')
+    .filter((p) => p !== '');
+  return (path) => {
+    const subject = normalizeName(path);
+    let from = 0;
+    for (const piece of pieces) {
+      const at = subject.indexOf(piece, from);
+      if (at < 0) return false;
+      from = at + piece.length;
+    }
+    return true;
+  };
+}
+
+/** The order mappings are tried in: exact (per-account overrides) first, then priority, then age. */
+export function evaluationOrder<T extends Mapping>(mappings: readonly T[]): T[] {
+  return mappings
+    .filter((m) => m.isActive)
+    .sort(
+      (a, b) =>
+        Number(b.matchType === 'exact') - Number(a.matchType === 'exact') ||
+        b.priority - a.priority ||
+        a.id - b.id,
+    );
+}
+
+export interface MappingResolver {
+  /** The mapping that decides this account, or null when none matches (an unmapped account). */
+  resolve(accountPath: string): Mapping | null;
+}
+
+export function createResolver(mappings: readonly Mapping[]): MappingResolver {
+  const ordered = evaluationOrder(mappings).map((m) => ({ mapping: m, matches: compileMatcher(m) }));
+  const cache = new Map<string, Mapping | null>();
+  return {
+    resolve(accountPath) {
+      const cached = cache.get(accountPath);
+      if (cached !== undefined) return cached;
+      const found = ordered.find((o) => o.matches(accountPath))?.mapping ?? null;
+      cache.set(accountPath, found);
+      return found;
+    },
+  };
+}

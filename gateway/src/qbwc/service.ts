@@ -1,0 +1,192 @@
+/**
+ * The work a Web Connector session does (the `QbwcWork` seam in `work.ts`): plan the months to ask for,
+ * hand out one qbXML request at a time, and turn each response into stored history and metrics.
+ * All state lives in the store (`qbwc_work_state`), so a gateway restart mid-session continues where it
+ * was; each response is consumed in one transaction (history row, metrics, cursor) so it counts once.
+ */
+import type { AppContext } from '../app/context';
+import { HistoryStore, type MetricWrite } from './history-store';
+import { type Interpretation, interpretEmployees, interpretProfitAndLoss } from './interpret';
+import { MappingStore } from './mapping-store';
+import { profitAndLossMetrics } from './metrics';
+import { defaultMaxReportsPerSession, monthRange, type PlanStep, planSession } from './plan';
+import { buildRequest, type ReportBasis, requestIdFor, requestVersion } from './qbxml-build';
+import type { PlannedRequest, QbwcSessionInfo, QbwcWork, ResponseOutcome } from './work';
+
+export interface QbwcWorkOptions {
+  now?: () => Date;
+  maxReportsPerSession?: number;
+  /**
+   * A session right after a complete one has nothing new to read; answering "none" keeps QuickBooks closed
+   * (qbwc.md §14.2). 0 disables the pause.
+   */
+  minIntervalMs?: number;
+}
+
+export const defaultMinIntervalMs = 15 * 60_000;
+
+/** The metrics a P&L response writes, all of them, zeros included. */
+export function profitAndLossWrites(result: Interpretation): MetricWrite[] {
+  if (result.kind !== 'profit_loss' || result.outcome === 'error') return [];
+  return profitAndLossMetrics.map((name) => ({ name, value: result.values[name], unit: 'cents' as const }));
+}
+
+function stepLabel(step: PlanStep): string {
+  return step.kind === 'profit_loss' ? `Profit & Loss for ${step.period}` : 'employee count';
+}
+
+export function createQbwcWork(ctx: AppContext, options: QbwcWorkOptions = {}): QbwcWork {
+  const now = options.now ?? (() => new Date());
+  const history = new HistoryStore(ctx.db);
+  const mappings = new MappingStore(ctx.db);
+  const minIntervalMs = options.minIntervalMs ?? defaultMinIntervalMs;
+
+  function recentlyCompleted(at: Date): boolean {
+    if (minIntervalMs <= 0) return false;
+    const last = history.list({ syncType: 'employees', limit: 1 })[0];
+    if (!last || last.outcome === 'error') return false;
+    return at.getTime() - Date.parse(last.createdAt) < minIntervalMs;
+  }
+
+  function percentAfter(done: number, total: number): number {
+    if (done >= total) return 100;
+    return Math.min(99, Math.floor((done * 100) / total));
+  }
+
+  function consume(session: QbwcSessionInfo, step: PlanStep, xml: string, basis: string): Interpretation {
+    const at = now();
+    const requestId = requestIdFor(step);
+    const result =
+      step.kind === 'profit_loss'
+        ? interpretProfitAndLoss(xml, requestId, mappings.list(), basis)
+        : interpretEmployees(xml, requestId);
+    const range =
+      step.kind === 'profit_loss'
+        ? monthRange(step.period)
+        : { from: at.toISOString().slice(0, 10), to: at.toISOString().slice(0, 10) };
+    ctx.db.transaction(() => {
+      const writes: MetricWrite[] =
+        result.kind === 'employees' && result.outcome !== 'error'
+          ? [{ name: 'employees', value: result.count, unit: 'count' }]
+          : profitAndLossWrites(result);
+      const historyId = history.insert(
+        {
+          sessionId: session.sessionId,
+          syncType: step.kind,
+          period: step.period,
+          periodStart: range.from,
+          periodEnd: range.to,
+          reportBasis: step.kind === 'profit_loss' ? basis : null,
+          outcome: result.outcome,
+          statusCode: result.status?.code ?? null,
+          statusMessage: result.status?.message ?? null,
+          errorMessage: result.outcome === 'error' ? result.error : null,
+          rawResponse: xml,
+          parsedData: result.parsedData,
+          metricsUpdated: writes.length,
+        },
+        at,
+      );
+      if (writes.length > 0) history.writeMetrics(step.period, writes, historyId, at);
+      const state = history.workState(session.sessionId)!;
+      if (result.outcome === 'error') {
+        history.updateWorkState(session.sessionId, { lastError: result.error }, at);
+      } else {
+        history.updateWorkState(session.sessionId, { cursor: state.cursor + 1, lastError: null }, at);
+      }
+    })();
+    return result;
+  }
+
+  return {
+    plan(session) {
+      const at = now();
+      const completed = history.storedProfitLossPeriods();
+      const steps = planSession({
+        today: at,
+        startPeriod: ctx.config.QBWC_START_PERIOD,
+        completed,
+        maxReportsPerSession: options.maxReportsPerSession ?? defaultMaxReportsPerSession,
+      });
+      const backlog = steps.length - 3; // beyond previous month, current month and the employee count
+      if (backlog <= 0 && recentlyCompleted(at)) {
+        history.saveWorkState(
+          { sessionId: session.sessionId, plan: [], reportBasis: ctx.config.QBWC_REPORT_BASIS },
+          at,
+        );
+        return 0;
+      }
+      history.saveWorkState(
+        { sessionId: session.sessionId, plan: steps, reportBasis: ctx.config.QBWC_REPORT_BASIS },
+        at,
+      );
+      ctx.log.info(
+        { sessionId: session.sessionId, requests: steps.length, periods: steps.map((s) => s.period) },
+        'qbwc session planned',
+      );
+      return steps.length;
+    },
+
+    nextRequest(session): PlannedRequest | null {
+      const state = history.workState(session.sessionId);
+      if (!state) return null;
+      const step = state.plan[state.cursor];
+      if (!step) return null;
+      const xml = buildRequest(step, state.reportBasis as ReportBasis, requestVersion(session.qbXmlVersion));
+      return { xml, kind: step.kind, period: step.period };
+    },
+
+    receive(session, response): ResponseOutcome {
+      const state = history.workState(session.sessionId);
+      if (!state) {
+        return {
+          percent: -1,
+          error: 'No work was planned for this session; run the Web Connector update again.',
+        };
+      }
+      const step = state.plan[state.cursor];
+      if (!step) return { percent: 100 };
+      if (response.hresult.trim() !== '') {
+        const error = `QuickBooks could not answer the ${stepLabel(step)} request (${response.hresult.trim()}): ${response.message.trim() || 'no message'}`;
+        const at = now();
+        const range = monthRange(step.period);
+        ctx.db.transaction(() => {
+          history.insert(
+            {
+              sessionId: session.sessionId,
+              syncType: step.kind,
+              period: step.period,
+              periodStart: range.from,
+              periodEnd: range.to,
+              reportBasis: step.kind === 'profit_loss' ? state.reportBasis : null,
+              outcome: 'error',
+              statusCode: null,
+              statusMessage: null,
+              errorMessage: error,
+              rawResponse: response.xml,
+              parsedData: { hresult: response.hresult.trim(), message: response.message.trim() },
+              metricsUpdated: 0,
+            },
+            at,
+          );
+          history.updateWorkState(session.sessionId, { lastError: error }, at);
+        })();
+        ctx.log.warn(
+          { sessionId: session.sessionId, hresult: response.hresult.trim(), step },
+          'qbwc request failed',
+        );
+        return { percent: -1, error };
+      }
+      const result = consume(session, step, response.xml, state.reportBasis);
+      if (result.outcome === 'error') {
+        ctx.log.warn({ sessionId: session.sessionId, step, error: result.error }, 'qbwc response not usable');
+        return { percent: -1, error: `${stepLabel(step)}: ${result.error}` };
+      }
+      return { percent: percentAfter(state.cursor + 1, state.plan.length) };
+    },
+
+    finish(session, outcome) {
+      history.updateWorkState(session.sessionId, { outcome }, now());
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HistoryStore } from '../../gateway/src/qbwc/history-store';
+import { createQbwcWork } from '../../gateway/src/qbwc/service';
+import { fixture, newSession, openTestContext, type TestContext, withRequestId } from './helpers';
+
+let t: TestContext;
+afterEach(() => t?.cleanup());
+
+const feb10 = () => new Date('2025-02-10T12:00:00Z');
+
+function metricsOf(tc: TestContext, period: string): Record<string, string> {
+  const rows = new HistoryStore(tc.ctx.db).metrics(period, period);
+  return Object.fromEntries(rows.map((r) => [r.metric_name, r.metric_value]));
+}
+
+describe('QBWC work session', () => {
+  it('asks for the previous and current month then the employee count, and stores metrics to the cent', () => {
+    t = openTestContext();
+    const work = createQbwcWork(t.ctx, { now: feb10 });
+    const session = newSession(t.ctx);
+    expect(work.plan(session)).toBe(3);
+
+    const first = work.nextRequest(session)!;
+    expect(first).toMatchObject({ kind: 'profit_loss', period: '2025-01' });
+    expect(first.xml).toContain('<FromReportDate>2025-01-01</FromReportDate>');
+    expect(first.xml).toContain('<ReportBasis>Accrual</ReportBasis>');
+    expect(work.nextRequest(session)).toEqual(first); // a repeated sendRequestXML gets the same request
+
+    expect(work.receive(session, { xml: fixture('pnl-simple.xml'), hresult: '', message: '' })).toEqual({
+      percent: 33,
+    });
+    const second = work.nextRequest(session)!;
+    expect(second).toMatchObject({ kind: 'profit_loss', period: '2025-02' });
+    const feb = withRequestId(fixture('pnl-simple.xml'), 'pl-2025-02');
+    expect(work.receive(session, { xml: feb, hresult: '', message: '' }).percent).toBe(66);
+    expect(work.nextRequest(session)).toMatchObject({ kind: 'employees', period: '2025-02' });
+    expect(work.receive(session, { xml: fixture('employees-two.xml'), hresult: '', message: '' })).toEqual({
+      percent: 100,
+    });
+    expect(work.nextRequest(session)).toBeNull();
+    work.finish(session, 'completed');
+
+    const jan = metricsOf(t, '2025-01');
+    expect(jan).toMatchObject({
+      mrr: '80000.00',
+      nrr: '25000.00',
+      employee_expense: '30000.00',
+      other_expenses: '20000.00',
+      total_revenue: '105000.00',
+      total_expenses: '50000.00',
+      net_profit: '55000.00',
+      orr: '0.00',
+      owner_comp: '0.00',
+    });
+    expect(Object.keys(jan)).toHaveLength(13);
+    expect(metricsOf(t, '2025-02').employees).toBe('2');
+  });
+
+  it('answers -1 with a sentence and stores the error when QuickBooks reports an HRESULT', () => {
+    t = openTestContext();
+    const work = createQbwcWork(t.ctx, { now: feb10 });
+    const session = newSession(t.ctx);
+    work.plan(session);
+    const outcome = work.receive(session, {
+      xml: '',
+      hresult: '0x80040400',
+      message: 'QuickBooks found an error when parsing the provided XML text stream.',
+    });
+    expect(outcome.percent).toBe(-1);
+    expect(outcome.error).toContain('0x80040400');
+    expect(outcome.error).toContain('2025-01');
+    const [row] = new HistoryStore(t.ctx.db).list();
+    expect(row).toMatchObject({ outcome: 'error', period: '2025-01', syncType: 'profit_loss' });
+    // the failed month is asked again, not skipped
+    expect(work.nextRequest(session)).toMatchObject({ period: '2025-01' });
+  });
+});

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { jobRoutes } from '../jobs/routes';
 import type { AppEnv } from './env';
 import type { HealthContributor } from './health';
 
@@ -14,4 +15,4 @@ export interface RouteModule {
 }
 
 /** Every folder's routes. A new flow adds its module here. */
-export const routeModules: RouteModule[] = [];
+export const routeModules: RouteModule[] = [jobRoutes];

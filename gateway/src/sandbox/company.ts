@@ -1,0 +1,118 @@
+/**
+ * One emulated QuickBooks company (a realm): its lists and transactions, id sequences and settings.
+ * Records are stored as the JSON QBO returns; `seq` orders creation so a batch can hide its own creations.
+ */
+export type EntityType =
+  | 'Invoice'
+  | 'Bill'
+  | 'Customer'
+  | 'Vendor'
+  | 'Item'
+  | 'Account'
+  | 'Employee'
+  | 'CompanyInfo';
+
+export const entityTypes: readonly EntityType[] = [
+  'Invoice',
+  'Bill',
+  'Customer',
+  'Vendor',
+  'Item',
+  'Account',
+  'Employee',
+  'CompanyInfo',
+];
+
+/** Lists whose default query hides inactive rows. */
+export const nameListTypes: ReadonlySet<EntityType> = new Set([
+  'Customer',
+  'Vendor',
+  'Employee',
+  'Item',
+  'Account',
+]);
+
+export type EntityRecord = Record<string, unknown>;
+
+interface Stored {
+  seq: number;
+  data: EntityRecord;
+}
+
+type IdSpace = 'name' | 'item' | 'account' | 'txn' | 'company';
+
+const idSpaceOf: Record<EntityType, IdSpace> = {
+  Customer: 'name',
+  Vendor: 'name',
+  Employee: 'name',
+  Item: 'item',
+  Account: 'account',
+  Invoice: 'txn',
+  Bill: 'txn',
+  CompanyInfo: 'company',
+};
+
+export class Company {
+  private readonly tables = new Map<EntityType, Map<string, Stored>>();
+  private readonly nextId: Record<IdSpace, number> = { name: 1, item: 1, account: 1, txn: 1, company: 1 };
+  private seqCounter = 0;
+  /** Last invoice number used, for QBO-style auto-numbering that continues a prefix (`App_1000` → `App_1001`). */
+  lastInvoiceNumber: string | undefined;
+  customTxnNumbers = true;
+
+  constructor(readonly realmId: string) {
+    for (const type of entityTypes) this.tables.set(type, new Map());
+  }
+
+  private table(type: EntityType): Map<string, Stored> {
+    const table = this.tables.get(type);
+    if (!table) throw new Error(`unknown entity type ${type}`);
+    return table;
+  }
+
+  /** The current sequence number; entities created later have a larger one. */
+  get seq(): number {
+    return this.seqCounter;
+  }
+
+  allocateId(type: EntityType): string {
+    const space = idSpaceOf[type];
+    const id = this.nextId[space];
+    this.nextId[space] = id + 1;
+    return String(id);
+  }
+
+  insert(type: EntityType, data: EntityRecord): EntityRecord {
+    const id = String(data.Id);
+    this.seqCounter += 1;
+    this.table(type).set(id, { seq: this.seqCounter, data });
+    return data;
+  }
+
+  replace(type: EntityType, data: EntityRecord): EntityRecord {
+    const id = String(data.Id);
+    const existing = this.table(type).get(id);
+    if (!existing) throw new Error(`${type} ${id} does not exist`);
+    existing.data = data;
+    return data;
+  }
+
+  remove(type: EntityType, id: string): void {
+    this.table(type).delete(id);
+  }
+
+  /** A record, optionally only when it existed at sequence `visibleSeq` (batch isolation). */
+  get(type: EntityType, id: string, visibleSeq = Number.POSITIVE_INFINITY): EntityRecord | undefined {
+    const stored = this.table(type).get(id);
+    if (!stored || stored.seq > visibleSeq) return undefined;
+    return stored.data;
+  }
+
+  list(type: EntityType): EntityRecord[] {
+    return [...this.table(type).values()].map((s) => s.data);
+  }
+
+  count(type: EntityType): number {
+    return this.table(type).size;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Fault injection: a deterministic queue for tests (`nextFaults`) and seeded random rates for benches.
+ * Each API call takes at most one fault; "drop-after-commit" and "timeout" only make sense for writes and
+ * are kept in the queue until a write consumes them.
+ */
+import type { Random } from './random';
+
+export type InjectedFault = '500' | '503' | 'drop-after-commit' | '413' | 'timeout';
+
+export interface FaultControls {
+  /** Added to every API call (default 0). */
+  latencyMs: number;
+  /** 0..1 fraction of API calls answered with 500/502/503 (nothing committed). */
+  errorRate: number;
+  /** 0..1 fraction of write calls that commit and then lose the connection without a response. */
+  dropAfterCommitRate: number;
+  /** Deterministic queue consumed by the next API calls in order. */
+  nextFaults: InjectedFault[];
+  reset(): void;
+}
+
+export function createFaultControls(): FaultControls {
+  const controls: FaultControls = {
+    latencyMs: 0,
+    errorRate: 0,
+    dropAfterCommitRate: 0,
+    nextFaults: [],
+    reset() {
+      controls.latencyMs = 0;
+      controls.errorRate = 0;
+      controls.dropAfterCommitRate = 0;
+      controls.nextFaults.length = 0;
+    },
+  };
+  return controls;
+}
+
+/** What happens to this call before it runs (`before`) and after it commits (`after`). */
+export interface FaultPlan {
+  before?: '500' | '502' | '503' | '413';
+  after?: 'drop-after-commit' | 'timeout';
+}
+
+export function planFaults(controls: FaultControls, isWrite: boolean, random: Random): FaultPlan {
+  const queued = controls.nextFaults[0];
+  if (queued !== undefined) {
+    const afterCommit = queued === 'drop-after-commit' || queued === 'timeout';
+    if (!afterCommit || isWrite) {
+      controls.nextFaults.shift();
+      return afterCommit ? { after: queued } : { before: queued };
+    }
+  }
+  if (controls.errorRate > 0 && random() < controls.errorRate) {
+    const statuses = ['500', '502', '503'] as const;
+    return { before: statuses[Math.floor(random() * statuses.length)] ?? '500' };
+  }
+  if (isWrite && controls.dropAfterCommitRate > 0 && random() < controls.dropAfterCommitRate) {
+    return { after: 'drop-after-commit' };
+  }
+  return {};
+}

@@ -1,0 +1,48 @@
+/**
+ * `requestid` replay (qbo-api.md §4.4): the first response for (realm, requestid) is kept and any repeat
+ * gets it back verbatim — same Id, same `time` — whatever the new body says.
+ */
+export interface SavedResponse {
+  status: number;
+  body: string;
+  contentType: string;
+  savedAt: number;
+}
+
+export const maxRequestIdLength = 50;
+
+export class ReplayStore {
+  private readonly saved = new Map<string, SavedResponse>();
+
+  /** `ttlMs` undefined = keep forever (Intuit documents no retention window). */
+  constructor(
+    private readonly now: () => number,
+    private readonly ttlMs?: number,
+  ) {}
+
+  private key(realmId: string, requestId: string): string {
+    return `${realmId}\u0000${requestId}`;
+  }
+
+  get(realmId: string, requestId: string): SavedResponse | undefined {
+    const key = this.key(realmId, requestId);
+    const entry = this.saved.get(key);
+    if (entry && this.ttlMs !== undefined && this.now() - entry.savedAt > this.ttlMs) {
+      this.saved.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  has(realmId: string, requestId: string): boolean {
+    return this.get(realmId, requestId) !== undefined;
+  }
+
+  save(realmId: string, requestId: string, response: Omit<SavedResponse, 'savedAt'>): void {
+    this.saved.set(this.key(realmId, requestId), { ...response, savedAt: this.now() });
+  }
+
+  get size(): number {
+    return this.saved.size;
+  }
+}

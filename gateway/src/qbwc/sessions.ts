@@ -1,0 +1,150 @@
+import crypto from 'node:crypto';
+import type { Logger } from '../log/logger';
+import type { Db } from '../store/database';
+import { recordQbrAudit } from './audit';
+import { type SessionPatch, type SessionRow, SessionStore } from './session-store';
+import type { QbwcSessionInfo, QbwcWork } from './work';
+
+/**
+ * Ticket lifecycle (fixing seed 003's tickets that never expired): a ticket is 32 bytes from the CSPRNG,
+ * lives while the Web Connector keeps calling (idle TTL, checked on every call) and never longer than an
+ * absolute cap; stale tickets are reaped on every authenticate.
+ */
+export interface SessionPolicy {
+  /** QuickBooks can spend minutes on a big report between sendRequestXML and receiveResponseXML. */
+  idleTtlMs: number;
+  maxLifetimeMs: number;
+}
+
+export const defaultSessionPolicy: SessionPolicy = { idleTtlMs: 30 * 60_000, maxLifetimeMs: 4 * 60 * 60_000 };
+
+export type Clock = () => Date;
+
+export type TicketLookup =
+  | { kind: 'active'; row: SessionRow; info: QbwcSessionInfo }
+  | { kind: 'expired' | 'closed'; row: SessionRow }
+  | { kind: 'unknown' };
+
+export function newTicket(): string {
+  return crypto.randomBytes(32).toString('hex');
+}
+
+export class QbwcSessions {
+  readonly store: SessionStore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly work: QbwcWork,
+    private readonly log: Logger,
+    private readonly policy: SessionPolicy = defaultSessionPolicy,
+    private readonly clock: Clock = () => new Date(),
+  ) {
+    this.store = new SessionStore(db);
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  info(row: SessionRow, ticket: string): QbwcSessionInfo {
+    return {
+      sessionId: row.id,
+      ticket,
+      companyFile: row.companyFile ?? '',
+      qbXmlVersion: row.qbxmlVersion ?? '13.0',
+    };
+  }
+
+  private isStale(row: SessionRow, now: Date): boolean {
+    return (
+      now.getTime() - new Date(row.lastSeenAt).getTime() > this.policy.idleTtlMs ||
+      now.getTime() - new Date(row.createdAt).getTime() > this.policy.maxLifetimeMs
+    );
+  }
+
+  /** Marks every stale active session expired and lets the work side release it; returns how many. */
+  reapStale(): number {
+    const now = this.now();
+    const rows = this.store.stale(
+      new Date(now.getTime() - this.policy.idleTtlMs).toISOString(),
+      new Date(now.getTime() - this.policy.maxLifetimeMs).toISOString(),
+    );
+    for (const row of rows) this.expire(row, now);
+    return rows.length;
+  }
+
+  private expire(row: SessionRow, now: Date): void {
+    this.store.update(row.id, {
+      status: 'expired',
+      phase: 'finished',
+      completedAt: now.toISOString(),
+      lastError: row.lastError ?? 'The session expired: the Web Connector stopped calling.',
+    });
+    recordQbrAudit(this.db, {
+      actor: row.username,
+      action: 'qbwc_sync',
+      outcome: 'failure',
+      resource: `session:${row.id}`,
+      failureReason: 'expired',
+      details: { ticketHint: row.ticketHint, queriesCompleted: row.queriesCompleted },
+    });
+    // The ticket is gone with the expiry; the work side only needs the id to release its state.
+    this.finishWork(
+      {
+        sessionId: row.id,
+        ticket: '',
+        companyFile: row.companyFile ?? '',
+        qbXmlVersion: row.qbxmlVersion ?? '13.0',
+      },
+      'failed',
+    );
+  }
+
+  /** Calls work.finish, keeping a failure there from breaking the protocol answer. */
+  finishWork(info: QbwcSessionInfo, outcome: 'completed' | 'failed'): void {
+    try {
+      this.work.finish(info, outcome);
+    } catch (error) {
+      this.log.error({ err: error, sessionId: info.sessionId }, 'qbwc work.finish failed');
+    }
+  }
+
+  open(entry: { username: string; clientVersion?: string; remoteIp?: string }): {
+    ticket: string;
+    row: SessionRow;
+  } {
+    const ticket = newTicket();
+    const id = this.store.insert({ ...entry, ticket, now: this.now().toISOString() });
+    return { ticket, row: this.store.byId(id)! };
+  }
+
+  /** Resolves a ticket, enforcing expiry; an active session is touched (its idle clock restarts). */
+  lookup(ticket: string): TicketLookup {
+    if (!/^[0-9a-f]{64}$/.test(ticket)) return { kind: 'unknown' };
+    const row = this.store.byTicket(ticket);
+    if (!row) return { kind: 'unknown' };
+    const now = this.now();
+    if (row.status === 'active' && this.isStale(row, now)) {
+      this.expire(row, now);
+      return { kind: 'expired', row: this.store.byId(row.id)! };
+    }
+    if (row.status !== 'active') return { kind: row.status === 'expired' ? 'expired' : 'closed', row };
+    this.store.update(row.id, { lastSeenAt: now.toISOString() });
+    const touched = { ...row, lastSeenAt: now.toISOString() };
+    return { kind: 'active', row: touched, info: this.info(touched, ticket) };
+  }
+
+  update(row: SessionRow, patch: SessionPatch): SessionRow {
+    this.store.update(row.id, patch);
+    return { ...row, ...patch };
+  }
+
+  /** Another live session of this user (the Web Connector on a second PC, or a second click). */
+  otherActive(
+    filter: { username?: string; companyFile?: string },
+    exceptId?: number,
+  ): SessionRow | undefined {
+    const now = this.now();
+    return this.store.active(filter).find((row) => row.id !== exceptId && !this.isStale(row, now));
+  }
+}

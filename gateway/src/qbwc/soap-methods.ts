@@ -1,0 +1,417 @@
+import type { AppContext } from '../app/context';
+import { version } from '../version';
+import { recordQbrAudit } from './audit';
+import { checkLogin, defaultLockoutPolicy, type LockoutPolicy, resolveCredentials } from './credentials';
+import { negotiateQbxmlVersion, parseHcpResponse } from './hcp';
+import { qwcIdentity } from './qwc-file';
+import type { SessionRow } from './session-store';
+import { type Clock, defaultSessionPolicy, QbwcSessions, type SessionPolicy } from './sessions';
+import { SoapClientError, type SoapResult } from './soap-envelope';
+import type { QbwcWork } from './work';
+import { assertSafeXml, UnsafeXmlError } from './xml-guard';
+
+/**
+ * The meaning of every method the Web Connector calls (qbwc.md §2-3). Everything a user can hit answers
+ * through the protocol ("nvu", "", -1, getLastError text); only a call that is not one of these methods is
+ * a SOAP fault.
+ */
+export const qbwcMethodNames = [
+  'serverVersion',
+  'getServerVersion',
+  'clientVersion',
+  'authenticate',
+  'sendRequestXML',
+  'receiveResponseXML',
+  'connectionError',
+  'getLastError',
+  'closeConnection',
+  'getInteractiveURL',
+  'interactiveDone',
+  'interactiveRejected',
+] as const;
+export type QbwcMethodName = (typeof qbwcMethodNames)[number];
+
+export function isQbwcMethod(name: string): name is QbwcMethodName {
+  return (qbwcMethodNames as readonly string[]).includes(name);
+}
+
+export interface QbwcSoapOptions {
+  sessionPolicy?: SessionPolicy;
+  lockout?: LockoutPolicy;
+  clock?: Clock;
+  /** Older Web Connectors are told to upgrade ("O:"), between this and `warnBelow` they get a warning. */
+  requireClientVersion?: string;
+  warnBelowClientVersion?: string;
+}
+
+export interface CallMeta {
+  remoteIp?: string;
+  userAgent?: string;
+  requestId?: string;
+}
+
+type Params = Record<string, string>;
+
+const unknownTicketMessage =
+  'qb-bridge does not know this session (unknown ticket); the Web Connector will start a new one at its next run.';
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The answer when something inside qb-bridge broke: still a protocol answer, never a stack trace. */
+export function internalErrorAnswer(method: string, requestId?: string): SoapResult {
+  const sentence = `qb-bridge had an internal error${requestId ? ` (request id ${requestId})` : ''}; see its log.`;
+  switch (method) {
+    case 'authenticate':
+      return ['', 'busy', '', ''];
+    case 'receiveResponseXML':
+      return -1;
+    case 'connectionError':
+      return 'done';
+    case 'getLastError':
+    case 'closeConnection':
+      return sentence;
+    default:
+      return '';
+  }
+}
+
+export class QbwcSoapMethods {
+  readonly sessions: QbwcSessions;
+  private readonly lockout: LockoutPolicy;
+  private readonly requireClient: string;
+  private readonly warnClient: string;
+  /** clientVersion arrives before authenticate, without a ticket: remembered per address for the session row. */
+  private readonly clientVersions = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly work: QbwcWork,
+    options: QbwcSoapOptions = {},
+  ) {
+    this.sessions = new QbwcSessions(
+      ctx.db,
+      work,
+      ctx.log,
+      options.sessionPolicy ?? defaultSessionPolicy,
+      options.clock,
+    );
+    this.lockout = options.lockout ?? defaultLockoutPolicy;
+    this.requireClient = options.requireClientVersion ?? '2.0';
+    this.warnClient = options.warnBelowClientVersion ?? '2.1.0.30';
+  }
+
+  async call(method: string, params: Params, meta: CallMeta = {}): Promise<SoapResult> {
+    if (!isQbwcMethod(method)) throw new SoapClientError(`Unknown method ${method}`);
+    try {
+      return await this.dispatch(method, params, meta);
+    } catch (error) {
+      this.ctx.log.error({ err: error, method, requestId: meta.requestId }, 'qbwc method failed');
+      return internalErrorAnswer(method, meta.requestId);
+    }
+  }
+
+  private dispatch(method: QbwcMethodName, p: Params, meta: CallMeta): SoapResult | Promise<SoapResult> {
+    switch (method) {
+      case 'serverVersion':
+      case 'getServerVersion':
+        return `qb-bridge ${version}`;
+      case 'clientVersion':
+        return this.clientVersion(p.strVersion ?? '', meta);
+      case 'authenticate':
+        return this.authenticate(p.strUserName ?? '', p.strPassword ?? '', meta);
+      case 'sendRequestXML':
+        return this.sendRequestXML(p);
+      case 'receiveResponseXML':
+        return this.receiveResponseXML(p);
+      case 'connectionError':
+        return this.connectionError(p, meta);
+      case 'getLastError':
+        return this.getLastError(p.ticket ?? '');
+      case 'closeConnection':
+        return this.closeConnection(p.ticket ?? '', meta);
+      case 'getInteractiveURL':
+        return '';
+      case 'interactiveDone':
+        return 'Done';
+      case 'interactiveRejected':
+        return 'qb-bridge does not use interactive mode; nothing to do.';
+    }
+  }
+
+  private clientVersion(reported: string, meta: CallMeta): string {
+    const clean = reported.trim();
+    if (meta.remoteIp && clean) {
+      if (this.clientVersions.size > 1000) this.clientVersions.clear();
+      this.clientVersions.set(meta.remoteIp, clean.slice(0, 40));
+    }
+    if (!/^\d+(\.\d+){0,3}$/.test(clean)) return '';
+    if (compareVersions(clean, this.requireClient) < 0) return `O:${this.warnClient}`;
+    if (compareVersions(clean, this.warnClient) < 0) {
+      return `W:This Web Connector (${clean}) is older than ${this.warnClient}; please update it from Intuit's site.`;
+    }
+    return '';
+  }
+
+  private async authenticate(username: string, password: string, meta: CallMeta): Promise<string[]> {
+    const { db } = this.ctx;
+    this.sessions.reapStale();
+    const credentials = resolveCredentials(db, this.ctx.config);
+    const audit = (outcome: 'success' | 'failure' | 'denied', failureReason?: string, details = {}) =>
+      recordQbrAudit(db, {
+        actor: username.trim() === '' ? 'unknown' : username,
+        action: 'qbwc_auth',
+        outcome,
+        failureReason,
+        details,
+        ipAddress: meta.remoteIp,
+        userAgent: meta.userAgent,
+      });
+    const login = await checkLogin(
+      db,
+      credentials,
+      { username, password, remoteIp: meta.remoteIp },
+      this.sessions.now(),
+      this.lockout,
+    );
+    if (!login.ok) {
+      if (login.reason === 'not_configured') {
+        this.ctx.log.warn(
+          'Web Connector login refused: no password is set; run `qb-bridge qbwc set-password`',
+        );
+      }
+      audit(login.reason === 'locked_out' ? 'denied' : 'failure', login.reason);
+      return ['', 'nvu', '', ''];
+    }
+    const holder = this.sessions.otherActive({ username });
+    if (holder) {
+      audit('denied', 'busy', { activeSession: holder.id });
+      return ['', 'busy', '', ''];
+    }
+    const { ticket, row } = this.sessions.open({
+      username,
+      clientVersion: meta.remoteIp ? this.clientVersions.get(meta.remoteIp) : undefined,
+      remoteIp: meta.remoteIp,
+    });
+    const info = this.sessions.info(row, ticket);
+    let planned: number;
+    try {
+      planned = Math.max(0, Math.trunc(this.work.plan(info)));
+    } catch (error) {
+      this.sessions.update(row, {
+        status: 'failed',
+        phase: 'finished',
+        lastError: 'Planning the sync failed',
+      });
+      throw error;
+    }
+    this.sessions.update(row, { queriesTotal: planned });
+    audit('success', undefined, { sessionId: row.id, ticketHint: row.ticketHint, planned });
+    if (planned === 0) {
+      const now = this.sessions.now().toISOString();
+      this.sessions.update(row, { status: 'completed', phase: 'finished', completedAt: now });
+      this.sessions.finishWork(info, 'completed');
+      return [ticket, 'none', '', ''];
+    }
+    return [ticket, '', '', ''];
+  }
+
+  private fail(row: SessionRow, lastError: string): '' {
+    this.sessions.update(row, { lastError, status: 'active', phase: 'finished', lastPercent: -1 });
+    return '';
+  }
+
+  private sendRequestXML(p: Params): string {
+    const found = this.sessions.lookup(p.ticket ?? '');
+    if (found.kind !== 'active') return '';
+    let { row, info } = found;
+    if (row.phase === 'finished') {
+      if (!row.lastError) this.sessions.update(row, { lastError: 'Every request of this session is done.' });
+      return '';
+    }
+    if (row.companyFile === null) {
+      const companyFile = (p.strCompanyFileName ?? '').trim();
+      const holder = companyFile ? this.sessions.otherActive({ companyFile }, row.id) : undefined;
+      if (holder) {
+        return this.fail(
+          row,
+          `Another Web Connector session (started ${holder.createdAt}) is already updating ${companyFile}; qb-bridge will sync at the next run.`,
+        );
+      }
+      const hcp = p.strHCPResponse ?? '';
+      let supported: string[] = [];
+      let fileId: string | null = null;
+      if (hcp.trim() !== '') {
+        let facts: ReturnType<typeof parseHcpResponse>;
+        try {
+          facts = parseHcpResponse(hcp);
+        } catch (error) {
+          if (!(error instanceof UnsafeXmlError)) throw error;
+          return this.fail(row, `QuickBooks' company information was refused: ${error.message}`);
+        }
+        const identity = qwcIdentity(this.ctx.db);
+        fileId = identity ? (facts.fileIds[identity.ownerId.toUpperCase()] ?? null) : null;
+        if (identity && fileId && fileId.toUpperCase() !== identity.fileId.toUpperCase()) {
+          return this.fail(
+            row,
+            `This company file${facts.companyName ? ` (${facts.companyName})` : ''} was connected with a different qb-bridge QWC file (FileID ${fileId}); download the current one from /api/qbwc/app.qwc and add it again.`,
+          );
+        }
+        supported = facts.supportedVersions;
+        this.sessions.store.saveHcpResponse(row.id, hcp);
+      }
+      const choice = negotiateQbxmlVersion(p.qbXMLMajorVers ?? '', p.qbXMLMinorVers ?? '', supported);
+      if (!choice.ok) return this.fail(row, choice.error);
+      row = this.sessions.update(row, { companyFile, fileId, qbxmlVersion: choice.version });
+      info = this.sessions.info(row, info.ticket);
+    }
+    const request = this.work.nextRequest(info);
+    if (!request) {
+      this.sessions.update(row, { phase: 'finished', lastError: 'Every request of this session is done.' });
+      return '';
+    }
+    this.sessions.update(row, {
+      phase: 'awaiting_response',
+      currentQueryType: request.kind,
+      currentPeriod: request.period ?? null,
+    });
+    return request.xml;
+  }
+
+  private receiveResponseXML(p: Params): number {
+    const found = this.sessions.lookup(p.ticket ?? '');
+    if (found.kind !== 'active') return -1;
+    const { row, info } = found;
+    if (row.phase !== 'awaiting_response') {
+      this.fail(
+        row,
+        'A response arrived while no request was outstanding; the sync stopped to avoid wrong data.',
+      );
+      return -1;
+    }
+    const hresult = (p.hresult ?? '').trim();
+    const message = (p.message ?? '').trim();
+    if (hresult !== '') {
+      const outcome = this.work.receive(info, { xml: '', hresult, message });
+      const percent = outcome.percent < 0 ? Math.trunc(outcome.percent) : -1;
+      const error = outcome.error ?? `QuickBooks could not process the request (${hresult}): ${message}`;
+      this.sessions.update(row, { phase: 'finished', lastPercent: percent, lastError: error });
+      recordQbrAudit(this.ctx.db, {
+        actor: row.username,
+        action: 'qbwc_sync',
+        outcome: 'failure',
+        resource: `session:${row.id}`,
+        failureReason: message.slice(0, 200) || hresult,
+        details: {
+          hresult,
+          ticketHint: row.ticketHint,
+          queryType: row.currentQueryType,
+          period: row.currentPeriod,
+        },
+      });
+      return percent;
+    }
+    const xml = p.response ?? '';
+    try {
+      assertSafeXml(xml, { what: "QuickBooks' response" });
+    } catch (error) {
+      if (!(error instanceof UnsafeXmlError)) throw error;
+      this.fail(row, `The response was refused: ${error.message}`);
+      return -1;
+    }
+    const outcome = this.work.receive(info, { xml, hresult: '', message: '' });
+    const percent = Math.min(100, Math.trunc(Number.isFinite(outcome.percent) ? outcome.percent : -1));
+    if (percent < 0) {
+      this.sessions.update(row, {
+        phase: 'finished',
+        lastPercent: percent,
+        lastError: outcome.error ?? 'The response could not be processed.',
+      });
+      return percent;
+    }
+    this.sessions.update(row, {
+      phase: percent >= 100 ? 'finished' : 'ready',
+      lastPercent: percent,
+      queriesCompleted: row.queriesCompleted + 1,
+      lastError: null,
+    });
+    return percent;
+  }
+
+  private getLastError(ticket: string): string {
+    const found = this.sessions.lookup(ticket);
+    if (found.kind === 'unknown') return unknownTicketMessage;
+    if (found.row.lastError) return found.row.lastError;
+    if (found.kind !== 'active') return 'This session is closed.';
+    return 'NoOp';
+  }
+
+  private closeConnection(ticket: string, meta: CallMeta): string {
+    const found = this.sessions.lookup(ticket);
+    if (found.kind === 'unknown') return 'Session closed.';
+    if (found.kind !== 'active') {
+      if (found.row.status === 'completed' && found.row.queriesTotal === 0) {
+        return 'Nothing to update: the QuickBooks figures are up to date.';
+      }
+      return found.row.lastError ?? `Session ${found.row.status}.`;
+    }
+    const { row, info } = found;
+    const completed = row.lastPercent === 100 && !row.lastError;
+    const now = this.sessions.now().toISOString();
+    this.sessions.update(row, {
+      status: completed ? 'completed' : 'failed',
+      phase: 'finished',
+      completedAt: now,
+      lastError: completed
+        ? null
+        : (row.lastError ?? 'The Web Connector closed the session before it finished.'),
+    });
+    this.sessions.finishWork(info, completed ? 'completed' : 'failed');
+    recordQbrAudit(this.ctx.db, {
+      actor: row.username,
+      action: 'qbwc_sync',
+      outcome: completed ? 'success' : 'failure',
+      resource: `session:${row.id}`,
+      failureReason: completed ? undefined : (row.lastError ?? 'closed_early'),
+      details: {
+        ticketHint: row.ticketHint,
+        queriesCompleted: row.queriesCompleted,
+        queriesTotal: row.queriesTotal,
+        status: completed ? 'completed' : 'failed',
+      },
+      ipAddress: meta.remoteIp,
+    });
+    return completed
+      ? `OK: ${row.queriesCompleted} of ${row.queriesTotal} requests done.`
+      : `Stopped: ${row.lastError ?? 'the session ended before it finished'}`;
+  }
+
+  private connectionError(p: Params, meta: CallMeta): string {
+    const found = this.sessions.lookup(p.ticket ?? '');
+    if (found.kind !== 'active') return 'done';
+    const { row, info } = found;
+    const hresult = (p.hresult ?? '').trim();
+    const message = (p.message ?? '').trim();
+    const error = `The Web Connector could not open QuickBooks (${hresult || 'no code'}): ${message || 'no message'}`;
+    const now = this.sessions.now().toISOString();
+    this.sessions.update(row, { status: 'failed', phase: 'finished', completedAt: now, lastError: error });
+    this.sessions.finishWork(info, 'failed');
+    recordQbrAudit(this.ctx.db, {
+      actor: row.username,
+      action: 'qbwc_connection_error',
+      outcome: 'failure',
+      resource: `session:${row.id}`,
+      failureReason: message.slice(0, 200) || hresult,
+      details: { hresult, ticketHint: row.ticketHint },
+      ipAddress: meta.remoteIp,
+    });
+    return 'done';
+  }
+}

@@ -1,5 +1,6 @@
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
+import { qboClientMigrations } from '../qbo/store';
 import { qboTokenMigrations } from '../qbo/token-store';
 import { qbwcSessionMigrations } from '../qbwc/session-store';
 import { qbwcDataMigrations } from '../qbwc/store';
@@ -12,6 +13,7 @@ export const allMigrations: readonly Migration[] = [
   ...authMigrations,
   ...jobMigrations,
   ...qboTokenMigrations,
+  ...qboClientMigrations,
   ...qbwcSessionMigrations,
   ...qbwcDataMigrations,
 ];

@@ -1,0 +1,187 @@
+import type { BatchItemResponse, QboClient } from './client';
+import { QboError } from './errors';
+import { faultFromObject } from './fault-parse';
+import type { LedgerRow, QboLedger } from './ledger';
+import { chunk } from './query';
+import { createdFields, lookUpRows, withMarker } from './resolve';
+import { defaultRetryPolicy, type RetryPolicy, throttleDelay } from './retry';
+import {
+  type CreateInput,
+  type CreateOutcome,
+  createOnce,
+  outcomeOf,
+  settle,
+  settleFault,
+} from './write-once';
+
+/**
+ * The batch writer: what bulk flows use to create many objects exactly once.
+ *
+ *   const outcomes = await createMany(client, ledger, inputs, { onSettled: (o) => progress(o) });
+ *
+ * Intuit's batch endpoint is not transactional and its requestid replay is unreliable (qbo-api.md §3.2,
+ * §4.3), so exactly-once does not lean on it. Instead every item has its own ledger row, moved to `sent`
+ * (in one transaction for the whole batch) before the call; its bId is its position in the batch and maps
+ * back to that row. Then:
+ * - an entity in the answer → created; a per-item Fault → rejected with a sentence (6140 may be adopted
+ *   when the existing transaction is ours), or back to planned when the fault is transient;
+ * - an item missing from the answer, or a whole call whose outcome is unknown (timeout, dropped
+ *   connection, 5xx) → `unknown`, settled by DocNumber/DisplayName lookups in `IN (…)` chunks, and only
+ *   the items not found are sent again, in later rounds;
+ * - 413 → the batch is split in half; a whole-batch validation fault → items go one by one (createOnce),
+ *   so each gets its own answer; 401/403/reconnect → rows go back to planned and the error stops the run.
+ * Calls run concurrently up to the limiter's concurrency, and the limiter paces them.
+ */
+
+export interface CreateManyOptions {
+  /** Called once per item when it reaches a final state (or is left pending at the end). */
+  onSettled?: (outcome: CreateOutcome) => void;
+  /** Rounds of resend-after-lookup before leaving items pending for the next run. */
+  maxRounds?: number;
+}
+
+const transientItemCodes = new Set(['3001', '10000']);
+
+function isTransientItemFault(error: QboError): boolean {
+  return (
+    error.category === 'retryable' ||
+    error.category === 'throttled' ||
+    error.errors.some((e) => transientItemCodes.has(e.code))
+  );
+}
+
+function retryPolicyOf(client: QboClient): RetryPolicy {
+  return { ...defaultRetryPolicy, timeScale: client.timeScale };
+}
+
+function entityInAnswer(answer: BatchItemResponse, entity: string): Record<string, unknown> | undefined {
+  const value = answer[entity];
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+export async function createMany(
+  client: QboClient,
+  ledger: QboLedger,
+  inputs: readonly CreateInput[],
+  options: CreateManyOptions = {},
+): Promise<CreateOutcome[]> {
+  const maxRounds = options.maxRounds ?? 6;
+  const size = client.limiter.limits.itemsPerBatch;
+  const concurrency = client.limiter.limits.maxConcurrent;
+  const rows = inputs.map((input) => ledger.plan({ ...input, realm: client.realmId }));
+  const inputById = new Map(rows.map((row, i) => [row.id, inputs[i]!]));
+  const settled = new Set<number>();
+  const report = (id: number) => {
+    const row = ledger.get(id);
+    if (row.state !== 'created' && row.state !== 'rejected') return;
+    if (settled.has(id)) return;
+    settled.add(id);
+    options.onSettled?.(outcomeOf(row));
+  };
+
+  /** Settles sent/unknown rows by lookup; the ones not found go back to planned with the latest payload. */
+  async function resolveUnknown(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const current = ids.map((id) => ledger.get(id));
+    const looked = await lookUpRows(client, current);
+    for (const row of current) {
+      settle(ledger, row, looked.get(row.id) ?? { kind: 'absent' });
+      const after = ledger.get(row.id);
+      if (after.state === 'planned') ledger.replacePayload(row.id, inputById.get(row.id)!);
+      report(row.id);
+    }
+  }
+
+  async function sendBatch(batch: LedgerRow[], requeue: (rows: LedgerRow[]) => void): Promise<void> {
+    ledger.markSent(batch.map((r) => r.id));
+    let answers: BatchItemResponse[];
+    try {
+      answers = await client.batch(
+        batch.map((row, i) => ({
+          bId: String(i),
+          operation: 'create',
+          entity: { type: row.entity, body: withMarker(row) },
+        })),
+      );
+    } catch (error) {
+      const ids = batch.map((r) => r.id);
+      if (!(error instanceof QboError)) {
+        ledger.markUnknown(ids, { message: String(error) });
+        throw error;
+      }
+      if (error.category === 'retryable') {
+        ledger.markUnknown(ids, error.toJSON());
+        await resolveUnknown(ids);
+        return;
+      }
+      ledger.markPlanned(ids, error.toJSON());
+      if (error.status === 413 && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        requeue(batch.slice(0, half).map((r) => ledger.get(r.id)));
+        requeue(batch.slice(half).map((r) => ledger.get(r.id)));
+        return;
+      }
+      if (error.category === 'validation' || error.category === 'bug') {
+        // The whole call was refused (nothing ran): let each item earn its own answer.
+        for (const row of batch) {
+          await createOnce(client, ledger, inputById.get(row.id)!);
+          report(row.id);
+        }
+        return;
+      }
+      throw error;
+    }
+    const byBid = new Map(answers.map((a) => [String(a.bId), a]));
+    const missing: number[] = [];
+    for (const [i, row] of batch.entries()) {
+      const answer = byBid.get(String(i));
+      const entity = answer && entityInAnswer(answer, row.entity);
+      const fault = answer ? faultFromObject(answer.Fault) : undefined;
+      if (entity && entity.Id !== undefined) {
+        ledger.markCreated(row.id, createdFields(entity));
+      } else if (fault && fault.errors.length > 0) {
+        const itemError = new QboError({
+          status: 400,
+          ...fault,
+          operation: `create ${row.entity} (batch item)`,
+        });
+        if (isTransientItemFault(itemError)) {
+          ledger.markPlanned([row.id], itemError.toJSON());
+          if (itemError.category === 'throttled')
+            client.limiter.pause(throttleDelay(itemError, retryPolicyOf(client)));
+        } else await settleFault(client, ledger, row, itemError);
+      } else {
+        missing.push(row.id);
+      }
+      report(row.id);
+    }
+    if (missing.length > 0) {
+      ledger.markUnknown(missing, { message: 'QuickBooks answered the batch without these items' });
+      await resolveUnknown(missing);
+    }
+  }
+
+  // Rows a previous run left in flight are settled before anything is sent.
+  await resolveUnknown(rows.filter((r) => r.state === 'sent' || r.state === 'unknown').map((r) => r.id));
+  for (const row of rows) report(row.id);
+
+  for (let round = 0; round < maxRounds; round++) {
+    const planned = rows.map((r) => ledger.get(r.id)).filter((r) => r.state === 'planned');
+    if (planned.length === 0) break;
+    const queue: LedgerRow[][] = chunk(planned, size);
+    const requeue = (part: LedgerRow[]) => {
+      if (part.length > 0) queue.push(part);
+    };
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await sendBatch(next, requeue);
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  }
+
+  return rows.map((r) => {
+    const row = ledger.get(r.id);
+    const outcome = outcomeOf(row);
+    if (outcome.state === 'pending') options.onSettled?.(outcome);
+    return outcome;
+  });
+}

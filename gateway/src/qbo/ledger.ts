@@ -1,0 +1,306 @@
+import crypto from 'node:crypto';
+import type { Db } from '../store/database';
+
+/**
+ * The exactly-once ledger (design.md "Writing to QuickBooks exactly once"). One row per object a flow
+ * intends to create, keyed by the flow's natural key:
+ *
+ *   planned ──send──▶ sent ──2xx──▶ created            (final)
+ *                       ├─validation fault──▶ rejected (final until the payload changes)
+ *                       └─timeout/5xx/drop──▶ unknown ──lookup──▶ created | planned
+ *
+ * Rules this file enforces:
+ * - The requestid is minted when the row is first planned and stored before anything is sent; every resend
+ *   of the same intent reuses it (QBO replays the original answer for a repeated requestid).
+ * - `sent` is written BEFORE the HTTP call. A crash anywhere therefore leaves `planned` (never sent: safe
+ *   to send), `sent`/`unknown` (maybe sent: look up first) or a final state — never a silent resend.
+ * - `plan()` is idempotent for the same key. A rejected row whose payload changed is re-planned with a NEW
+ *   requestid (the old one would replay the old rejection). A payload change on a row that may be in
+ *   flight (sent/unknown) waits until the lookup settled it.
+ *
+ * Flows use the writer (`write-once.ts` for one object, `batch.ts` for many), not these transitions.
+ */
+
+export type LedgerState = 'planned' | 'sent' | 'created' | 'rejected' | 'unknown';
+export type LedgerEntity = 'Invoice' | 'Bill' | 'Customer' | 'Vendor';
+export type LedgerLookup = { docNumber: string } | { displayName: string };
+
+export interface PlanInput {
+  /** The flow's natural key, e.g. `sheets:<spreadsheet>:<row>`, `mis:invoice:<id>`, `zimbra:<customer>:<YYYY-MM>`. */
+  key: string;
+  entity: LedgerEntity;
+  realm: string;
+  payload: Record<string, unknown>;
+  /** How to find the object in QuickBooks when an outcome is unknown. */
+  lookup: LedgerLookup;
+}
+
+export interface LedgerRow {
+  id: number;
+  realm: string;
+  key: string;
+  entity: LedgerEntity;
+  requestId: string;
+  payloadHash: string;
+  payload: Record<string, unknown>;
+  lookup: LedgerLookup;
+  state: LedgerState;
+  qboId: string | null;
+  syncToken: string | null;
+  adopted: boolean;
+  error: Record<string, unknown> | null;
+  intuitTid: string | null;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  sentAt: string | null;
+}
+
+interface Row {
+  id: number;
+  realm_id: string;
+  flow_key: string;
+  entity: LedgerEntity;
+  request_id: string;
+  payload_hash: string;
+  payload: string;
+  lookup_doc_number: string | null;
+  lookup_display_name: string | null;
+  state: LedgerState;
+  qbo_id: string | null;
+  sync_token: string | null;
+  adopted: number;
+  error: string | null;
+  intuit_tid: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+function fromRow(row: Row): LedgerRow {
+  return {
+    id: row.id,
+    realm: row.realm_id,
+    key: row.flow_key,
+    entity: row.entity,
+    requestId: row.request_id,
+    payloadHash: row.payload_hash,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    lookup:
+      row.lookup_doc_number !== null
+        ? { docNumber: row.lookup_doc_number }
+        : { displayName: row.lookup_display_name ?? '' },
+    state: row.state,
+    qboId: row.qbo_id,
+    syncToken: row.sync_token,
+    adopted: row.adopted === 1,
+    error: row.error === null ? null : (JSON.parse(row.error) as Record<string, unknown>),
+    intuitTid: row.intuit_tid,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    sentAt: row.sent_at,
+  };
+}
+
+/** 32 hex characters: fits the 50-char single and the 36-char batch requestid limits. */
+export function mintRequestId(): string {
+  return crypto.randomUUID().replace(/-/g, '');
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** Hash of the payload with keys sorted, so the same content always hashes the same. */
+export function payloadHash(payload: Record<string, unknown>): string {
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify(canonical(payload)))
+    .digest('hex');
+}
+
+function lookupColumns(lookup: LedgerLookup): [string | null, string | null] {
+  if ('docNumber' in lookup) {
+    if (lookup.docNumber.trim() === '') throw new Error('A ledger lookup DocNumber cannot be empty');
+    return [lookup.docNumber, null];
+  }
+  if (lookup.displayName.trim() === '') throw new Error('A ledger lookup DisplayName cannot be empty');
+  return [null, lookup.displayName];
+}
+
+export class QboLedger {
+  constructor(private readonly db: Db) {}
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  get(id: number): LedgerRow {
+    const row = this.db.prepare('SELECT * FROM qbo_ledger WHERE id = ?').get(id) as Row | undefined;
+    if (!row) throw new Error(`Ledger row ${id} does not exist`);
+    return fromRow(row);
+  }
+
+  find(realm: string, key: string, entity: LedgerEntity): LedgerRow | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM qbo_ledger WHERE realm_id = ? AND flow_key = ? AND entity = ?')
+      .get(realm, key, entity) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Rows a crashed or interrupted run left behind (not final), oldest first. */
+  unfinished(realm: string): LedgerRow[] {
+    const rows = this.db
+      .prepare(
+        "SELECT * FROM qbo_ledger WHERE realm_id = ? AND state IN ('planned', 'sent', 'unknown') ORDER BY id",
+      )
+      .all(realm) as Row[];
+    return rows.map(fromRow);
+  }
+
+  countByState(realm: string): Record<LedgerState, number> {
+    const counts: Record<LedgerState, number> = { planned: 0, sent: 0, created: 0, rejected: 0, unknown: 0 };
+    const rows = this.db
+      .prepare('SELECT state, COUNT(*) AS n FROM qbo_ledger WHERE realm_id = ? GROUP BY state')
+      .all(realm) as Array<{ state: LedgerState; n: number }>;
+    for (const r of rows) counts[r.state] = r.n;
+    return counts;
+  }
+
+  /** Creates the row, or returns the existing one (re-planning a rejected row whose payload changed). */
+  plan(input: PlanInput): LedgerRow {
+    const hash = payloadHash(input.payload);
+    const [doc, name] = lookupColumns(input.lookup);
+    return this.db.transaction(() => {
+      const existing = this.find(input.realm, input.key, input.entity);
+      const now = this.now();
+      if (!existing) {
+        const info = this.db
+          .prepare(
+            `INSERT INTO qbo_ledger (realm_id, flow_key, entity, request_id, payload_hash, payload, lookup_doc_number,
+               lookup_display_name, state, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)`,
+          )
+          .run(
+            input.realm,
+            input.key,
+            input.entity,
+            mintRequestId(),
+            hash,
+            JSON.stringify(input.payload),
+            doc,
+            name,
+            now,
+            now,
+          );
+        return this.get(Number(info.lastInsertRowid));
+      }
+      if (existing.payloadHash === hash) return existing;
+      if (existing.state === 'rejected') {
+        this.db
+          .prepare(
+            `UPDATE qbo_ledger SET state = 'planned', request_id = ?, payload_hash = ?, payload = ?, lookup_doc_number = ?,
+               lookup_display_name = ?, error = NULL, updated_at = ? WHERE id = ?`,
+          )
+          .run(mintRequestId(), hash, JSON.stringify(input.payload), doc, name, now, existing.id);
+        return this.get(existing.id);
+      }
+      if (existing.state === 'planned') return this.replacePayload(existing.id, input);
+      // created: the object exists (changing it is an update, not a create); sent/unknown: settle first.
+      return existing;
+    })();
+  }
+
+  /**
+   * A planned row takes a newer payload, keeping its requestid: if an earlier attempt did commit despite a
+   * lookup that missed it, QuickBooks replays that creation instead of making a second object.
+   */
+  replacePayload(id: number, input: Pick<PlanInput, 'payload' | 'lookup'>): LedgerRow {
+    const [doc, name] = lookupColumns(input.lookup);
+    this.db
+      .prepare(
+        `UPDATE qbo_ledger SET payload_hash = ?, payload = ?, lookup_doc_number = ?, lookup_display_name = ?, updated_at = ?
+         WHERE id = ? AND state = 'planned'`,
+      )
+      .run(payloadHash(input.payload), JSON.stringify(input.payload), doc, name, this.now(), id);
+    return this.get(id);
+  }
+
+  /** planned → sent, written before the request leaves; counts the attempt. */
+  markSent(ids: readonly number[]): void {
+    const now = this.now();
+    const stmt = this.db.prepare(
+      "UPDATE qbo_ledger SET state = 'sent', attempts = attempts + 1, sent_at = ?, updated_at = ? WHERE id = ? AND state = 'planned'",
+    );
+    this.db.transaction(() => {
+      for (const id of ids) {
+        if (stmt.run(now, now, id).changes !== 1)
+          throw new Error(`Ledger row ${id} is not planned; refusing to send it`);
+      }
+    })();
+  }
+
+  markCreated(
+    id: number,
+    result: { qboId: string; syncToken?: string | null; intuitTid?: string | null; adopted?: boolean },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE qbo_ledger SET state = 'created', qbo_id = ?, sync_token = ?, intuit_tid = COALESCE(?, intuit_tid),
+           adopted = ?, error = NULL, updated_at = ? WHERE id = ?`,
+      )
+      .run(
+        result.qboId,
+        result.syncToken ?? null,
+        result.intuitTid ?? null,
+        result.adopted ? 1 : 0,
+        this.now(),
+        id,
+      );
+  }
+
+  markRejected(id: number, error: Record<string, unknown>, intuitTid?: string | null): void {
+    this.db
+      .prepare(
+        `UPDATE qbo_ledger SET state = 'rejected', error = ?, intuit_tid = COALESCE(?, intuit_tid), updated_at = ?
+         WHERE id = ?`,
+      )
+      .run(JSON.stringify(error), intuitTid ?? null, this.now(), id);
+  }
+
+  markUnknown(ids: readonly number[], error: Record<string, unknown>): void {
+    const stmt = this.db.prepare(
+      "UPDATE qbo_ledger SET state = 'unknown', error = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'unknown')",
+    );
+    const now = this.now();
+    const text = JSON.stringify(error);
+    this.db.transaction(() => {
+      for (const id of ids) stmt.run(text, now, id);
+    })();
+  }
+
+  /**
+   * Back to planned: either QuickBooks answered in a way that proves nothing was created (a per-item fault,
+   * a 401/429 before processing) or the lookup found nothing. The requestid is kept.
+   */
+  markPlanned(ids: readonly number[], error?: Record<string, unknown>): void {
+    const stmt = this.db.prepare(
+      "UPDATE qbo_ledger SET state = 'planned', error = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'unknown')",
+    );
+    const now = this.now();
+    const text = error ? JSON.stringify(error) : null;
+    this.db.transaction(() => {
+      for (const id of ids) stmt.run(text, now, id);
+    })();
+  }
+}

@@ -1,0 +1,139 @@
+import { linesTotalCents } from './amounts';
+import type { QboClient } from './client';
+import type { QboError } from './errors';
+import { duplicateDocNumberTarget } from './fault-parse';
+import type { LedgerRow } from './ledger';
+import { nameKey } from './name-key';
+import { chunk, qboQuery, rowsOf } from './query';
+
+/**
+ * Settling writes whose outcome is unknown, and deciding whether an existing QuickBooks object is ours.
+ *
+ * Transactions carry a marker with the ledger's requestid in `PrivateNote` (PrivateNote cannot be
+ * filtered, so we find candidates by DocNumber and then read the marker). Objects created before the
+ * marker existed, or edited by a person since, still count as ours when they have our DocNumber, our
+ * customer/vendor and our line total. Names are unique in QuickBooks, so a name we meant to create that
+ * already exists under that entity type is, by definition, the one we want.
+ */
+
+export const markerPrefix = 'qb-bridge ref ';
+
+export function markerFor(requestId: string): string {
+  return `${markerPrefix}${requestId}`;
+}
+
+const transactionRefs: Record<string, string> = { Invoice: 'CustomerRef', Bill: 'VendorRef' };
+
+/** The body actually sent: transactions get the ledger marker appended to PrivateNote (max 4000 chars). */
+export function withMarker(
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId'>,
+): Record<string, unknown> {
+  if (!(row.entity in transactionRefs)) return row.payload;
+  const note = typeof row.payload.PrivateNote === 'string' ? row.payload.PrivateNote : '';
+  const marker = markerFor(row.requestId);
+  const combined = note === '' ? marker : `${note.slice(0, 4000 - marker.length - 1)}\n${marker}`;
+  return { ...row.payload, PrivateNote: combined };
+}
+
+function refValue(entity: Record<string, unknown>, key: string): string | undefined {
+  const ref = entity[key];
+  if (typeof ref !== 'object' || ref === null) return undefined;
+  const value = (ref as { value?: unknown }).value;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/** Is this QuickBooks object the one this ledger row intended to create? */
+export function isOurs(
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
+  found: Record<string, unknown>,
+): boolean {
+  const refKey = transactionRefs[row.entity];
+  if (!refKey) {
+    const wanted =
+      'displayName' in row.lookup ? row.lookup.displayName : String(row.payload.DisplayName ?? '');
+    return typeof found.DisplayName === 'string' && nameKey(found.DisplayName) === nameKey(wanted);
+  }
+  if (typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerFor(row.requestId)))
+    return true;
+  const sameParty =
+    refValue(found, refKey) !== undefined && refValue(found, refKey) === refValue(row.payload, refKey);
+  return sameParty && linesTotalCents(found.Line) === linesTotalCents(row.payload.Line);
+}
+
+export type Resolution =
+  | { kind: 'found'; entity: Record<string, unknown> }
+  | { kind: 'absent' }
+  /** Our lookup value is used by someone else's object: creating would be refused (6140) or duplicate. */
+  | { kind: 'taken'; entity: Record<string, unknown> };
+
+function lookupValue(row: LedgerRow): string {
+  return 'docNumber' in row.lookup ? row.lookup.docNumber : row.lookup.displayName;
+}
+
+/**
+ * Looks every row up in QuickBooks — DocNumber for transactions, DisplayName (inactive included) for names —
+ * with one `IN (…)` query per entity type and chunk, so settling a whole unknown batch costs a few calls.
+ */
+export async function lookUpRows(
+  client: QboClient,
+  rows: readonly LedgerRow[],
+  chunkSize = 30,
+): Promise<Map<number, Resolution>> {
+  const result = new Map<number, Resolution>();
+  const byEntity = new Map<string, LedgerRow[]>();
+  for (const row of rows) byEntity.set(row.entity, [...(byEntity.get(row.entity) ?? []), row]);
+  for (const [entity, group] of byEntity) {
+    const isTxn = entity in transactionRefs;
+    for (const part of chunk(group, chunkSize)) {
+      const values = [...new Set(part.map(lookupValue))];
+      const statement = isTxn
+        ? qboQuery(`select * from ${entity} where DocNumber IN ?`, [values])
+        : qboQuery(`select * from ${entity} where Active IN (true, false) and DisplayName IN ?`, [values]);
+      const found = rowsOf(await client.query(statement, `look up ${entity}`), entity);
+      for (const row of part) {
+        const key = isTxn ? lookupValue(row) : nameKey(lookupValue(row));
+        const candidates = found.filter((f) =>
+          isTxn
+            ? String(f.DocNumber ?? '') === key
+            : typeof f.DisplayName === 'string' && nameKey(f.DisplayName) === key,
+        );
+        const ours = candidates.find((c) => isOurs(row, c));
+        if (ours) result.set(row.id, { kind: 'found', entity: ours });
+        else {
+          // Bill numbers are the vendor's own and may repeat across vendors: only the same vendor's bill clashes.
+          const clash = candidates.find(
+            (c) => entity !== 'Bill' || refValue(c, 'VendorRef') === refValue(row.payload, 'VendorRef'),
+          );
+          result.set(row.id, isTxn && clash ? { kind: 'taken', entity: clash } : { kind: 'absent' });
+        }
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * A 6140 (duplicate DocNumber) on our create: read the transaction QuickBooks names in the Detail and adopt
+ * it when it is ours (a resend of something that did commit); otherwise it is a genuine clash.
+ */
+export async function resolveDuplicateDocNumber(
+  client: QboClient,
+  row: LedgerRow,
+  error: Pick<QboError, 'errors'>,
+): Promise<Resolution> {
+  const fault = error.errors.find((e) => e.code === '6140');
+  const target = fault ? duplicateDocNumberTarget(fault.detail) : undefined;
+  if (!target) {
+    const looked = await lookUpRows(client, [row]);
+    return looked.get(row.id) ?? { kind: 'absent' };
+  }
+  const entity = await client.read(target.txnType ?? row.entity, target.txnId);
+  return isOurs(row, entity) ? { kind: 'found', entity } : { kind: 'taken', entity };
+}
+
+export function createdFields(entity: Record<string, unknown>): { qboId: string; syncToken: string | null } {
+  return {
+    qboId: String(entity.Id ?? ''),
+    syncToken: entity.SyncToken === undefined ? null : String(entity.SyncToken),
+  };
+}

@@ -1,0 +1,55 @@
+import type { Migration } from '../store/migrations';
+
+/**
+ * Tables of the QBO client: the exactly-once ledger and the local copy of the company's customers.
+ * The ledger is keyed by (realm, flow key, entity) — one flow row may produce an Invoice and a Bill — and
+ * its requestid is unique so no two intents can ever share one.
+ */
+export const qboClientMigrations: Migration[] = [
+  {
+    owner: 'qbo.client',
+    version: 1,
+    name: 'exactly-once ledger and customer cache',
+    up: `
+      CREATE TABLE qbo_ledger (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        realm_id TEXT NOT NULL,
+        flow_key TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        request_id TEXT NOT NULL UNIQUE,
+        payload_hash TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        lookup_doc_number TEXT,
+        lookup_display_name TEXT,
+        state TEXT NOT NULL CHECK (state IN ('planned', 'sent', 'created', 'rejected', 'unknown')),
+        qbo_id TEXT,
+        sync_token TEXT,
+        adopted INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        intuit_tid TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (realm_id, flow_key, entity)
+      );
+      CREATE INDEX qbo_ledger_state ON qbo_ledger (realm_id, state);
+      CREATE INDEX qbo_ledger_doc ON qbo_ledger (realm_id, entity, lookup_doc_number);
+
+      CREATE TABLE qbo_customers (
+        realm_id TEXT NOT NULL,
+        qbo_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        email TEXT,
+        company_name TEXT,
+        balance_cents INTEGER,
+        sync_token TEXT,
+        synced_at TEXT NOT NULL,
+        PRIMARY KEY (realm_id, qbo_id)
+      );
+      CREATE INDEX qbo_customers_name ON qbo_customers (realm_id, name_key);
+    `,
+  },
+];

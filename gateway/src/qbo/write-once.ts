@@ -1,0 +1,166 @@
+import type { QboClient } from './client';
+import { QboError } from './errors';
+import type { LedgerRow, PlanInput, QboLedger } from './ledger';
+import { createdFields, lookUpRows, type Resolution, resolveDuplicateDocNumber, withMarker } from './resolve';
+
+/**
+ * Creating one object in QuickBooks exactly once. This is the API flows use for single writes:
+ *
+ *   const outcome = await createOnce(client, ledger, {
+ *     key: `mis:invoice:${id}`, entity: 'Invoice', payload, lookup: { docNumber },
+ *   });
+ *   // outcome.state: 'created' (qboId) | 'rejected' (message for the user) | 'pending' (try the next run)
+ *
+ * It plans the ledger row (idempotent), settles any earlier unknown outcome by lookup, sends with the
+ * row's requestid, and classifies the answer. Call it again with the same key at any time — after a crash,
+ * on the next run, twice in a row — and it never creates a second object. For many objects use
+ * `createMany` in `batch.ts`, which follows the same state machine through `/batch`.
+ */
+
+export interface CreateInput extends Omit<PlanInput, 'realm'> {}
+
+export type CreateOutcome =
+  | {
+      key: string;
+      state: 'created';
+      ledgerId: number;
+      qboId: string;
+      syncToken: string | null;
+      adopted: boolean;
+    }
+  | {
+      key: string;
+      state: 'rejected';
+      ledgerId: number;
+      message: string;
+      code: string;
+      error: Record<string, unknown>;
+    }
+  /** Not settled in this run (QuickBooks unreachable); the row stays and the next run continues from it. */
+  | { key: string; state: 'pending'; ledgerId: number; message: string };
+
+export function outcomeOf(
+  row: LedgerRow,
+  fallbackMessage = 'Not finished; it will be completed on the next run',
+): CreateOutcome {
+  if (row.state === 'created') {
+    return {
+      key: row.key,
+      state: 'created',
+      ledgerId: row.id,
+      qboId: row.qboId ?? '',
+      syncToken: row.syncToken,
+      adopted: row.adopted,
+    };
+  }
+  if (row.state === 'rejected') {
+    const error = row.error ?? {};
+    const errors = Array.isArray(error.errors) ? (error.errors as Array<{ code?: unknown }>) : [];
+    return {
+      key: row.key,
+      state: 'rejected',
+      ledgerId: row.id,
+      message: typeof error.message === 'string' ? error.message : 'QuickBooks refused it',
+      code: String(errors[0]?.code ?? ''),
+      error,
+    };
+  }
+  const message = typeof row.error?.message === 'string' ? row.error.message : fallbackMessage;
+  return { key: row.key, state: 'pending', ledgerId: row.id, message };
+}
+
+/** The user-facing rejection for "our DocNumber / name already belongs to someone else's object". */
+export function takenError(row: LedgerRow, existing: Record<string, unknown>): Record<string, unknown> {
+  const id = String(existing.Id ?? '?');
+  const message =
+    'docNumber' in row.lookup
+      ? `Number ${row.lookup.docNumber} is already used by ${row.entity} ${id} in QuickBooks, which qb-bridge did not create from this row; give the row a different number or delete that ${row.entity.toLowerCase()}.`
+      : `The name "${row.lookup.displayName}" is already used in QuickBooks; rename one of them.`;
+  return {
+    status: 400,
+    category: 'validation',
+    errors: [{ code: '6140', message: 'Duplicate', detail: message, element: '' }],
+    message,
+  };
+}
+
+/** Applies a lookup result to an unknown row: created (adopted), back to planned, or rejected as taken. */
+export function settle(ledger: QboLedger, row: LedgerRow, resolution: Resolution): void {
+  if (resolution.kind === 'found') {
+    ledger.markCreated(row.id, { ...createdFields(resolution.entity), adopted: true });
+  } else if (resolution.kind === 'taken') {
+    ledger.markRejected(row.id, takenError(row, resolution.entity));
+  } else {
+    ledger.markPlanned([row.id]);
+  }
+}
+
+/** Handles a definitive (non-ambiguous) fault for one row; 6140 may still turn out to be ours. */
+export async function settleFault(
+  client: QboClient,
+  ledger: QboLedger,
+  row: LedgerRow,
+  error: QboError,
+): Promise<void> {
+  if (error.hasCode('6140')) {
+    settle(ledger, row, await resolveDuplicateDocNumber(client, row, error));
+    const after = ledger.get(row.id);
+    // "absent" after a 6140 means the number is used but we could not see by whom: that is a rejection.
+    if (after.state === 'planned') ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
+    return;
+  }
+  ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
+}
+
+export interface CreateOnceOptions {
+  /** Lookup-and-resend rounds before giving up for this run (the row stays unknown/planned). */
+  maxRounds?: number;
+}
+
+export async function createOnce(
+  client: QboClient,
+  ledger: QboLedger,
+  input: CreateInput,
+  options: CreateOnceOptions = {},
+): Promise<CreateOutcome> {
+  const maxRounds = options.maxRounds ?? 4;
+  let row = ledger.plan({ ...input, realm: client.realmId });
+  for (let round = 0; round < maxRounds; round++) {
+    if (row.state === 'created' || row.state === 'rejected') return outcomeOf(row);
+    if (row.state === 'sent' || row.state === 'unknown') {
+      const looked = await lookUpRows(client, [row]);
+      settle(ledger, row, looked.get(row.id) ?? { kind: 'absent' });
+      row = ledger.get(row.id);
+      if (row.state === 'planned') row = ledger.replacePayload(row.id, input);
+      continue;
+    }
+    ledger.markSent([row.id]);
+    try {
+      const entity = await client.create(row.entity, withMarker(row), row.requestId);
+      ledger.markCreated(row.id, createdFields(entity));
+    } catch (error) {
+      if (!(error instanceof QboError)) {
+        // Nothing reached QuickBooks' answer path (token vault failure, programming error): the call may
+        // or may not have left, so the row is unknown and the next attempt looks it up first.
+        ledger.markUnknown([row.id], { message: String(error) });
+        throw error;
+      }
+      if (error.category === 'retryable') {
+        ledger.markUnknown([row.id], error.toJSON());
+      } else if (
+        error.category === 'throttled' ||
+        error.category === 'auth' ||
+        error.category === 'reconnect'
+      ) {
+        // Refused before processing (401/403/429 are answered without running the create).
+        ledger.markPlanned([row.id], error.toJSON());
+        if (error.category !== 'throttled') throw error;
+        return outcomeOf(ledger.get(row.id));
+      } else {
+        await settleFault(client, ledger, row, error);
+      }
+    }
+    row = ledger.get(row.id);
+  }
+  return outcomeOf(row);
+}

@@ -1,0 +1,160 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMany } from '../../gateway/src/qbo/batch';
+import type { CreateInput, CreateOutcome } from '../../gateway/src/qbo/write-once';
+import { customerId, type Harness, invoicePayload, itemId, startHarness } from './helpers';
+
+function invoices(h: Harness, prefix: string, n: number): CreateInput[] {
+  const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+  const item = itemId(h.emulator, h.realm, 'Hours');
+  return Array.from({ length: n }, (_, i) => {
+    const doc = `${prefix}-${i}`;
+    return {
+      key: `bench:${doc}`,
+      entity: 'Invoice',
+      payload: invoicePayload(customer, item, doc, 1_000 + i),
+      lookup: { docNumber: doc },
+    };
+  });
+}
+
+function duplicates(h: Harness): number {
+  const docs = h.emulator.entities(h.realm, 'Invoice').map((i) => String(i.DocNumber));
+  return docs.length - new Set(docs).size;
+}
+
+const count = (outcomes: CreateOutcome[], state: CreateOutcome['state']) =>
+  outcomes.filter((o) => o.state === state).length;
+
+describe('batch writer against the emulator', () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it('packs up to 30 per /batch call and maps shuffled answers back by bId', async () => {
+    h = await startHarness({ emulator: { shuffleBatch: true } });
+    const inputs = invoices(h, 'B', 75);
+    const settled: string[] = [];
+    const outcomes = await createMany(h.client, h.ledger, inputs, { onSettled: (o) => settled.push(o.key) });
+    expect(count(outcomes, 'created')).toBe(75);
+    expect(settled).toHaveLength(75);
+    expect(h.urls.filter((u) => u.includes('/batch?'))).toHaveLength(3);
+    // Each ledger row's QBO Id is the invoice with that row's DocNumber (bId mapping survived the shuffle).
+    for (const [i, outcome] of outcomes.entries()) {
+      const invoice = h.emulator
+        .entities(h.realm, 'Invoice')
+        .find((x) => x.Id === (outcome.state === 'created' ? outcome.qboId : ''));
+      expect(invoice?.DocNumber).toBe(`B-${i}`);
+    }
+    expect(duplicates(h)).toBe(0);
+  });
+
+  it('a batch whose answer is dropped after commit is settled by lookup with no duplicates and nothing resent', async () => {
+    h = await startHarness();
+    h.emulator.faults.nextFaults.push('drop-after-commit');
+    const outcomes = await createMany(h.client, h.ledger, invoices(h, 'D', 40));
+    expect(count(outcomes, 'created')).toBe(40);
+    expect(duplicates(h)).toBe(0);
+    expect(
+      h.emulator.entities(h.realm, 'Invoice').filter((i) => String(i.DocNumber).startsWith('D-')),
+    ).toHaveLength(40);
+    expect(h.urls.filter((u) => u.includes('/batch?'))).toHaveLength(2);
+    expect(outcomes.filter((o) => o.state === 'created' && o.adopted).length).toBeGreaterThan(0);
+  });
+
+  it('a 429 storm (emulator limits far below what the client assumes) ends with every item created', async () => {
+    h = await startHarness({
+      emulator: { limits: { batchPerMinute: 2, perSecond: 3 } },
+      client: { limiterOptions: { limits: { batchesPerMinute: 40 } } },
+    });
+    const outcomes = await createMany(h.client, h.ledger, invoices(h, 'T', 150));
+    expect(h.client.stats.throttled).toBeGreaterThan(0);
+    expect(h.emulator.stats().throttled).toBeGreaterThan(0);
+    expect(count(outcomes, 'created')).toBe(150);
+    expect(count(outcomes, 'rejected') + count(outcomes, 'pending')).toBe(0);
+    expect(duplicates(h)).toBe(0);
+  });
+
+  it('mixed faults are handled item by item: rejections carry sentences, the rest are created', async () => {
+    h = await startHarness();
+    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    const other = customerId(h.emulator, h.realm, 'Diego Rodriguez');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    h.emulator.create(h.realm, 'Invoice', invoicePayload(other, item, 'M-TAKEN', 999));
+    const good = invoices(h, 'M', 5);
+    const inputs: CreateInput[] = [
+      ...good,
+      {
+        key: 'm:unknown-item',
+        entity: 'Invoice',
+        payload: invoicePayload(customer, '987654', 'M-BADREF'),
+        lookup: { docNumber: 'M-BADREF' },
+      },
+      {
+        key: 'm:amount',
+        entity: 'Invoice',
+        payload: {
+          CustomerRef: { value: customer },
+          DocNumber: 'M-AMOUNT',
+          Line: [
+            {
+              DetailType: 'SalesItemLineDetail',
+              Amount: 10,
+              SalesItemLineDetail: { ItemRef: { value: item }, Qty: 3, UnitPrice: 3 },
+            },
+          ],
+        },
+        lookup: { docNumber: 'M-AMOUNT' },
+      },
+      {
+        key: 'm:long',
+        entity: 'Invoice',
+        payload: invoicePayload(customer, item, 'M-THIS-NUMBER-IS-TOO-LONG'),
+        lookup: { docNumber: 'M-THIS-NUMBER-IS-TOO-LONG' },
+      },
+      {
+        key: 'm:taken',
+        entity: 'Invoice',
+        payload: invoicePayload(customer, item, 'M-TAKEN'),
+        lookup: { docNumber: 'M-TAKEN' },
+      },
+    ];
+    const outcomes = await createMany(h.client, h.ledger, inputs);
+    const byKey = new Map(outcomes.map((o) => [o.key, o]));
+    expect(count(outcomes, 'created')).toBe(5);
+    expect(byKey.get('m:unknown-item')).toMatchObject({ state: 'rejected', code: '2500' });
+    expect(byKey.get('m:amount')).toMatchObject({ state: 'rejected', code: '6070' });
+    expect(byKey.get('m:long')).toMatchObject({ state: 'rejected', code: '2050' });
+    expect(byKey.get('m:taken')).toMatchObject({ state: 'rejected', code: '6140' });
+    for (const key of ['m:unknown-item', 'm:amount', 'm:long', 'm:taken']) {
+      const outcome = byKey.get(key)!;
+      expect(outcome.state === 'rejected' && outcome.message, key).toMatch(/;/);
+    }
+    expect(
+      byKey.get('m:taken')?.state === 'rejected' && (byKey.get('m:taken') as { message: string }).message,
+    ).toMatch(/M-TAKEN is already used by Invoice/);
+  });
+
+  it('413 splits the batch; whole-call 5xx is settled by lookup; a rerun changes nothing', async () => {
+    h = await startHarness();
+    h.emulator.faults.nextFaults.push('413', '500');
+    const inputs = invoices(h, 'S', 30);
+    const outcomes = await createMany(h.client, h.ledger, inputs);
+    expect(count(outcomes, 'created')).toBe(30);
+    expect(duplicates(h)).toBe(0);
+    const calls = h.client.stats.calls;
+    const again = await createMany(h.client, h.ledger, inputs);
+    expect(count(again, 'created')).toBe(30);
+    expect(h.client.stats.calls).toBe(calls);
+  });
+
+  it('random 5xx and commit-then-drop faults on a third of calls still end with every item once', async () => {
+    h = await startHarness({ emulator: { randomSeed: 7 } });
+    h.emulator.faults.errorRate = 0.2;
+    h.emulator.faults.dropAfterCommitRate = 0.2;
+    const outcomes = await createMany(h.client, h.ledger, invoices(h, 'F', 120));
+    expect(count(outcomes, 'created')).toBe(120);
+    expect(duplicates(h)).toBe(0);
+    expect(
+      h.emulator.entities(h.realm, 'Invoice').filter((i) => String(i.DocNumber).startsWith('F-')),
+    ).toHaveLength(120);
+  });
+});

@@ -74,4 +74,88 @@ describe('QBWC work session', () => {
     // the failed month is asked again, not skipped
     expect(work.nextRequest(session)).toMatchObject({ period: '2025-01' });
   });
+
+  it('continues after a gateway restart mid-session and speaks the negotiated qbXML version', () => {
+    t = openTestContext({ QBWC_REPORT_BASIS: 'Cash' });
+    const session = newSession(t.ctx, '12.0');
+    createQbwcWork(t.ctx, { now: feb10 }).plan(session);
+    createQbwcWork(t.ctx, { now: feb10 }).receive(session, {
+      xml: fixture('pnl-simple.xml'),
+      hresult: '',
+      message: '',
+    });
+    const restarted = createQbwcWork(t.ctx, { now: feb10 });
+    const next = restarted.nextRequest(session)!;
+    expect(next.period).toBe('2025-02');
+    expect(next.xml).toContain('<?qbxml version="12.0"?>');
+    expect(next.xml).toContain('<ReportBasis>Cash</ReportBasis>');
+  });
+
+  it('an error status or an unreadable response is -1 and stored as an error, never as a success', () => {
+    t = openTestContext();
+    const work = createQbwcWork(t.ctx, { now: feb10 });
+    const session = newSession(t.ctx);
+    work.plan(session);
+    const refused = work.receive(session, {
+      xml: withRequestId(fixture('pnl-status-3120.xml'), 'pl-2025-01'),
+      hresult: '',
+      message: '',
+    });
+    expect(refused.percent).toBe(-1);
+    expect(refused.error).toMatch(/status 3120/);
+    const doctype = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><QBXML/>';
+    const hostile = work.receive(session, { xml: doctype, hresult: '', message: '' });
+    expect(hostile.percent).toBe(-1);
+    const rows = new HistoryStore(t.ctx.db).list();
+    expect(rows.map((r) => r.outcome)).toEqual(['error', 'error']);
+    expect(new HistoryStore(t.ctx.db).rawResponse(rows[0]!.id)).toBe(doctype); // kept whole for audit
+    expect(metricsOf(t, '2025-01')).toEqual({});
+  });
+
+  it('statusCode 1 writes zeros over stale values; a 500 warning still yields metrics', () => {
+    t = openTestContext();
+    const session = newSession(t.ctx);
+    const work = createQbwcWork(t.ctx, { now: feb10, minIntervalMs: 0 });
+    work.plan(session);
+    work.receive(session, { xml: fixture('pnl-simple.xml'), hresult: '', message: '' });
+    expect(metricsOf(t, '2025-01').mrr).toBe('80000.00');
+    const again = newSession(t.ctx);
+    work.plan(again);
+    expect(
+      work.receive(again, {
+        xml: withRequestId(fixture('pnl-status-1.xml'), 'pl-2025-01'),
+        hresult: '',
+        message: '',
+      }).percent,
+    ).toBe(33);
+    expect(metricsOf(t, '2025-01')).toMatchObject({ mrr: '0.00', total_revenue: '0.00', net_profit: '0.00' });
+    work.receive(again, {
+      xml: withRequestId(fixture('pnl-status-500.xml'), 'pl-2025-02'),
+      hresult: '',
+      message: '',
+    });
+    expect(metricsOf(t, '2025-02').mrr).toBe('1000.00');
+    expect(new HistoryStore(t.ctx.db).list({ period: '2025-02' })[0]?.outcome).toBe('warning');
+  });
+
+  it('answers "none" (0 requests) right after a complete sync, and plans backlog months from QBWC_START_PERIOD', () => {
+    t = openTestContext({ QBWC_START_PERIOD: '2024-11' });
+    const work = createQbwcWork(t.ctx, { now: feb10 });
+    const first = newSession(t.ctx);
+    expect(work.plan(first)).toBe(5); // 2024-11, 2024-12, 2025-01, 2025-02, employees
+    const months = ['2024-11', '2024-12', '2025-01', '2025-02'];
+    for (const m of months) {
+      work.receive(first, {
+        xml: withRequestId(fixture('pnl-simple.xml'), `pl-${m}`),
+        hresult: '',
+        message: '',
+      });
+    }
+    expect(work.receive(first, { xml: fixture('employees-two.xml'), hresult: '', message: '' }).percent).toBe(
+      100,
+    );
+    expect(work.plan(newSession(t.ctx))).toBe(0);
+    const later = createQbwcWork(t.ctx, { now: () => new Date('2025-02-10T13:00:00Z') });
+    expect(later.plan(newSession(t.ctx))).toBe(3); // only previous + current month + employees again
+  });
 });

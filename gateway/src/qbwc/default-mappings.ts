@@ -1,4 +1,4 @@
-import type { MappingInput } from './mappings';
+import { type MappingInput, specificPriorityDefault } from './mappings';
 
 /**
  * The seed's 22 default account mappings (seed-systems.md §4.5), all `contains`. The seed applied them in
@@ -7,7 +7,7 @@ import type { MappingInput } from './mappings';
  * specific income/expense patterns come next, and the `%Expense%` catch-all is last.
  */
 export const ownerPriority = 300;
-export const specificPriority = 200;
+export const specificPriority = specificPriorityDefault;
 export const catchAllPriority = 0;
 
 export const defaultMappings: readonly MappingInput[] = [

@@ -41,6 +41,8 @@ export interface Mapping extends MappingInput {
 export const maxPatternLength = 255;
 export const maxRegexLength = 200;
 export const maxPriority = 10_000;
+/** Priority of a new mapping when none is given: level with the seed's specific defaults. */
+export const specificPriorityDefault = 200;
 
 /** A mapping a user tried to write that cannot work; the message says what to change. */
 export class MappingValidationError extends Error {

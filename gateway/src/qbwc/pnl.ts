@@ -101,7 +101,8 @@ function closedHeaderIndex(stack: readonly string[], label: string, account: str
   for (let i = stack.length - 1; i >= 0; i--) {
     const header = lower(stack[i]!);
     if (account !== undefined && lower(account) === header) return i;
-    if (wanted === `total ${header}`) return i;
+    if (wanted === `total ${header}` || (wanted === 'total cogs' && kindBySection[header] === 'cogs'))
+      return i;
     if (wanted.startsWith('net ') && header.startsWith(wanted.slice(4))) return i;
   }
   return -1;
@@ -116,9 +117,16 @@ export function readProfitAndLoss(report: Report): ProfitAndLoss {
   for (const row of report.rows) {
     const label = row.cells[labelColumn] ?? row.rowData?.value ?? '';
     switch (row.type) {
-      case 'TextRow':
-        stack.push(row.text ?? '');
+      case 'TextRow': {
+        // Income, COGS, Expense… are siblings: a new one ends any still-open one whose subtotal was missing.
+        const text = row.text ?? '';
+        if (kindBySection[lower(text)]) {
+          const open = stack.findIndex((h) => kindBySection[lower(h)] !== undefined);
+          if (open >= 0) stack.length = open;
+        }
+        stack.push(text);
         break;
+      }
       case 'DataRow': {
         const fullName = row.rowData?.rowType === 'account' ? row.rowData.value : '';
         const path = fullName !== '' ? fullName : label;

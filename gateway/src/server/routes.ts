@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { jobRoutes } from '../jobs/routes';
+import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap-routes';
 import type { AppEnv } from './env';
 import type { HealthContributor } from './health';
@@ -16,4 +17,4 @@ export interface RouteModule {
 }
 
 /** Every folder's routes. A new flow adds its module here. */
-export const routeModules: RouteModule[] = [jobRoutes, qbwcSoapRoutes];
+export const routeModules: RouteModule[] = [jobRoutes, qbwcApiRoutes, qbwcSoapRoutes];

@@ -1,0 +1,185 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApiToken } from '../../gateway/src/auth/api-tokens';
+import { listQbrAudit } from '../../gateway/src/qbwc/audit';
+import { qbwcApiRoutes } from '../../gateway/src/qbwc/routes';
+import { createQbwcWork } from '../../gateway/src/qbwc/service';
+import { createApp } from '../../gateway/src/server/app';
+import { fixture, newSession, openTestContext, type TestContext, withRequestId } from './helpers';
+
+let t: TestContext;
+let token: string;
+let app: ReturnType<typeof createApp>;
+
+beforeEach(() => {
+  t = openTestContext();
+  token = createApiToken(t.ctx.db, 'test').token;
+  app = createApp(t.ctx, { modules: [qbwcApiRoutes] });
+});
+afterEach(() => t.cleanup());
+
+async function call(method: string, path: string, body?: unknown, auth = true) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (auth) headers.authorization = `Bearer ${token}`;
+  const res = await app.request(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> & { data: never } };
+}
+
+/** One complete Web Connector session for March 2025 (previous month) and April (current). */
+function syncMarch(xml = fixture('pnl-nested.xml')) {
+  const work = createQbwcWork(t.ctx, { now: () => new Date('2025-04-02T09:00:00Z'), minIntervalMs: 0 });
+  const session = newSession(t.ctx);
+  work.plan(session);
+  work.receive(session, { xml, hresult: '', message: '' });
+  work.receive(session, {
+    xml: withRequestId(fixture('pnl-simple.xml'), 'pl-2025-04'),
+    hresult: '',
+    message: '',
+  });
+  work.receive(session, { xml: fixture('employees-none.xml'), hresult: '', message: '' });
+  work.finish(session, 'completed');
+}
+
+describe('/api/qbwc REST', () => {
+  it('refuses every endpoint without a token', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/qbwc/status'],
+      ['GET', '/api/qbwc/mappings'],
+      ['POST', '/api/qbwc/mappings'],
+      ['PUT', '/api/qbwc/mappings/1'],
+      ['DELETE', '/api/qbwc/mappings/1'],
+      ['GET', '/api/qbwc/history'],
+      ['GET', '/api/qbwc/metrics'],
+      ['POST', '/api/qbwc/reprocess'],
+    ] as const) {
+      expect(
+        (await call(method, path, method === 'GET' ? undefined : {}, false)).status,
+        `${method} ${path}`,
+      ).toBe(401);
+    }
+  });
+
+  it('serves metrics as decimal strings per period, zeros included', async () => {
+    syncMarch();
+    const { status, json } = await call('GET', '/api/qbwc/metrics?from=2025-03&to=2025-03');
+    expect(status).toBe(200);
+    const rows = json.data as Array<Record<string, string>>;
+    expect(rows).toHaveLength(13);
+    expect(rows.find((r) => r.metric_name === 'net_profit')).toEqual({
+      period: '2025-03',
+      metric_name: 'net_profit',
+      metric_value: '8623.74',
+      data_source: 'quickbooks',
+    });
+    expect(rows.find((r) => r.metric_name === 'owner_comp')?.metric_value).toBe('0.00');
+    const april = (await call('GET', '/api/qbwc/metrics?from=2025-04&to=2025-04')).json.data as Array<
+      Record<string, string>
+    >;
+    expect(april.find((r) => r.metric_name === 'employees')?.metric_value).toBe('0');
+    expect((await call('GET', '/api/qbwc/metrics?from=2025-3')).status).toBe(400);
+    expect((await call('GET', '/api/qbwc/metrics?from=2025-05&to=2025-03')).status).toBe(400);
+  });
+
+  it('validates mapping writes and audits them; a mapping change plus reprocess moves the money', async () => {
+    syncMarch();
+    const invalid = await call('POST', '/api/qbwc/mappings', {
+      qbr_metric_key: 'other_expenses',
+      qb_account_pattern: '(a+)+',
+      match_type: 'regex',
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.message).toMatch(/catastrophic/);
+    expect(
+      (await call('POST', '/api/qbwc/mappings', { qbr_metric_key: 'x', qb_account_pattern: 'y' })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST', '/api/qbwc/mappings', {
+          qbr_metric_key: 'nrr',
+          qb_account_pattern: 'y',
+          match_type: 'like',
+        })
+      ).status,
+    ).toBe(400);
+
+    const created = await call('POST', '/api/qbwc/mappings', {
+      qbr_metric_key: 'other_expenses',
+      qb_account_pattern: '6100 · Bank Charges:Fees',
+      match_type: 'exact',
+      notes: 'bank fees are overhead',
+    });
+    expect(created.status).toBe(201);
+    const id = (created.json.data as { id: number }).id;
+    expect(
+      (
+        await call('POST', '/api/qbwc/mappings', {
+          qbr_metric_key: 'other_expenses',
+          qb_account_pattern: '6100 · Bank Charges:Fees',
+          match_type: 'exact',
+        })
+      ).status,
+    ).toBe(409);
+
+    const reprocessed = await call('POST', '/api/qbwc/reprocess', { period: '2025-03' });
+    expect(reprocessed.status).toBe(200);
+    const metrics = (await call('GET', '/api/qbwc/metrics?from=2025-03&to=2025-03')).json.data as Array<
+      Record<string, string>
+    >;
+    expect(metrics.find((r) => r.metric_name === 'other_expenses')?.metric_value).toBe('824.10'); // 789.10 + 35.00
+    expect(metrics.find((r) => r.metric_name === 'net_profit')?.metric_value).toBe('8588.74');
+
+    const updated = await call('PUT', `/api/qbwc/mappings/${id}`, { is_active: false });
+    expect(updated.status).toBe(200);
+    expect((updated.json.data as { is_active: boolean }).is_active).toBe(false);
+    expect((await call('PUT', '/api/qbwc/mappings/99999', { is_active: false })).status).toBe(404);
+    expect(
+      (await call('PUT', `/api/qbwc/mappings/${id}`, { match_type: 'regex', qb_account_pattern: '(' }))
+        .status,
+    ).toBe(400);
+    expect((await call('DELETE', `/api/qbwc/mappings/${id}`)).status).toBe(200);
+    expect((await call('DELETE', `/api/qbwc/mappings/${id}`)).status).toBe(404);
+
+    const actions = listQbrAudit(t.ctx.db).map((a) => a.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'qbwc_mapping_create',
+        'qbwc_mapping_update',
+        'qbwc_mapping_delete',
+        'qbwc_reprocess',
+        'qbwc_metrics_view',
+      ]),
+    );
+    expect(listQbrAudit(t.ctx.db, { action: 'qbwc_mapping_create' })[0]?.actor).toBe('test');
+  });
+
+  it('lists 22 default mappings, history with unmapped accounts, and status per period', async () => {
+    syncMarch();
+    const mappings = (await call('GET', '/api/qbwc/mappings')).json.data as unknown[];
+    expect(mappings).toHaveLength(22);
+    const history = (await call('GET', '/api/qbwc/history?sync_type=profit_loss&period=2025-03')).json
+      .data as Array<{
+      parsed_data: { unmapped_count: number; net_income_matches: boolean };
+      raw_chars: number;
+    }>;
+    expect(history).toHaveLength(1);
+    expect(history[0]!.parsed_data.unmapped_count).toBe(4);
+    expect(history[0]!.parsed_data.net_income_matches).toBe(true);
+    expect(history[0]!.raw_chars).toBe(fixture('pnl-nested.xml').length);
+    const status = (await call('GET', '/api/qbwc/status')).json.data as {
+      periods: Array<{ period: string }>;
+    };
+    expect(status.periods.map((p) => p.period)).toEqual(['2025-03', '2025-04']);
+    expect((await call('GET', '/api/qbwc/history?limit=0')).status).toBe(400);
+  });
+
+  it('reprocess needs a period or all, and says when nothing is stored', async () => {
+    expect((await call('POST', '/api/qbwc/reprocess', {})).status).toBe(400);
+    expect((await call('POST', '/api/qbwc/reprocess', { period: '2025-13' })).status).toBe(400);
+    const none = await call('POST', '/api/qbwc/reprocess', { all: true });
+    expect(none.status).toBe(404);
+    expect(none.json.message).toMatch(/run the Web Connector/);
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { defaultMappings } from '../../gateway/src/qbwc/default-mappings';
+import {
+  checkRegexIsSafe,
+  createResolver,
+  type Mapping,
+  type MappingInput,
+  MappingValidationError,
+  validateMapping,
+} from '../../gateway/src/qbwc/mappings';
+
+const base: MappingInput = {
+  metricKey: 'other_expenses',
+  pattern: '%Expense%',
+  matchType: 'contains',
+  priority: 100,
+  isActive: true,
+  notes: null,
+};
+
+function withIds(list: readonly MappingInput[]): Mapping[] {
+  return list.map((m, i) => ({ ...m, id: i + 1 }));
+}
+
+describe('mapping validation', () => {
+  it('rejects unknown metrics and match types, empty or wildcard-only patterns, bad priorities', () => {
+    const bad: Array<[Partial<MappingInput>, string]> = [
+      [{ metricKey: 'revenue' as MappingInput['metricKey'] }, 'qbr_metric_key'],
+      [{ matchType: 'like' as MappingInput['matchType'] }, 'match_type'],
+      [{ pattern: '   ' }, 'qb_account_pattern'],
+      [{ pattern: '%%' }, 'qb_account_pattern'],
+      [{ pattern: 'x'.repeat(256) }, 'qb_account_pattern'],
+      [{ priority: -1 }, 'priority'],
+      [{ priority: 1.5 }, 'priority'],
+    ];
+    for (const [patch, field] of bad) {
+      expect(() => validateMapping({ ...base, ...patch })).toThrow(MappingValidationError);
+      try {
+        validateMapping({ ...base, ...patch });
+      } catch (error) {
+        expect((error as MappingValidationError).field).toBe(field);
+      }
+    }
+  });
+
+  it('rejects regexes that do not compile or can backtrack catastrophically', () => {
+    for (const pattern of [
+      '(unclosed',
+      '(a+)+$',
+      '(\\w+\\s?)*$',
+      '(a|ab)*c',
+      '([a-z]*)+x',
+      '(x{2,})*',
+      '(a)\\1',
+    ]) {
+      expect(() => checkRegexIsSafe(pattern), pattern).toThrow(MappingValidationError);
+    }
+    for (const pattern of [
+      '^6[0-9]{3} · ',
+      'payroll|wages',
+      '(?:officer|owner) comp',
+      '[a-z]+ expense$',
+      '(ab)+',
+    ]) {
+      expect(() => checkRegexIsSafe(pattern), pattern).not.toThrow();
+    }
+  });
+
+  it('the seed defaults are 22 valid contains mappings with the catch-all last', () => {
+    expect(defaultMappings).toHaveLength(22);
+    for (const m of defaultMappings) expect(validateMapping(m)).toEqual(m);
+    const lowest = Math.min(...defaultMappings.map((m) => m.priority));
+    expect(defaultMappings.filter((m) => m.priority === lowest).map((m) => m.pattern)).toEqual(['%Expense%']);
+  });
+});
+
+describe('choosing a mapping for an account', () => {
+  it('per-account exact overrides beat every pattern, then priority, then the older mapping', () => {
+    const resolver = createResolver(
+      withIds([
+        { ...base, metricKey: 'employee_expense', pattern: '%Payroll%', priority: 200 },
+        { ...base, metricKey: 'owner_comp', pattern: '%Officer%', priority: 300 },
+        { ...base, metricKey: 'other_expenses', pattern: '%Expense%', priority: 0 },
+        {
+          ...base,
+          metricKey: 'ignore',
+          pattern: '6300 · Payroll Expenses:6390 · Owner Officer Draw',
+          matchType: 'exact',
+          priority: 0,
+        },
+        { ...base, metricKey: 'mrr', pattern: '%Payroll%', priority: 200, matchType: 'regex' },
+      ]),
+    );
+    expect(resolver.resolve('6300 · Payroll Expenses:6310 · Wages')?.metricKey).toBe('employee_expense');
+    expect(resolver.resolve('6300 · Payroll Expenses:6320 · Officer Salaries')?.metricKey).toBe('owner_comp');
+    expect(resolver.resolve('6300 · PAYROLL EXPENSES:6390 · Owner Officer Draw')?.metricKey).toBe('ignore');
+    expect(resolver.resolve('6500 · Rent Expense')?.metricKey).toBe('other_expenses');
+    expect(resolver.resolve('6100 · Bank Charges')).toBeNull();
+  });
+
+  it('matches non-ASCII names case-insensitively and treats inner % as "anything between"', () => {
+    const resolver = createResolver(
+      withIds([
+        { ...base, metricKey: 'product_cogs', pattern: '%café équipement%' },
+        { ...base, metricKey: 'employee_expense', pattern: 'Payroll%Tax' },
+      ]),
+    );
+    expect(resolver.resolve('6600 · CAFÉ ÉQUIPEMENT')?.metricKey).toBe('product_cogs');
+    expect(resolver.resolve('6600 · Cafe\u0301 E\u0301quipement')?.metricKey).toBe('product_cogs'); // decomposed form
+    expect(resolver.resolve('Payroll:Employer Taxes')?.metricKey).toBe('employee_expense');
+    expect(resolver.resolve('Taxes:Payroll')).toBeNull();
+  });
+
+  it('inactive mappings are skipped', () => {
+    const resolver = createResolver(withIds([{ ...base, isActive: false }]));
+    expect(resolver.resolve('6500 · Rent Expense')).toBeNull();
+  });
+});

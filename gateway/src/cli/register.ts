@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuthCommands } from '../auth/commands';
+import { registerQboAuthCommands } from '../qbo/auth-commands';
 import { registerQbwcCommands } from '../qbwc/commands';
 import { registerServerCommands } from '../server/commands';
 import { registerStoreCommands } from '../store/commands';
@@ -10,5 +11,6 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerServerCommands(program, runtime);
   registerStoreCommands(program, runtime);
   registerAuthCommands(program, runtime);
+  registerQboAuthCommands(program, runtime);
   registerQbwcCommands(program, runtime);
 }

@@ -26,8 +26,11 @@ export interface OAuthSettings {
   minorVersion: number;
 }
 
-/** Client settings from the config; outside emulator mode a missing one is a ConfigError (exit 4). */
-export function oauthSettings(config: Config): OAuthSettings {
+/**
+ * Client settings from the config; outside emulator mode a missing one is a ConfigError (exit 4).
+ * Refreshing and revoking need only the client credentials; connecting also needs the redirect URI.
+ */
+export function oauthSettings(config: Config, use: 'connect' | 'tokens' = 'connect'): OAuthSettings {
   const endpoints = qboEndpoints(config);
   if (config.QBO_ENVIRONMENT === 'emulator') {
     return {
@@ -41,13 +44,14 @@ export function oauthSettings(config: Config): OAuthSettings {
   }
   requireSettings(
     config,
-    ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET', 'QBO_REDIRECT_URI'],
-    'to connect QuickBooks',
+    ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET'],
+    `to ${use === 'connect' ? 'connect' : 'use'} QuickBooks`,
   );
+  if (use === 'connect') requireSettings(config, ['QBO_REDIRECT_URI'], 'to connect QuickBooks');
   return {
     clientId: config.QBO_CLIENT_ID!,
     clientSecret: config.QBO_CLIENT_SECRET!,
-    redirectUri: config.QBO_REDIRECT_URI!,
+    redirectUri: config.QBO_REDIRECT_URI ?? '',
     endpoints,
     minorVersion: config.QBO_MINOR_VERSION,
   };
@@ -214,20 +218,35 @@ export async function revokeToken(settings: OAuthSettings, refreshToken: string)
   }
 }
 
-/** The company's name for messages; a plain read so connecting does not depend on the API client. */
+/**
+ * The company's name for messages; a plain read so connecting does not depend on the API client.
+ * Intuit documents reading CompanyInfo by the realm id; if that read fails, the one-row query still works.
+ */
 export async function fetchCompanyName(
   settings: OAuthSettings,
   realmId: string,
   accessToken: string,
 ): Promise<string | undefined> {
-  const realm = encodeURIComponent(realmId);
-  const url = `${settings.endpoints.apiBaseUrl}/v3/company/${realm}/companyinfo/${realm}?minorversion=${settings.minorVersion}`;
-  const response = await fetch(url, {
-    headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (!response.ok) return undefined;
-  const body = (await response.json()) as { CompanyInfo?: { CompanyName?: unknown } };
-  const name = body.CompanyInfo?.CompanyName;
-  return typeof name === 'string' && name.trim() ? name.trim() : undefined;
+  const company = `${settings.endpoints.apiBaseUrl}/v3/company/${encodeURIComponent(realmId)}`;
+  const minor = `minorversion=${settings.minorVersion}`;
+  const get = async (url: string): Promise<Record<string, unknown> | undefined> => {
+    const response = await fetch(url, {
+      headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) return undefined;
+    const body: unknown = await response.json();
+    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
+  };
+  const nameOf = (info: unknown) => {
+    const name =
+      typeof info === 'object' && info !== null ? (info as { CompanyName?: unknown }).CompanyName : undefined;
+    return typeof name === 'string' && name.trim() ? name.trim() : undefined;
+  };
+  const direct = await get(`${company}/companyinfo/${encodeURIComponent(realmId)}?${minor}`);
+  if (nameOf(direct?.CompanyInfo)) return nameOf(direct?.CompanyInfo);
+  const query = encodeURIComponent('select * from CompanyInfo');
+  const listed = await get(`${company}/query?query=${query}&${minor}`);
+  const rows = (listed?.QueryResponse as { CompanyInfo?: unknown } | undefined)?.CompanyInfo;
+  return Array.isArray(rows) ? nameOf(rows[0]) : undefined;
 }

@@ -125,7 +125,7 @@ export function createTokenVault(ctx: AppContext, options: TokenVaultOptions = {
     inFlightByDb.set(ctx.db, inFlight);
   }
   const pending = inFlight;
-  const settings = () => options.oauth ?? oauthSettings(ctx.config);
+  const settings = () => options.oauth ?? oauthSettings(ctx.config, 'tokens');
 
   function usableRow(realmId: string): TokenRow & { access_token_enc: string; refresh_token_enc: string } {
     const row = readTokenRow(ctx.db, realmId);

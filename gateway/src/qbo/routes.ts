@@ -1,0 +1,117 @@
+import type { Context } from 'hono';
+import { successEnvelope } from '../../../shared/src/envelope';
+import { requireAuth } from '../auth/middleware';
+import { ConfigError } from '../config/load';
+import type { AppEnv } from '../server/env';
+import { badRequest, HttpError, notFound } from '../server/errors';
+import type { RouteModule } from '../server/routes';
+import { AuthorizationError, completeAuthorization, describeCompany, resultPage } from './connect-callback';
+import { qboHealth } from './connection-health';
+import { buildAuthorizeUrl, oauthSettings } from './oauth';
+import { createOAuthState } from './oauth-state';
+import { readTokenRow } from './token-store';
+import { createTokenVault } from './token-vault';
+
+function notConfigured(error: ConfigError): HttpError {
+  return new HttpError(503, 'not_configured', error.message, { variable: error.variable });
+}
+
+const wantsJson = (c: Context<AppEnv>) => (c.req.header('accept') ?? '').includes('application/json');
+
+async function callback(c: Context<AppEnv>) {
+  const ctx = c.get('ctx');
+  try {
+    const company = await completeAuthorization(ctx, c.req.url);
+    if (wantsJson(c)) return c.json(successEnvelope(company, `Connected ${describeCompany(company)}`));
+    return c.html(
+      resultPage(
+        `Connected to ${company.companyName ?? 'QuickBooks'} (realm ${company.realmId})`,
+        'qb-bridge can now read and write this QuickBooks company. You can close this window.',
+        { 'realm-id': company.realmId, 'company-name': company.companyName ?? '' },
+      ),
+    );
+  } catch (error) {
+    const status = error instanceof AuthorizationError ? 400 : error instanceof ConfigError ? 503 : 502;
+    const code =
+      error instanceof AuthorizationError ? error.code : status === 503 ? 'not_configured' : 'failed';
+    const message = (error as Error).message;
+    if (!(error instanceof AuthorizationError)) {
+      ctx.log.error({ err: message, requestId: c.get('requestId') }, 'QuickBooks callback failed');
+    }
+    if (wantsJson(c)) throw new HttpError(status, code, message);
+    return c.html(
+      resultPage(
+        code === 'access_denied' ? 'QuickBooks connection cancelled' : 'QuickBooks connection failed',
+        message,
+        { error: code },
+      ),
+      status,
+    );
+  }
+}
+
+/** GET /qbo/connect, GET /qbo/callback, POST /qbo/disconnect, and the connection section of /healthz. */
+export const qboRoutes: RouteModule = {
+  name: 'qbo',
+  health: qboHealth,
+  register(app) {
+    app.get('/qbo/connect', requireAuth, (c) => {
+      const ctx = c.get('ctx');
+      let settings: ReturnType<typeof oauthSettings>;
+      try {
+        settings = oauthSettings(ctx.config);
+      } catch (error) {
+        if (error instanceof ConfigError) throw notConfigured(error);
+        throw error;
+      }
+      const principal = c.get('principal');
+      const state = createOAuthState(ctx.db, principal ? `${principal.kind}:${principal.name}` : 'unknown');
+      return c.redirect(buildAuthorizeUrl(settings, state), 302);
+    });
+
+    // No bearer here: Intuit sends the browser back, and the single-use state is what proves the origin.
+    app.get('/qbo/callback', callback);
+
+    app.post('/qbo/disconnect', requireAuth, async (c) => {
+      const ctx = c.get('ctx');
+      const text = await c.req.text();
+      let body: unknown = {};
+      if (text.trim()) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw badRequest('The body must be JSON such as {"realmId": "9130357000000000"} (or empty)');
+        }
+      }
+      const requested =
+        typeof body === 'object' && body !== null ? (body as { realmId?: unknown }).realmId : undefined;
+      if (requested !== undefined && (typeof requested !== 'string' || !/^[\w-]{1,64}$/.test(requested))) {
+        throw badRequest('realmId must be the company id as a string, e.g. "9130357000000000"');
+      }
+      const vault = createTokenVault(ctx);
+      let realmId: string;
+      try {
+        realmId = requested ?? vault.defaultRealm();
+      } catch (error) {
+        throw badRequest((error as Error).message);
+      }
+      const row = readTokenRow(ctx.db, realmId);
+      if (!row || row.status === 'disconnected') {
+        throw notFound(`QuickBooks company ${realmId} is not connected, so there is nothing to disconnect`);
+      }
+      const principal = c.get('principal');
+      const result = await vault.disconnect(
+        realmId,
+        principal ? `${principal.kind}:${principal.name}` : 'api',
+      );
+      return c.json(
+        successEnvelope(
+          result,
+          result.revoked
+            ? `Disconnected QuickBooks company ${realmId}; Intuit revoked the tokens`
+            : `Forgot the tokens of QuickBooks company ${realmId}, but Intuit did not confirm the revoke (${result.revokeError}); remove the app in QuickBooks to be sure`,
+        ),
+      );
+    });
+  },
+};

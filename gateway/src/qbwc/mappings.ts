@@ -178,26 +178,36 @@ export function normalizeName(text: string): string {
   return text.normalize('NFC').toLowerCase().trim();
 }
 
-export type AccountMatcher = (accountPath: string) => boolean;
+/** An account path prepared once for every mapping it is tried against. */
+export interface MatchSubject {
+  nfc: string;
+  normalized: string;
+}
+
+export function matchSubject(accountPath: string): MatchSubject {
+  const nfc = accountPath.normalize('NFC');
+  return { nfc, normalized: nfc.toLowerCase().trim() };
+}
+
+export type AccountMatcher = (subject: MatchSubject) => boolean;
 
 export function compileMatcher(mapping: Pick<Mapping, 'pattern' | 'matchType'>): AccountMatcher {
   if (mapping.matchType === 'regex') {
     const re = new RegExp(mapping.pattern, 'iu');
-    return (path) => re.test(path.normalize('NFC'));
+    return (subject) => re.test(subject.nfc);
   }
   if (mapping.matchType === 'exact') {
     const wanted = normalizeName(mapping.pattern.replaceAll('%', ''));
-    return (path) => normalizeName(path) === wanted;
+    return (subject) => subject.normalized === wanted;
   }
   // `%` separates pieces that must appear in this order ("Payroll%Tax"); `%X%` is a plain substring.
   const pieces = normalizeName(mapping.pattern)
     .split('%')
     .filter((p) => p !== '');
-  return (path) => {
-    const subject = normalizeName(path);
+  return ({ normalized }) => {
     let from = 0;
     for (const piece of pieces) {
-      const at = subject.indexOf(piece, from);
+      const at = normalized.indexOf(piece, from);
       if (at < 0) return false;
       from = at + piece.length;
     }
@@ -229,7 +239,8 @@ export function createResolver(mappings: readonly Mapping[]): MappingResolver {
     resolve(accountPath) {
       const cached = cache.get(accountPath);
       if (cached !== undefined) return cached;
-      const found = ordered.find((o) => o.matches(accountPath))?.mapping ?? null;
+      const subject = matchSubject(accountPath);
+      const found = ordered.find((o) => o.matches(subject))?.mapping ?? null;
       cache.set(accountPath, found);
       return found;
     },

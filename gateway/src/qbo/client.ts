@@ -70,7 +70,10 @@ export interface QboClientOptions {
   limiter?: RateLimiter;
   limiterOptions?: Omit<LimiterOptions, 'timeScale'>;
   retry?: Partial<RetryPolicy>;
-  /** Defaults to 125 s (a little above Intuit's 120 s server timeout), divided by the time scale. */
+  /**
+   * Defaults to 125 s (a little above Intuit's 120 s server timeout) divided by the time scale, but never
+   * under 5 s: the scale shrinks QuickBooks' durations, not our own CPU or network latency.
+   */
   timeoutMs?: number;
   clock?: Clock;
   log?: Logger;
@@ -114,7 +117,7 @@ export function createQboClient(
     apiBaseUrl: endpoints.apiBaseUrl,
     realmId,
     minorVersion: ctx.config.QBO_MINOR_VERSION,
-    timeoutMs: options.timeoutMs ?? 125_000 / timeScale,
+    timeoutMs: options.timeoutMs ?? Math.max(5_000, 125_000 / timeScale),
     fetch: options.fetch ?? globalThis.fetch,
     log,
   };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAuthCommands } from '../auth/commands';
 import { registerQboAuthCommands } from '../qbo/auth-commands';
 import { registerQbwcCommands } from '../qbwc/commands';
+import { registerSandboxCommands } from '../sandbox/commands';
 import { registerServerCommands } from '../server/commands';
 import { registerStoreCommands } from '../store/commands';
 import type { CliRuntime } from './runtime';
@@ -11,6 +12,7 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerServerCommands(program, runtime);
   registerStoreCommands(program, runtime);
   registerAuthCommands(program, runtime);
+  registerSandboxCommands(program, runtime);
   registerQboAuthCommands(program, runtime);
   registerQbwcCommands(program, runtime);
 }

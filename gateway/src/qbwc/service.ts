@@ -31,6 +31,13 @@ export function profitAndLossWrites(result: Interpretation): MetricWrite[] {
   return profitAndLossMetrics.map((name) => ({ name, value: result.values[name], unit: 'cents' as const }));
 }
 
+/** The dates a history row covers: the report month, or the day a headcount was taken (as the seed did). */
+function rangeFor(step: PlanStep, at: Date): { from: string; to: string } {
+  if (step.kind === 'profit_loss') return monthRange(step.period);
+  const day = at.toISOString().slice(0, 10);
+  return { from: day, to: day };
+}
+
 function stepLabel(step: PlanStep): string {
   return step.kind === 'profit_loss' ? `Profit & Loss for ${step.period}` : 'employee count';
 }
@@ -60,10 +67,7 @@ export function createQbwcWork(ctx: AppContext, options: QbwcWorkOptions = {}): 
       step.kind === 'profit_loss'
         ? interpretProfitAndLoss(xml, requestId, mappings.list(), basis)
         : interpretEmployees(xml, requestId);
-    const range =
-      step.kind === 'profit_loss'
-        ? monthRange(step.period)
-        : { from: at.toISOString().slice(0, 10), to: at.toISOString().slice(0, 10) };
+    const range = rangeFor(step, at);
     ctx.db.transaction(() => {
       const writes: MetricWrite[] =
         result.kind === 'employees' && result.outcome !== 'error'
@@ -149,7 +153,7 @@ export function createQbwcWork(ctx: AppContext, options: QbwcWorkOptions = {}): 
       if (response.hresult.trim() !== '') {
         const error = `QuickBooks could not answer the ${stepLabel(step)} request (${response.hresult.trim()}): ${response.message.trim() || 'no message'}`;
         const at = now();
-        const range = monthRange(step.period);
+        const range = rangeFor(step, at);
         ctx.db.transaction(() => {
           history.insert(
             {

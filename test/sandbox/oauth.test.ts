@@ -89,7 +89,7 @@ describe('emulator OAuth', () => {
     });
     expect(first.json).not.toHaveProperty('x_refresh_token_hard_expires_in');
     const api = apiClient(emulator, () => String(first.json.access_token));
-    expect((await api('GET', 'companyinfo/' + emulator.realmId)).status).toBe(200);
+    expect((await api('GET', `companyinfo/${emulator.realmId}`)).status).toBe(200);
 
     const second = await tokenCall(emulator, {
       grant_type: 'authorization_code',
@@ -100,7 +100,7 @@ describe('emulator OAuth', () => {
       status: 400,
       json: { error: 'invalid_grant', error_description: expect.any(String) },
     });
-    expect((await api('GET', 'companyinfo/' + emulator.realmId)).status).toBe(401);
+    expect((await api('GET', `companyinfo/${emulator.realmId}`)).status).toBe(401);
     expect(emulator.stats().codeExchanges).toBe(1);
   });
 

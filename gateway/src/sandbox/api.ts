@@ -79,20 +79,20 @@ async function injectedAfter(
   core: EmulatorCore,
   signal: AbortSignal,
 ) {
-  if (fault === 'drop-after-commit')
-    return new Response(null, { status: 502, headers: { [dropHeader]: '1' } });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, core.clock.scaledMs(serverTimeoutSeconds));
+  const dropped = () => new Response(null, { status: 502, headers: { [dropHeader]: '1' } });
+  if (fault === 'drop-after-commit') return dropped();
+  const clientGaveUp = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), core.clock.scaledMs(serverTimeoutSeconds));
     signal.addEventListener(
       'abort',
       () => {
         clearTimeout(timer);
-        reject(signal.reason);
+        resolve(true);
       },
       { once: true },
     );
   });
-  return htmlResponse(504, gatewayTimeoutHtml);
+  return clientGaveUp ? dropped() : htmlResponse(504, gatewayTimeoutHtml);
 }
 
 async function readJsonBody(c: Context): Promise<unknown> {

@@ -19,7 +19,7 @@ const itemKeys = new Set(['bId', 'operation', 'optionsData']);
 
 function runItem(ctx: OperationContext, item: EntityRecord): EntityRecord {
   if (typeof item.Query === 'string')
-    return { QueryResponse: runQuery(ctx.company, parseQuery(item.Query.trim())) };
+    return { QueryResponse: runQuery(ctx.company, parseQuery(item.Query.trim()), ctx.visibleSeq) };
   const entityKeys = Object.keys(item).filter((k) => !itemKeys.has(k));
   if (entityKeys.length !== 1) {
     throw faults.invalidValue('BatchItemRequest', 'each item needs exactly one entity object or a Query');

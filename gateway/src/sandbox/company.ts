@@ -108,8 +108,11 @@ export class Company {
     return stored.data;
   }
 
-  list(type: EntityType): EntityRecord[] {
-    return [...this.table(type).values()].map((s) => s.data);
+  /** All records, optionally only those that existed at sequence `visibleSeq`. */
+  list(type: EntityType, visibleSeq = Number.POSITIVE_INFINITY): EntityRecord[] {
+    const result: EntityRecord[] = [];
+    for (const stored of this.table(type).values()) if (stored.seq <= visibleSeq) result.push(stored.data);
+    return result;
   }
 
   count(type: EntityType): number {

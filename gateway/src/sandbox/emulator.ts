@@ -117,7 +117,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   };
   ensureCompany(realmId);
 
-  const tokens = new TokenAuthority(clock, random, {
+  const tokens = new TokenAuthority(clock, {
     ...defaultTokenSettings,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? defaultTokenSettings.accessTokenTtlSeconds,
     refreshGraceSeconds: options.refreshGraceSeconds ?? defaultTokenSettings.refreshGraceSeconds,
@@ -183,7 +183,17 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     limits,
     async fetch(input, init) {
       const request = input instanceof Request && init === undefined ? input : new Request(input, init);
-      const response = await app.fetch(request);
+      const { signal } = request;
+      signal.throwIfAborted();
+      // Like a real fetch: an abort (client timeout) rejects at once, even while the emulator still works.
+      const response = await new Promise<Response>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        Promise.resolve(app.fetch(request)).then((r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        }, reject);
+      });
       if (response.headers.get(dropHeader)) throw droppedConnectionError();
       return response;
     },

@@ -303,8 +303,12 @@ function sortKey(value: unknown): number | string {
 }
 
 /** Runs a parsed query; answers QBO's `QueryResponse` object (empty → `{}`). */
-export function runQuery(company: Company, query: ParsedQuery): EntityRecord {
-  let rows = company.list(query.entity);
+export function runQuery(
+  company: Company,
+  query: ParsedQuery,
+  visibleSeq = Number.POSITIVE_INFINITY,
+): EntityRecord {
+  let rows = company.list(query.entity, visibleSeq);
   // Name lists hide inactive rows unless the query says something about Active (qbo-api.md §7).
   if (nameListTypes.has(query.entity) && !query.where.some((c) => c.field.toLowerCase() === 'active')) {
     rows = rows.filter((r) => r.Active !== false);

@@ -3,7 +3,7 @@
  * rotation and a grace period for the previous value, and access tokens with (scaled) expiry.
  */
 import type { EmulatorClock } from './clock';
-import { type Random, randomToken } from './random';
+import { randomToken } from './random';
 
 export interface TokenSettings {
   accessTokenTtlSeconds: number;
@@ -67,12 +67,11 @@ export class TokenAuthority {
 
   constructor(
     private readonly clock: EmulatorClock,
-    private readonly random: Random,
     private readonly settings: TokenSettings,
   ) {}
 
   issueCode(realmId: string, redirectUri: string): string {
-    const code = randomToken('AB11', this.random, 20);
+    const code = randomToken('AB11', 20);
     this.codes.set(code, {
       realmId,
       redirectUri,
@@ -123,7 +122,7 @@ export class TokenAuthority {
       grant.previousRefreshToken = grant.refreshToken;
       grant.previousValidUntil = now + this.clock.scaledMs(this.settings.refreshGraceSeconds);
     }
-    grant.refreshToken = randomToken('RT1-', this.random, 24);
+    grant.refreshToken = randomToken('RT1-', 24);
     this.grantsByRefresh.set(grant.refreshToken, grant);
     grant.refreshExpiresAt = Math.min(
       now + this.clock.scaledMs(this.settings.refreshTtlSeconds),
@@ -133,7 +132,7 @@ export class TokenAuthority {
 
   private newAccessToken(grant: Grant): void {
     if (grant.accessToken) this.accessTokens.delete(grant.accessToken);
-    grant.accessToken = randomToken('eyJ', this.random, 32);
+    grant.accessToken = randomToken('eyJ', 32);
     this.accessTokens.set(grant.accessToken, {
       grant,
       expiresAt: this.clock.now() + this.clock.scaledMs(this.settings.accessTokenTtlSeconds),

@@ -47,7 +47,12 @@ describe('xml-guard', () => {
     const parsed = parseUntrustedXml(
       '<QBXML><Rs statusCode="0"><ListID>007</ListID><Amt>80000.00</Amt><T>Profit &amp; Loss &#xD;</T></Rs></QBXML>',
     ) as { QBXML: { Rs: Record<string, string> } };
-    expect(parsed.QBXML.Rs).toEqual({ statusCode: '0', ListID: '007', Amt: '80000.00', T: 'Profit & Loss \r' });
+    expect(parsed.QBXML.Rs).toEqual({
+      statusCode: '0',
+      ListID: '007',
+      Amt: '80000.00',
+      T: 'Profit & Loss \r',
+    });
   });
 
   it('refuses deep nesting', () => {

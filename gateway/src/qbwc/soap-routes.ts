@@ -24,6 +24,8 @@ export const supportPath = '/qbwc/support';
 
 export interface QbwcSoapRouteOptions extends QbwcSoapOptions {
   work?: (ctx: AppContext) => QbwcWork;
+  /** Largest SOAP body accepted (413 beyond it); tests lower it. */
+  maxBodyBytes?: number;
 }
 
 const xmlType = 'text/xml; charset=utf-8';
@@ -55,7 +57,7 @@ export function createQbwcSoapRoutes(options: QbwcSoapRouteOptions = {}): RouteM
 
   return {
     name: 'qbwc-soap',
-    bodyLimits: { [soapPath]: maxSoapBodyBytes },
+    bodyLimits: { [soapPath]: options.maxBodyBytes ?? maxSoapBodyBytes },
     register(app) {
       app.get(soapPath, (c) =>
         c.body(buildWsdl(`${publicBase(c)}${soapPath}`), 200, { 'Content-Type': xmlType }),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAuthCommands } from '../auth/commands';
 import { registerQboAuthCommands } from '../qbo/auth-commands';
+import { registerQboCommands } from '../qbo/commands';
 import { registerQbwcCommands } from '../qbwc/commands';
 import { registerSandboxCommands } from '../sandbox/commands';
 import { registerServerCommands } from '../server/commands';
@@ -14,5 +15,6 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerAuthCommands(program, runtime);
   registerSandboxCommands(program, runtime);
   registerQboAuthCommands(program, runtime);
+  registerQboCommands(program, runtime);
   registerQbwcCommands(program, runtime);
 }

@@ -1,0 +1,142 @@
+import type { Command } from 'commander';
+import type { AppContext } from '../app/context';
+import { CliError, ExitCode } from '../cli/exit-codes';
+import type { CliRuntime } from '../cli/runtime';
+import { configuredIntegrations } from '../config/require';
+import { createQboClient, type QboClient } from './client';
+import { type CustomerSyncSummary, syncCustomers } from './customers-cache';
+import { QboError } from './errors';
+import { ReconnectRequiredError } from './token-source';
+import { type ConnectionStatus, createTokenVault } from './token-vault';
+
+/**
+ * `qb-bridge test-connections` (the QuickBooks part) and `qb-bridge sync-customers`. Both go through the
+ * same client the flows use, so a green test-connections means the flows can reach QuickBooks too.
+ */
+
+export interface QboConnectionCheck {
+  ok: boolean;
+  environment: string;
+  realmId: string | null;
+  companyName: string | null;
+  token: ConnectionStatus | null;
+  intuitTid?: string;
+  message: string;
+}
+
+/** Maps "cannot talk to QuickBooks" to the exit codes scripts rely on: 4 = connect first, 1 = failed. */
+function cliErrorFor(error: unknown): unknown {
+  if (error instanceof ReconnectRequiredError) return new CliError(ExitCode.notConfigured, error.message);
+  if (error instanceof QboError) {
+    const code =
+      error.category === 'reconnect' || error.category === 'auth' ? ExitCode.notConfigured : ExitCode.failed;
+    return new CliError(
+      code,
+      `QuickBooks: ${error.userMessage()}${error.intuitTid ? ` (intuit_tid ${error.intuitTid})` : ''}`,
+    );
+  }
+  return error;
+}
+
+function openClient(ctx: AppContext, realm?: string): { client: QboClient; token: ConnectionStatus | null } {
+  if (!configuredIntegrations(ctx.config).qbo) {
+    throw new CliError(
+      ExitCode.notConfigured,
+      'QuickBooks is not configured: set QBO_CLIENT_ID and QBO_CLIENT_SECRET (or QBO_ENVIRONMENT=emulator), then run `qb-bridge authorize-qbo`',
+    );
+  }
+  const vault = createTokenVault(ctx);
+  if (vault.connections().length === 0) {
+    throw new CliError(
+      ExitCode.notConfigured,
+      'QuickBooks is not connected yet; run `qb-bridge authorize-qbo` to connect a company',
+    );
+  }
+  const realmId = realm ?? vault.defaultRealm();
+  return {
+    client: createQboClient(ctx, { realmId, tokens: vault }),
+    token: vault.connection(realmId) ?? null,
+  };
+}
+
+/** Reads CompanyInfo through the client; throws CliError with exit 4 when QuickBooks is not connected. */
+export async function checkQboConnection(ctx: AppContext, realm?: string): Promise<QboConnectionCheck> {
+  try {
+    const { client, token } = openClient(ctx, realm);
+    const info = await client.companyInfo();
+    const companyName = typeof info.CompanyName === 'string' ? info.CompanyName : null;
+    return {
+      ok: true,
+      environment: ctx.config.QBO_ENVIRONMENT,
+      realmId: client.realmId,
+      companyName,
+      token,
+      message: `QuickBooks: connected to "${companyName ?? 'unnamed company'}" (realm ${client.realmId}, ${ctx.config.QBO_ENVIRONMENT})`,
+    };
+  } catch (error) {
+    throw cliErrorFor(error);
+  }
+}
+
+function tokenLines(token: ConnectionStatus | null): string[] {
+  if (!token) return ['  token: no stored connection details'];
+  const lines = [
+    `  token: ${token.status}${token.accessExpiresAt ? `, access token valid until ${token.accessExpiresAt}` : ''}`,
+  ];
+  if (token.refreshExpiresAt) lines.push(`  refresh token valid until ${token.refreshExpiresAt}`);
+  if (token.hardExpiresAt) lines.push(`  connection must be renewed by ${token.hardExpiresAt}`);
+  for (const warning of token.warnings) lines.push(`  warning: ${warning}`);
+  return lines;
+}
+
+export function registerQboCommands(program: Command, runtime: CliRuntime): void {
+  program
+    .command('test-connections')
+    .description(
+      'Check the QuickBooks connection: reads CompanyInfo and shows company, realm and token health',
+    )
+    .option('--realm <id>', 'the company (realm) id when several are connected')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { realm?: string; json?: boolean }) => {
+      const ctx = runtime.open();
+      const check = await checkQboConnection(ctx, options.realm);
+      runtime.print(check, options, () => [check.message, ...tokenLines(check.token)].join('\n'));
+    });
+
+  program
+    .command('sync-customers')
+    .description('Copy every QuickBooks customer (inactive included) into the local cache')
+    .option('--realm <id>', 'the company (realm) id when several are connected')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: { realm?: string; json?: boolean }) => {
+      const ctx = runtime.open();
+      let summary: CustomerSyncSummary;
+      try {
+        const { client } = openClient(ctx, options.realm);
+        summary = await syncCustomers(client, ctx.db);
+      } catch (error) {
+        ctx.audit.record({
+          actor: 'cli',
+          action: 'qbo.sync_customers',
+          target: options.realm,
+          outcome: 'failure',
+          details: { error: error instanceof QboError ? error.toJSON() : String(error) },
+        });
+        throw cliErrorFor(error);
+      }
+      ctx.audit.record({
+        actor: 'cli',
+        action: 'qbo.sync_customers',
+        target: summary.realmId,
+        outcome: 'success',
+        details: { ...summary },
+      });
+      runtime.print(
+        summary,
+        options,
+        () =>
+          `Cached ${summary.total} customers of company ${summary.realmId} (${summary.active} active, ${summary.inactive} inactive): ` +
+          `${summary.added} new, ${summary.updated} changed, ${summary.removed} removed, read in ${summary.pages} page${summary.pages === 1 ? '' : 's'}`,
+      );
+    });
+}

@@ -8,6 +8,7 @@ import { recordQbrAudit } from './audit';
 import { hashPassword, maxPasswordChars, resolveCredentials, saveCredentials } from './credentials';
 import { playSession } from './play-session';
 import { buildQwcFile, ensureQwcIdentity, QwcUrlError, qwcUrls } from './qwc-file';
+import { registerQbwcReprocessCommand } from './reprocess-command';
 
 /** Reads a line without echoing it (for a password typed at a terminal). */
 function promptHidden(question: string): Promise<string> {
@@ -59,6 +60,7 @@ async function readPassword(
 
 export function registerQbwcCommands(program: Command, runtime: CliRuntime): void {
   const qbwc = program.command('qbwc').description('QuickBooks Desktop through the Web Connector');
+  registerQbwcReprocessCommand(qbwc, runtime);
 
   qbwc
     .command('set-password')

@@ -104,6 +104,23 @@ describe('token vault against the emulator', () => {
     expect(await worksAtQuickBooks(a, tokens[0]!)).toBe(true);
   });
 
+  it('serves the still-valid token while another connection refreshes early, instead of waiting', async () => {
+    const dir = tempDataDir();
+    const a = ctxOn(dir);
+    const b = ctxOn(dir);
+    const first = connectDirectly(createTokenVault(a), qbo.emulator);
+    const early = Date.now() + 56 * minute; // four minutes left: inside the margin, not expired
+    const vaultA = createTokenVault(a, { now: () => early });
+    const vaultB = createTokenVault(b, { now: () => early });
+    const before = refreshes();
+    const refreshing = vaultA.accessToken(qbo.emulator.realmId);
+    expect(await vaultB.accessToken(qbo.emulator.realmId)).toBe(first.accessToken);
+    const renewed = await refreshing;
+    expect(renewed).not.toBe(first.accessToken);
+    expect(refreshes() - before).toBe(1);
+    expect(await vaultB.accessToken(qbo.emulator.realmId)).toBe(renewed);
+  });
+
   it('refreshes once after QuickBooks rejects a token, however many callers report it', async () => {
     const ctx = ctxOn();
     const vault = createTokenVault(ctx);

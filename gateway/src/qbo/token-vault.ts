@@ -232,6 +232,11 @@ export function createTokenVault(ctx: AppContext, options: TokenVaultOptions = {
         if (token !== undefined) return token;
         continue;
       }
+      // Someone else is refreshing. A token that still has a while to live serves this call at once;
+      // only an expired or rejected one makes us wait for theirs.
+      if (!tokenWasRejected && row.access_expires_at_ms - nowMs > minimumUsefulLifeMs) {
+        return ctx.secrets.decrypt(row.access_token_enc);
+      }
       if (performance.now() > waitUntil) {
         throw new TokenRefreshError(
           realmId,

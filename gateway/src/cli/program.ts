@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load';
 import { JobAlreadyRunningError } from '../jobs/jobs';
+import { ReconnectRequiredError } from '../qbo/token-source';
 import { SecretKeyError } from '../store/secrets';
 import { version } from '../version';
 import { CliError, ExitCode } from './exit-codes';
@@ -32,6 +33,10 @@ export function exitCodeFor(error: unknown, runtime: CliRuntime): number {
   }
   if (error instanceof ConfigError || error instanceof SecretKeyError) {
     runtime.err(`Configuration error: ${error.message}`);
+    return ExitCode.notConfigured;
+  }
+  if (error instanceof ReconnectRequiredError) {
+    runtime.err(error.message);
     return ExitCode.notConfigured;
   }
   if (error instanceof JobAlreadyRunningError) {

@@ -237,4 +237,99 @@ describe('emulator entities', () => {
     const info = await api('GET', `companyinfo/${emulator.realmId}`);
     expect(info.json.CompanyInfo).toMatchObject({ CompanyName: 'Sandbox Company_US_1', Country: 'US' });
   });
+
+  it('frees a DisplayName after a rename and a DocNumber after a delete', async () => {
+    const { api } = emulatorWithToken();
+    const renamed = await api('POST', 'customer', {
+      Id: '3',
+      SyncToken: '0',
+      sparse: true,
+      DisplayName: 'Cool Cars Inc',
+    });
+    expect(renamed.json.Customer).toMatchObject({
+      DisplayName: 'Cool Cars Inc',
+      FullyQualifiedName: 'Cool Cars Inc',
+    });
+    expect((await api('POST', 'vendor', { DisplayName: 'Cool Cars' })).status).toBe(200);
+    expect(firstError((await api('POST', 'customer', { DisplayName: ' cool  cars inc ' })).json).code).toBe(
+      '6240',
+    );
+
+    const inv = (
+      await api('POST', 'invoice', { CustomerRef: { value: '1' }, DocNumber: 'D-1', Line: [serviceLine(1)] })
+    ).json.Invoice as Record<string, unknown>;
+    await api('POST', 'invoice', { Id: inv.Id, SyncToken: '0' }, { operation: 'delete' });
+    expect(
+      (
+        await api('POST', 'invoice', {
+          CustomerRef: { value: '1' },
+          DocNumber: 'D-1',
+          Line: [serviceLine(1)],
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('creates items and accounts with unique names and resolves their references', async () => {
+    const { api } = emulatorWithToken();
+    const account = await api('POST', 'account', { Name: 'Hosting Costs', AccountType: 'Expense' });
+    expect(account.json.Account).toMatchObject({ Classification: 'Expense', Active: true, SyncToken: '0' });
+    const item = await api('POST', 'item', {
+      Name: 'Archive Mailbox',
+      Type: 'Service',
+      UnitPrice: 2.5,
+      IncomeAccountRef: { value: '1' },
+    });
+    expect(item.json.Item).toMatchObject({
+      Name: 'Archive Mailbox',
+      UnitPrice: 2.5,
+      IncomeAccountRef: { value: '1', name: 'Services' },
+    });
+    expect(
+      firstError((await api('POST', 'item', { Name: 'services', IncomeAccountRef: { value: '1' } })).json)
+        .code,
+    ).toBe('6240');
+    expect(firstError((await api('POST', 'item', { Name: 'No Income' })).json)).toMatchObject({
+      code: '2020',
+      element: 'IncomeAccountRef',
+    });
+    const itemId = String((item.json.Item as Record<string, unknown>).Id);
+    const invoice = await api('POST', 'invoice', {
+      CustomerRef: { value: '4' },
+      Line: [
+        {
+          Amount: 7.5,
+          DetailType: 'SalesItemLineDetail',
+          SalesItemLineDetail: { ItemRef: { value: itemId }, Qty: 3, UnitPrice: 2.5 },
+        },
+      ],
+    });
+    expect(invoice.json.Invoice).toMatchObject({ TotalAmt: 7.5 });
+    await api('POST', 'item', { Id: itemId, SyncToken: '0', sparse: true, Active: false });
+    const inactive = await api('POST', 'invoice', {
+      CustomerRef: { value: '4' },
+      Line: [{ ...serviceLine(1), SalesItemLineDetail: { ItemRef: { value: itemId } } }],
+    });
+    expect(firstError(inactive.json)).toMatchObject({
+      code: '2500',
+      element: 'Line.SalesItemLineDetail.ItemRef',
+    });
+  });
+
+  it('returns InvoiceLink only on reads with include=invoiceLink for payable, e-mailed invoices', async () => {
+    const { api } = emulatorWithToken({ publicUrl: 'http://127.0.0.1:8788' });
+    const created = await api('POST', 'invoice', {
+      CustomerRef: { value: '1' },
+      AllowOnlineCreditCardPayment: true,
+      BillEmail: { Address: 'birds@example.com' },
+      Line: [serviceLine(12)],
+    });
+    const invoice = created.json.Invoice as Record<string, unknown>;
+    expect(invoice).not.toHaveProperty('InvoiceLink');
+    const read = await api('GET', `invoice/${String(invoice.Id)}`, undefined, { include: 'invoiceLink' });
+    const link = String((read.json.Invoice as Record<string, unknown>).InvoiceLink);
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:8788\/comm\/invoice\//);
+    const plain = await api('GET', `invoice/${String(invoice.Id)}`);
+    expect(plain.json.Invoice).not.toHaveProperty('InvoiceLink');
+  });
 });

@@ -58,6 +58,18 @@ describe('emulator requestid replay', () => {
     expect(String(firstError(result.json).Detail)).toContain('51 characters');
     expect(emulator.entities(emulator.realmId, 'Invoice')).toHaveLength(0);
   });
+  it('forgets a requestid after the configured retention (none by default)', async () => {
+    let now = 1_000_000;
+    const { api, emulator } = emulatorWithToken({ now: () => now, requestIdTtlSeconds: 60 });
+    const body = { CustomerRef: { value: '1' }, Line: [line(3)] };
+    await api('POST', 'invoice', body, { requestid: 'kept' });
+    now += 59_000;
+    await api('POST', 'invoice', body, { requestid: 'kept' });
+    expect(emulator.entities(emulator.realmId, 'Invoice')).toHaveLength(1);
+    now += 2_000;
+    await api('POST', 'invoice', body, { requestid: 'kept' });
+    expect(emulator.entities(emulator.realmId, 'Invoice')).toHaveLength(2);
+  });
 });
 
 describe('emulator batch', () => {

@@ -135,9 +135,7 @@ export function saveBill(ctx: OperationContext, body: EntityRecord, isUpdate: bo
 
   const docNumber = textField(merged, 'DocNumber');
   // QBO warns about a vendor's bill number only within that vendor: two vendors may both send "1001".
-  checkDocNumber(ctx, 'Bill', docNumber, existing ? String(existing.Id) : undefined, (other) => {
-    return isRecord(other.VendorRef) && other.VendorRef.value === vendor.value;
-  });
+  checkDocNumber(ctx, 'Bill', docNumber, existing ? String(existing.Id) : undefined, vendor.value);
   const dates = txnDates(ctx, merged, 0);
   const record: EntityRecord = {
     LinkedTxn: [],

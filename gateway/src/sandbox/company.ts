@@ -52,7 +52,43 @@ const idSpaceOf: Record<EntityType, IdSpace> = {
   CompanyInfo: 'company',
 };
 
+/** DisplayName/Name comparison used for uniqueness: trimmed, spaces collapsed, case-folded. */
+export function nameKey(name: string): string {
+  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export interface IndexedRef {
+  type: EntityType;
+  id: string;
+}
+
+/**
+ * The keys a record is findable by for uniqueness checks: one DisplayName namespace for people (6240),
+ * Name per Item/Account list, and DocNumber per Invoice or per vendor's Bills (6140).
+ */
+export function uniquenessKeys(type: EntityType, data: EntityRecord): string[] {
+  if (type === 'Customer' || type === 'Vendor' || type === 'Employee') {
+    return typeof data.DisplayName === 'string' ? [`name:${nameKey(data.DisplayName)}`] : [];
+  }
+  if (type === 'Item' || type === 'Account') {
+    return typeof data.Name === 'string' ? [`${type}:${nameKey(data.Name)}`] : [];
+  }
+  if (typeof data.DocNumber !== 'string' || data.DocNumber === '') return [];
+  if (type === 'Invoice') return [docNumberKey('Invoice', data.DocNumber)];
+  if (type === 'Bill') {
+    const vendor = data.VendorRef as { value?: unknown } | undefined;
+    return [docNumberKey('Bill', data.DocNumber, String(vendor?.value ?? ''))];
+  }
+  return [];
+}
+
+export function docNumberKey(type: 'Invoice' | 'Bill', docNumber: string, vendorId = ''): string {
+  return type === 'Bill' ? `doc:Bill:${vendorId}:${docNumber}` : `doc:Invoice:${docNumber}`;
+}
+
 export class Company {
+  /** Uniqueness key → records holding it (insertion order), kept in step with every write. */
+  private readonly index = new Map<string, Map<string, IndexedRef>>();
   private readonly tables = new Map<EntityType, Map<string, Stored>>();
   private readonly nextId: Record<IdSpace, number> = { name: 1, item: 1, account: 1, txn: 1, company: 1 };
   private seqCounter = 0;
@@ -82,10 +118,33 @@ export class Company {
     return String(id);
   }
 
+  private indexRecord(type: EntityType, data: EntityRecord, add: boolean): void {
+    const id = String(data.Id);
+    for (const key of uniquenessKeys(type, data)) {
+      let holders = this.index.get(key);
+      if (add) {
+        if (!holders) {
+          holders = new Map();
+          this.index.set(key, holders);
+        }
+        holders.set(`${type}:${id}`, { type, id });
+      } else if (holders) {
+        holders.delete(`${type}:${id}`);
+        if (holders.size === 0) this.index.delete(key);
+      }
+    }
+  }
+
+  /** Records holding a uniqueness key (see `uniquenessKeys`), oldest first. */
+  holders(key: string): IndexedRef[] {
+    return [...(this.index.get(key)?.values() ?? [])];
+  }
+
   insert(type: EntityType, data: EntityRecord): EntityRecord {
     const id = String(data.Id);
     this.seqCounter += 1;
     this.table(type).set(id, { seq: this.seqCounter, data });
+    this.indexRecord(type, data, true);
     return data;
   }
 
@@ -93,11 +152,15 @@ export class Company {
     const id = String(data.Id);
     const existing = this.table(type).get(id);
     if (!existing) throw new Error(`${type} ${id} does not exist`);
+    this.indexRecord(type, existing.data, false);
     existing.data = data;
+    this.indexRecord(type, data, true);
     return data;
   }
 
   remove(type: EntityType, id: string): void {
+    const existing = this.table(type).get(id);
+    if (existing) this.indexRecord(type, existing.data, false);
     this.table(type).delete(id);
   }
 

@@ -105,7 +105,4 @@ export function ordered(record: EntityRecord, order: readonly string[]): EntityR
   return result;
 }
 
-/** DisplayName comparison used for uniqueness: trimmed, spaces collapsed, case-folded. */
-export function nameKey(name: string): string {
-  return name.trim().replace(/\s+/g, ' ').toLowerCase();
-}
+export { nameKey } from './company';

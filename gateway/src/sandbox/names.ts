@@ -48,20 +48,15 @@ function assertUniqueDisplayName(
   exceptType?: EntityType,
   exceptId?: string,
 ) {
-  const key = nameKey(name);
-  for (const type of personTypes) {
-    for (const record of ctx.company.list(type)) {
-      if (type === exceptType && record.Id === exceptId) continue;
-      if (nameKey(String(record.DisplayName ?? '')) === key) throw faults.duplicateName();
-    }
-  }
+  const clash = ctx.company
+    .holders(`name:${nameKey(name)}`)
+    .some((ref) => !(ref.type === exceptType && ref.id === exceptId));
+  if (clash) throw faults.duplicateName();
 }
 
 function assertUniqueName(ctx: OperationContext, type: EntityType, name: string, exceptId?: string) {
-  const key = nameKey(name);
-  for (const record of ctx.company.list(type)) {
-    if (record.Id !== exceptId && nameKey(String(record.Name ?? '')) === key) throw faults.duplicateName();
-  }
+  if (ctx.company.holders(`${type}:${nameKey(name)}`).some((ref) => ref.id !== exceptId))
+    throw faults.duplicateName();
 }
 
 function checkName(name: string, element: string, max: number): void {

@@ -3,7 +3,7 @@
  * and the generic update/delete/void flow with SyncToken checks.
  */
 import { addDays, companyDate, isIsoDate } from './clock';
-import type { EntityRecord, EntityType } from './company';
+import { docNumberKey, type EntityRecord } from './company';
 import { productCents, toCentsRounded } from './decimal';
 import { isRecord, type OperationContext, textField } from './entities';
 import { faults } from './fault-bodies';
@@ -39,23 +39,26 @@ export const transactionProperties = [
   'Tag',
 ];
 
-/** Validates a sent DocNumber (2050) and rejects a duplicate (6140) unless the caller allowed duplicates. */
+/**
+ * Validates a sent DocNumber (2050) and rejects a duplicate (6140) unless the caller allowed duplicates.
+ * `vendorId` scopes Bills: QBO checks a bill number only against the same vendor's bills.
+ */
 export function checkDocNumber(
   ctx: OperationContext,
-  type: EntityType,
+  type: 'Invoice' | 'Bill',
   docNumber: string | undefined,
   exceptId: string | undefined,
-  sameScope: (other: EntityRecord) => boolean = () => true,
+  vendorId?: string,
 ): void {
   if (docNumber === undefined) return;
   if (docNumber.length > maxDocNumberLength) {
     throw faults.stringLength('DocNumber', maxDocNumberLength, docNumber.length);
   }
   if (ctx.allowDuplicateDocNum || docNumber === '') return;
-  for (const other of ctx.company.list(type)) {
-    if (other.Id === exceptId || other.DocNumber !== docNumber || !sameScope(other)) continue;
-    throw faults.duplicateDocNumber(docNumber, type, String(other.Id));
-  }
+  const holder = ctx.company
+    .holders(docNumberKey(type, docNumber, vendorId))
+    .find((ref) => ref.id !== exceptId);
+  if (holder) throw faults.duplicateDocNumber(docNumber, type, holder.id);
 }
 
 /** QBO continues the last number used, keeping its prefix: `App_1000` → `App_1001`, none yet → `1001`. */

@@ -47,7 +47,14 @@ describe('emulator entities', () => {
       DocNumber: 'App_1000',
       Line: [serviceLine(5)],
     });
+    expect(
+      ((await api('GET', 'preferences')).json.Preferences as Record<string, unknown>).SalesFormsPrefs,
+    ).toMatchObject({
+      CustomTxnNumbers: true,
+    });
     emulator.setCustomTxnNumbers(false);
+    const prefs = (await api('GET', 'preferences')).json.Preferences as Record<string, unknown>;
+    expect(prefs.SalesFormsPrefs).toMatchObject({ CustomTxnNumbers: false });
     const auto = await api('POST', 'invoice', { CustomerRef: { value: '2' }, Line: [serviceLine(5)] });
     expect((auto.json.Invoice as Record<string, unknown>).DocNumber).toBe('App_1001');
   });

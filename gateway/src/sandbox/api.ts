@@ -32,6 +32,7 @@ type Route =
   | { kind: 'write'; type: EntityType }
   | { kind: 'read'; type: EntityType; id: string }
   | { kind: 'query' }
+  | { kind: 'preferences' }
   | { kind: 'batch' };
 
 function routeOf(method: string, segments: string[]): Route | undefined {
@@ -40,6 +41,7 @@ function routeOf(method: string, segments: string[]): Route | undefined {
   if (first === 'query' && second === undefined && (method === 'GET' || method === 'POST'))
     return { kind: 'query' };
   if (first === 'batch' && second === undefined && method === 'POST') return { kind: 'batch' };
+  if (first === 'preferences' && second === undefined && method === 'GET') return { kind: 'preferences' };
   const type = entityByPath[first.toLowerCase()];
   if (!type) return undefined;
   if (second === undefined && method === 'POST') return { kind: 'write', type };
@@ -112,6 +114,25 @@ function decorateInvoiceLink(core: EmulatorCore, realmId: string, record: Entity
   return { ...record, InvoiceLink: `${core.publicUrl()}/comm/invoice/${realmId}/${String(record.Id)}` };
 }
 
+/** The company preferences a client consults: custom transaction numbers decide DocNumber echo vs auto. */
+function preferences(ctx: OperationContext): EntityRecord {
+  return {
+    SalesFormsPrefs: {
+      CustomTxnNumbers: ctx.company.customTxnNumbers,
+      AllowDeposit: false,
+      AllowDiscount: true,
+      DefaultTerms: { value: '3', name: 'Net 30' },
+      ETransactionEnabledStatus: 'NotApplicable',
+    },
+    VendorAndPurchasesPrefs: { BillableExpenseTracking: false, TrackingByCustomer: false },
+    CurrencyPrefs: { MultiCurrencyEnabled: false, HomeCurrency: { value: 'USD' } },
+    domain: 'QBO',
+    sparse: false,
+    Id: '1',
+    SyncToken: '0',
+  };
+}
+
 async function execute(
   core: EmulatorCore,
   c: Context,
@@ -121,6 +142,9 @@ async function execute(
 ): Promise<Response> {
   const ctx = operationContext(core, realmId, url);
   const time = envelopeTime(ctx.nowMs);
+  if (route.kind === 'preferences') {
+    return jsonResponse(200, { Preferences: preferences(ctx), time }, jsonSuccessType);
+  }
   if (route.kind === 'read') {
     let record = runRead(
       ctx,

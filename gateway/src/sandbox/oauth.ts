@@ -96,10 +96,8 @@ export function registerOAuthRoutes(app: Hono, tokens: TokenAuthority, settings:
     if (params.get('response_type') !== 'code') problems.push('response_type must be "code"');
     if (!params.get('scope')) problems.push('scope is required (e.g. com.intuit.quickbooks.accounting)');
     const redirectUri = params.get('redirect_uri') ?? '';
-    try {
-      new URL(redirectUri);
-    } catch {
-      problems.push('redirect_uri must be an absolute URL');
+    if (!URL.canParse(redirectUri) || !/^https?:$/.test(new URL(redirectUri).protocol)) {
+      problems.push('redirect_uri must be an absolute http(s) URL');
     }
     const realmId = params.get('realmId') || settings.defaultRealmId;
     if (!/^\d+$/.test(realmId)) problems.push('realmId must be digits');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuthCommands } from '../auth/commands';
+import { registerDemoCommands } from '../demo/commands';
 import { registerQboAuthCommands } from '../qbo/auth-commands';
 import { registerQboCommands } from '../qbo/commands';
 import { registerQbwcCommands } from '../qbwc/commands';
@@ -11,6 +12,7 @@ import type { CliRuntime } from './runtime';
 /** Each folder registers its own commands; this is the one place that lists the folders. */
 export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerServerCommands(program, runtime);
+  registerDemoCommands(program, runtime);
   registerStoreCommands(program, runtime);
   registerAuthCommands(program, runtime);
   registerSandboxCommands(program, runtime);

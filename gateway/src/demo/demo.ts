@@ -1,0 +1,139 @@
+import net from 'node:net';
+import path from 'node:path';
+import { type AppContext, openContext } from '../app/context';
+import { createApiToken } from '../auth/api-tokens';
+import { loadConfig } from '../config/load';
+import type { Logger } from '../log/logger';
+import { connectDemoCompany } from '../qbo/demo-connect';
+import { hashPassword, saveCredentials } from '../qbwc/credentials';
+import { HistoryStore } from '../qbwc/history-store';
+import { playSession } from '../qbwc/play-session';
+import { createEmulator, type RunningEmulator } from '../sandbox/emulator';
+import { type RunningServer, startServer } from '../server/serve';
+
+/**
+ * `qb-bridge demo`: everything a newcomer needs to see qb-bridge work on one machine with nothing set up.
+ * It runs the QuickBooks Online emulator as a separate local server, points the gateway at it exactly as
+ * it would point at Intuit (URL overrides), connects through the real OAuth flow, and plays one Web
+ * Connector session so the QBR metrics have data.
+ */
+export interface DemoOptions {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Gateway port; 0 picks a free one. */
+  port?: number;
+  log?: Logger;
+}
+
+export interface Demo {
+  ctx: AppContext;
+  gateway: RunningServer;
+  emulator: RunningEmulator;
+  apiToken: string;
+  company: { realmId: string; companyName: string | null };
+  webConnector: { outcome: string; requests: number; periods: string[]; metricRows: number };
+  stop(): Promise<void>;
+}
+
+/** Asks the OS for a free loopback port, so the OAuth redirect URI can name it before the gateway starts. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function currentAndPreviousMonth(now = new Date()): [string, string] {
+  const month = (d: Date) => d.toISOString().slice(0, 7);
+  const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return [month(previous), month(now)];
+}
+
+export async function startDemo(options: DemoOptions): Promise<Demo> {
+  const emulatorApp = createEmulator();
+  const emulator = await emulatorApp.listen(0, '127.0.0.1');
+  const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+  const env: Record<string, string | undefined> = {
+    ...options.env,
+    DATA_DIR: options.env.DATA_DIR ?? path.join(options.cwd, 'demo-data'),
+    QBO_ENVIRONMENT: 'emulator',
+    QBO_API_BASE_URL: emulator.url,
+    QBO_AUTHORIZE_URL: `${emulator.url}/connect/oauth2`,
+    QBO_TOKEN_URL: `${emulator.url}/oauth2/v1/tokens/bearer`,
+    QBO_REVOKE_URL: `${emulator.url}/oauth2/v1/tokens/revoke`,
+    QBO_CLIENT_ID: emulatorApp.clientId,
+    QBO_CLIENT_SECRET: emulatorApp.clientSecret,
+    QBO_REDIRECT_URI: `${gatewayUrl}/qbo/callback`,
+    PUBLIC_URL: options.env.PUBLIC_URL ?? gatewayUrl,
+  };
+  const ctx = openContext(loadConfig(env, options.cwd), options.log ? { log: options.log } : {});
+  let gateway: RunningServer;
+  try {
+    gateway = await startServer(ctx, port, '127.0.0.1');
+  } catch (error) {
+    ctx.close();
+    await emulator.close();
+    throw error;
+  }
+  const stop = async () => {
+    await gateway.stop();
+    await emulator.close();
+  };
+  try {
+    const { token } = createApiToken(ctx.db, `demo ${new Date().toISOString()}`);
+    // The emulator starts empty each run, so the demo always connects afresh through the OAuth flow.
+    const company = await connectDemoCompany(gatewayUrl, token);
+
+    // A fresh Web Connector password per run: the demo plays the Web Connector itself.
+    const password = `demo-${crypto.randomUUID()}`;
+    saveCredentials(ctx.db, ctx.config.QBWC_USERNAME, await hashPassword(password));
+    const played = await playSession({
+      url: gatewayUrl,
+      username: ctx.config.QBWC_USERNAME,
+      password,
+      noOpPauseMs: 0,
+    });
+    const periods = currentAndPreviousMonth();
+    const metricRows = new HistoryStore(ctx.db).metrics(periods[0], periods[1]).length;
+    return {
+      ctx,
+      gateway,
+      emulator,
+      apiToken: token,
+      company,
+      webConnector: { outcome: played.outcome, requests: played.requests, periods, metricRows },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** What the demo prints: where to look and one command to try for each part. */
+export function demoBanner(demo: Demo): string {
+  const url = demo.gateway.url;
+  const [from, to] = demo.webConnector.periods;
+  const auth = `-H "Authorization: Bearer ${demo.apiToken}"`;
+  return [
+    `qb-bridge demo is running at ${url}`,
+    '',
+    `QuickBooks Online  emulator at ${demo.emulator.url}, connected through OAuth:`,
+    `                   ${demo.company.companyName ?? '(unnamed company)'} (realm ${demo.company.realmId})`,
+    `Web Connector      one session played: ${demo.webConnector.outcome}, ${demo.webConnector.requests} qbXML requests, ${demo.webConnector.metricRows} metric rows for ${from}..${to}`,
+    `Data               ${demo.ctx.config.dataDir}`,
+    '',
+    'Try:',
+    `  curl ${url}/healthz`,
+    `  curl ${auth} "${url}/api/qbwc/metrics?from=${from}&to=${to}"`,
+    `  curl ${auth} ${url}/api/qbwc/mappings`,
+    `  curl "${url}/api/qbwc?wsdl"`,
+    '',
+    'The API token above works only against this demo data. Press Ctrl+C to stop.',
+  ].join('\n');
+}

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { cliPath } from '../helpers/cli';
+import { tempDir } from '../helpers/context';
+
+interface MetricsBody {
+  data: Array<{ period: string; metric_name: string; metric_value: string; data_source: string }>;
+}
+
+describe('qb-bridge demo (the README command)', () => {
+  it('starts on embedded defaults, connects the emulator through OAuth, fills QBR metrics, and stops on SIGTERM', async () => {
+    const cwd = tempDir();
+    const child = spawn(process.execPath, [cliPath, 'demo', '--port', '0'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const banner = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += String(chunk);
+        if (stdout.includes('Press Ctrl+C to stop.')) resolve(stdout);
+      });
+      child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${stdout}${stderr}`)));
+    });
+    const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
+    const token = /Bearer (qbb_\S+)"/.exec(banner)![1]!;
+    expect(banner).toContain('connected through OAuth');
+    expect(banner).toContain('one session played: completed');
+    expect(banner).toContain(`${cwd}/demo-data`);
+
+    const health = (await (await fetch(`${url}/healthz`)).json()) as {
+      qbo: { connections: Array<{ status: string; companyName: string }> };
+    };
+    expect(health.qbo.connections).toEqual([
+      expect.objectContaining({ status: 'connected', companyName: 'Sandbox Company_US_1' }),
+    ]);
+    const period = /metric rows for (\d{4}-\d{2})\.\.(\d{4}-\d{2})/.exec(banner)!;
+    const metrics = (await (
+      await fetch(`${url}/api/qbwc/metrics?from=${period[1]}&to=${period[2]}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+    ).json()) as MetricsBody;
+    const names = new Set(metrics.data.map((row) => row.metric_name));
+    expect(names).toEqual(
+      new Set([
+        'nrr',
+        'mrr',
+        'orr',
+        'product_sales',
+        'misc_revenue',
+        'employee_expense',
+        'owner_comp',
+        'owner_comp_taxes',
+        'product_cogs',
+        'other_expenses',
+        'total_revenue',
+        'total_expenses',
+        'net_profit',
+        'employees',
+      ]),
+    );
+    for (const row of metrics.data) expect(row.metric_value).toMatch(/^-?\d+(\.\d{2})?$/);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 60_000);
+});

@@ -68,7 +68,7 @@ export async function createMany(
   const maxRounds = options.maxRounds ?? 6;
   const size = client.limiter.limits.itemsPerBatch;
   const concurrency = client.limiter.limits.maxConcurrent;
-  const rows = inputs.map((input) => ledger.plan({ ...input, realm: client.realmId }));
+  const rows = ledger.planMany(inputs.map((input) => ({ ...input, realm: client.realmId })));
   const inputById = new Map(rows.map((row, i) => [row.id, inputs[i]!]));
   const settled = new Set<number>();
   const report = (id: number) => {
@@ -133,28 +133,38 @@ export async function createMany(
     }
     const byBid = new Map(answers.map((a) => [String(a.bId), a]));
     const missing: number[] = [];
-    for (const [i, row] of batch.entries()) {
-      const answer = byBid.get(String(i));
-      const entity = answer && entityInAnswer(answer, row.entity);
-      const fault = answer ? faultFromObject(answer.Fault) : undefined;
-      if (entity && entity.Id !== undefined) {
-        ledger.markCreated(row.id, createdFields(entity));
-      } else if (fault && fault.errors.length > 0) {
-        const itemError = new QboError({
-          status: 400,
-          ...fault,
-          operation: `create ${row.entity} (batch item)`,
-        });
-        if (isTransientItemFault(itemError)) {
-          ledger.markPlanned([row.id], itemError.toJSON());
-          if (itemError.category === 'throttled')
-            client.limiter.pause(throttleDelay(itemError, retryPolicyOf(client)));
-        } else await settleFault(client, ledger, row, itemError);
-      } else {
-        missing.push(row.id);
+    const duplicates: Array<[LedgerRow, QboError]> = [];
+    let throttledItem: QboError | undefined;
+    // Every answer of the batch is recorded in one commit; only 6140 needs a further read, done after it.
+    ledger.transaction(() => {
+      for (const [i, row] of batch.entries()) {
+        const answer = byBid.get(String(i));
+        const entity = answer && entityInAnswer(answer, row.entity);
+        const fault = answer ? faultFromObject(answer.Fault) : undefined;
+        if (entity && entity.Id !== undefined) {
+          ledger.markCreated(row.id, createdFields(entity));
+        } else if (fault && fault.errors.length > 0) {
+          const itemError = new QboError({
+            status: 400,
+            ...fault,
+            operation: `create ${row.entity} (batch item)`,
+          });
+          if (isTransientItemFault(itemError)) {
+            ledger.markPlanned([row.id], itemError.toJSON());
+            if (itemError.category === 'throttled') throttledItem = itemError;
+          } else if (itemError.hasCode('6140')) {
+            duplicates.push([row, itemError]);
+          } else {
+            ledger.markRejected(row.id, itemError.toJSON(), itemError.intuitTid);
+          }
+        } else {
+          missing.push(row.id);
+        }
       }
-      report(row.id);
-    }
+    });
+    if (throttledItem) client.limiter.pause(throttleDelay(throttledItem, retryPolicyOf(client)));
+    for (const [row, error] of duplicates) await settleFault(client, ledger, row, error);
+    for (const row of batch) report(row.id);
     if (missing.length > 0) {
       ledger.markUnknown(missing, { message: 'QuickBooks answered the batch without these items' });
       await resolveUnknown(missing);
@@ -162,11 +172,19 @@ export async function createMany(
   }
 
   // Rows a previous run left in flight are settled before anything is sent.
-  await resolveUnknown(rows.filter((r) => r.state === 'sent' || r.state === 'unknown').map((r) => r.id));
-  for (const row of rows) report(row.id);
+  const inFlight = rows.filter((r) => r.state === 'sent' || r.state === 'unknown').map((r) => r.id);
+  await resolveUnknown(inFlight);
+  for (const row of rows) if (row.state === 'created' || row.state === 'rejected') report(row.id);
+  const settledEarly = new Set(inFlight);
 
   for (let round = 0; round < maxRounds; round++) {
-    const planned = rows.map((r) => ledger.get(r.id)).filter((r) => r.state === 'planned');
+    // The first round works from the rows just planned (re-reading 3,000 rows costs more than the batch).
+    const planned =
+      round === 0
+        ? rows
+            .map((r) => (settledEarly.has(r.id) ? ledger.get(r.id) : r))
+            .filter((r) => r.state === 'planned')
+        : rows.map((r) => ledger.get(r.id)).filter((r) => r.state === 'planned');
     if (planned.length === 0) break;
     const queue: LedgerRow[][] = chunk(planned, size);
     const requeue = (part: LedgerRow[]) => {

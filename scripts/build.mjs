@@ -74,7 +74,8 @@ async function buildAddon() {
 }
 
 const started = performance.now();
-fs.rmSync(dist, { recursive: true, force: true });
+// Overwrite in place rather than deleting dist/ first: a CLI started by another test run meanwhile keeps
+// finding a complete build.
 await Promise.all([buildGateway(), buildAddon()]);
 if (!process.argv.includes('--quiet')) {
   console.error(`built dist/gateway and dist/addon in ${Math.round(performance.now() - started)} ms`);

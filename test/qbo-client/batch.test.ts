@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMany } from '../../gateway/src/qbo/batch';
+import { createMany, resumeUnfinished } from '../../gateway/src/qbo/batch';
 import type { CreateInput, CreateOutcome } from '../../gateway/src/qbo/write-once';
 import { customerId, type Harness, invoicePayload, itemId, startHarness } from './helpers';
 
@@ -45,6 +45,15 @@ describe('batch writer against the emulator', () => {
       expect(invoice?.DocNumber).toBe(`B-${i}`);
     }
     expect(duplicates(h)).toBe(0);
+  });
+
+  it('the same key twice in one call is sent once and both positions get its outcome', async () => {
+    h = await startHarness();
+    const [one] = invoices(h, 'TWICE', 1);
+    const outcomes = await createMany(h.client, h.ledger, [one!, one!]);
+    expect(outcomes.map((o) => o.state)).toEqual(['created', 'created']);
+    expect(outcomes[0]).toEqual(outcomes[1]);
+    expect(h.emulator.entities(h.realm, 'Invoice').filter((i) => i.DocNumber === 'TWICE-0')).toHaveLength(1);
   });
 
   it('a batch whose answer is dropped after commit is settled by lookup with no duplicates and nothing resent', async () => {
@@ -131,6 +140,43 @@ describe('batch writer against the emulator', () => {
     expect(
       byKey.get('m:taken')?.state === 'rejected' && (byKey.get('m:taken') as { message: string }).message,
     ).toMatch(/M-TAKEN is already used by Invoice/);
+  });
+
+  it('a batch of customers rejects the one whose name an employee holds (6240) and creates the rest', async () => {
+    h = await startHarness();
+    h.emulator.addEmployee(h.realm, 'Jordan Poe');
+    const names = ['Batch Name A', 'Jordan Poe', 'Batch Name B'];
+    const outcomes = await createMany(
+      h.client,
+      h.ledger,
+      names.map((name) => ({
+        key: `names:${name}`,
+        entity: 'Customer',
+        payload: { DisplayName: name },
+        lookup: { displayName: name },
+      })),
+    );
+    expect(outcomes.map((o) => o.state)).toEqual(['created', 'rejected', 'created']);
+    expect(outcomes[1]).toMatchObject({ code: '6240' });
+    expect(outcomes[1]?.state === 'rejected' && outcomes[1].message).toMatch(/rename one/);
+  });
+
+  it('resumes what an interrupted run left: in-flight rows are looked up, the rest sent once', async () => {
+    h = await startHarness();
+    const inputs = invoices(h, 'RES', 40);
+    const rows = h.ledger.planMany(inputs.map((i) => ({ ...i, realm: h.realm })));
+    // The crash happened after 30 rows were marked sent; QuickBooks had committed the first 15 of them.
+    h.ledger.markSent(rows.slice(0, 30).map((r) => r.id));
+    for (const row of rows.slice(0, 15))
+      h.emulator.create(h.realm, 'Invoice', {
+        ...row.payload,
+        PrivateNote: `qb-bridge ref ${row.requestId}`,
+      });
+    const outcomes = await resumeUnfinished(h.client, h.ledger);
+    expect(count(outcomes, 'created')).toBe(40);
+    expect(outcomes.filter((o) => o.state === 'created' && o.adopted)).toHaveLength(15);
+    expect(duplicates(h)).toBe(0);
+    expect(await resumeUnfinished(h.client, h.ledger)).toEqual([]);
   });
 
   it('413 splits the batch; whole-call 5xx is settled by lookup; a rerun changes nothing', async () => {

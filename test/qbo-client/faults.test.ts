@@ -48,10 +48,25 @@ describe('fault parser on recorded bodies', () => {
   it('reads the lowercase 401 envelope and never echoes its Detail to the user', () => {
     const error = errorFromResponse({ status: 401, body: fixture('fault-401-lowercase.json') });
     expect(error.faultType).toBe('AUTHENTICATION');
-    expect(error.errors[0]).toMatchObject({ code: '3200', detail: 'Token expired: ...', element: '' });
+    expect(error.errors[0]).toMatchObject({ code: '3200', detail: 'Token expired: [redacted]', element: '' });
     expect(error.category).toBe('auth');
     expect(error.userMessage()).not.toContain('Token expired');
     expect(error.userMessage()).toContain('authorize-qbo');
+  });
+
+  it('drops a token quoted in a 401 Detail from the error, its message and its JSON', () => {
+    const body = JSON.stringify({
+      fault: {
+        error: [
+          { message: 'AuthenticationFailed', detail: 'Token expired: eyJraWQi.secret-part', code: '3200' },
+        ],
+        type: 'AUTHENTICATION',
+      },
+    });
+    const error = errorFromResponse({ status: 401, body });
+    expect(error.message).not.toContain('secret-part');
+    expect(JSON.stringify(error.toJSON())).not.toContain('secret-part');
+    expect(error.errors[0]?.detail).toBe('Token expired: [redacted]');
   });
 
   it('detects throttling in the XML 429 body, the XML 403 variant and the JSON form', () => {

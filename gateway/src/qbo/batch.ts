@@ -68,8 +68,10 @@ export async function createMany(
   const maxRounds = options.maxRounds ?? 6;
   const size = client.limiter.limits.itemsPerBatch;
   const concurrency = client.limiter.limits.maxConcurrent;
-  const rows = ledger.planMany(inputs.map((input) => ({ ...input, realm: client.realmId })));
-  const inputById = new Map(rows.map((row, i) => [row.id, inputs[i]!]));
+  const perInput = ledger.planMany(inputs.map((input) => ({ ...input, realm: client.realmId })));
+  // The same key twice in one call is one intent: it is sent once and both positions get its outcome.
+  const rows = [...new Map(perInput.map((row) => [row.id, row])).values()];
+  const inputById = new Map(perInput.map((row, i) => [row.id, inputs[i]!]));
   const settled = new Set<number>();
   const report = (id: number) => {
     const row = ledger.get(id);
@@ -196,10 +198,31 @@ export async function createMany(
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
   }
 
-  return rows.map((r) => {
-    const row = ledger.get(r.id);
-    const outcome = outcomeOf(row);
-    if (outcome.state === 'pending') options.onSettled?.(outcome);
+  return perInput.map((r) => {
+    const outcome = outcomeOf(ledger.get(r.id));
+    if (outcome.state === 'pending' && !settled.has(r.id)) {
+      settled.add(r.id);
+      options.onSettled?.(outcome);
+    }
     return outcome;
   });
+}
+
+/**
+ * Finishes what an interrupted run left in this realm's ledger (planned, sent, unknown rows) from the
+ * payloads the ledger kept: in-flight rows are looked up first, the rest sent once. Safe to run at start-up.
+ */
+export async function resumeUnfinished(
+  client: QboClient,
+  ledger: QboLedger,
+  options: CreateManyOptions = {},
+): Promise<CreateOutcome[]> {
+  const rows = ledger.unfinished(client.realmId);
+  if (rows.length === 0) return [];
+  return createMany(
+    client,
+    ledger,
+    rows.map((row) => ({ key: row.key, entity: row.entity, payload: row.payload, lookup: row.lookup })),
+    options,
+  );
 }

@@ -4,7 +4,14 @@ import type { Logger } from '../log/logger';
 import { type QboEndpoints, qboEndpoints } from './endpoints';
 import { QboError } from './errors';
 import { type QboAnswer, type QboCall, sendQboCall } from './http';
-import { type Clock, type LimiterOptions, RateLimiter, type RealmLimiter, realClock } from './limiter';
+import {
+  type Clock,
+  type LimiterOptions,
+  type RateLimiter,
+  type RealmLimiter,
+  realClock,
+  sharedRateLimiter,
+} from './limiter';
 import { countRows, type QueryResponse, queryAll } from './query';
 import { type AttemptState, decideRetry, defaultRetryPolicy, type RetryPolicy } from './retry';
 import type { TokenSource } from './token-source';
@@ -66,7 +73,7 @@ export interface QboClientOptions {
   /** Emulator time scale: divides rate-limit windows, throttle pauses, backoff and the request timeout. */
   timeScale?: number;
   fetch?: typeof fetch;
-  /** Share one limiter between clients of the same process (the default is one per client). */
+  /** A specific limiter; by default clients with the same limits and time scale share one per process. */
   limiter?: RateLimiter;
   limiterOptions?: Omit<LimiterOptions, 'timeScale'>;
   retry?: Partial<RetryPolicy>;
@@ -106,7 +113,7 @@ export function createQboClient(
     );
   }
   const timeScale = options.timeScale ?? options.limiter?.timeScale ?? 1;
-  const limiter = (options.limiter ?? new RateLimiter({ ...options.limiterOptions, timeScale })).forRealm(
+  const limiter = (options.limiter ?? sharedRateLimiter({ ...options.limiterOptions, timeScale })).forRealm(
     realmId,
   );
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry, timeScale };

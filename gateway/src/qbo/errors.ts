@@ -132,6 +132,10 @@ export function errorFromResponse(init: {
   retryAfter?: string | null;
 }): QboError {
   const parsed: ParsedFault = parseFault(init.body) ?? { faultType: '', errors: [] };
+  if (init.status === 401) {
+    // Intuit's 401 Detail can quote the rejected token ("Token expired: <token>"): keep only the reason.
+    for (const e of parsed.errors) e.detail = e.detail.replace(/^([^:]*):.*$/s, '$1: [redacted]');
+  }
   if (parsed.errors.length === 0 && init.status === 413) {
     parsed.errors.push({
       code: '413',

@@ -199,6 +199,27 @@ export class RateLimiter {
   }
 }
 
+const shared = new Map<string, RateLimiter>();
+
+/**
+ * The process-wide limiter for these settings: every client of a realm in this process (a sheet job and an
+ * MIS run at the same time) draws from the same buckets. A custom clock always gets its own limiter.
+ */
+export function sharedRateLimiter(options: LimiterOptions = {}): RateLimiter {
+  if (options.clock) return new RateLimiter(options);
+  const key = JSON.stringify({
+    limits: { ...intuitLimits, ...options.limits },
+    headroom: options.headroom ?? defaultHeadroom,
+    timeScale: options.timeScale ?? 1,
+  });
+  let limiter = shared.get(key);
+  if (!limiter) {
+    limiter = new RateLimiter(options);
+    shared.set(key, limiter);
+  }
+  return limiter;
+}
+
 /**
  * The most entities per (real, unscaled) minute the limits allow through the batch endpoint:
  * min(batches/min, requests/min) × items per batch. With Intuit's numbers: min(40, 500) × 30 = 1200.

@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../gateway/src/app/context';
+import { type PlanInput, payloadHash, QboLedger } from '../../gateway/src/qbo/ledger';
+import { testContext } from '../helpers/context';
+
+describe('exactly-once ledger', () => {
+  let ctx: AppContext;
+  let ledger: QboLedger;
+  beforeEach(() => {
+    ctx = testContext();
+    ledger = new QboLedger(ctx.db);
+  });
+  afterEach(() => ctx.close());
+
+  const input = (
+    payload: Record<string, unknown> = { DocNumber: 'S-1', Line: [{ Amount: 10 }] },
+  ): PlanInput => ({
+    key: 'sheets:abc:7',
+    entity: 'Invoice',
+    realm: '123',
+    payload,
+    lookup: { docNumber: 'S-1' },
+  });
+
+  it('plans once per key with a 32-hex requestid persisted before anything is sent', () => {
+    const first = ledger.plan(input());
+    expect(first).toMatchObject({ state: 'planned', attempts: 0, lookup: { docNumber: 'S-1' } });
+    expect(first.requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(ledger.plan(input()).requestId).toBe(first.requestId);
+    expect(ledger.get(first.id).requestId).toBe(first.requestId);
+    // Same content with keys in another order is the same payload.
+    expect(payloadHash({ b: 1, a: { d: 2, c: 3 } })).toBe(payloadHash({ a: { c: 3, d: 2 }, b: 1 }));
+    // The same key for another entity (dual mode: invoice and bill from one row) is a separate intent.
+    expect(ledger.plan({ ...input(), entity: 'Bill' }).id).not.toBe(first.id);
+  });
+
+  it('refuses to send a row twice without a settle in between', () => {
+    const row = ledger.plan(input());
+    ledger.markSent([row.id]);
+    expect(() => ledger.markSent([row.id])).toThrow(/not planned/);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'sent', attempts: 1 });
+  });
+
+  it('keeps an in-flight payload until its outcome is settled; a planned row takes the new payload and keeps its requestid', () => {
+    const row = ledger.plan(input());
+    ledger.markSent([row.id]);
+    const changed = input({ DocNumber: 'S-1', Line: [{ Amount: 99 }] });
+    expect(ledger.plan(changed).payloadHash).toBe(row.payloadHash);
+    ledger.markUnknown([row.id], { message: 'timeout' });
+    ledger.markPlanned([row.id]);
+    const replanned = ledger.plan(changed);
+    expect(replanned.payloadHash).toBe(payloadHash(changed.payload));
+    expect(replanned.requestId).toBe(row.requestId);
+  });
+
+  it('a rejected row stays rejected for the same payload and is re-planned with a new requestid when it changes', () => {
+    const row = ledger.plan(input());
+    ledger.markSent([row.id]);
+    ledger.markRejected(row.id, { message: 'bad item' });
+    expect(ledger.plan(input())).toMatchObject({ state: 'rejected', error: { message: 'bad item' } });
+    const fixed = ledger.plan(input({ DocNumber: 'S-1', Line: [{ Amount: 11 }] }));
+    expect(fixed).toMatchObject({ state: 'planned', error: null });
+    expect(fixed.requestId).not.toBe(row.requestId);
+  });
+
+  it('a created row is final: a new payload does not re-plan it', () => {
+    const row = ledger.plan(input());
+    ledger.markSent([row.id]);
+    ledger.markCreated(row.id, { qboId: '42', syncToken: '0', intuitTid: 'tid' });
+    expect(ledger.plan(input({ DocNumber: 'S-1', Line: [] }))).toMatchObject({
+      state: 'created',
+      qboId: '42',
+      intuitTid: 'tid',
+    });
+    expect(ledger.unfinished('123')).toHaveLength(0);
+    expect(ledger.countByState('123')).toMatchObject({ created: 1 });
+  });
+});

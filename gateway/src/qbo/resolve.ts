@@ -4,7 +4,7 @@ import type { QboError } from './errors';
 import { duplicateDocNumberTarget } from './fault-parse';
 import type { LedgerRow } from './ledger';
 import { nameKey } from './name-key';
-import { chunk, qboQuery, rowsOf } from './query';
+import { qboQuery, rowsOf } from './query';
 
 /**
  * Settling writes whose outcome is unknown, and deciding whether an existing QuickBooks object is ours.
@@ -66,6 +66,30 @@ export type Resolution =
   /** Our lookup value is used by someone else's object: creating would be refused (6140) or duplicate. */
   | { kind: 'taken'; entity: Record<string, unknown> };
 
+/** Statements travel in the URL: besides the count, keep each `IN (…)` list to about 2,000 characters. */
+function chunkWithin<T>(
+  values: readonly T[],
+  maxCount: number,
+  size: (value: T) => number,
+  maxChars = 2_000,
+): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let chars = 0;
+  for (const value of values) {
+    const cost = size(value);
+    if (current.length > 0 && (current.length >= maxCount || chars + cost > maxChars)) {
+      out.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(value);
+    chars += cost;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 function lookupValue(row: LedgerRow): string {
   return 'docNumber' in row.lookup ? row.lookup.docNumber : row.lookup.displayName;
 }
@@ -84,7 +108,7 @@ export async function lookUpRows(
   for (const row of rows) byEntity.set(row.entity, [...(byEntity.get(row.entity) ?? []), row]);
   for (const [entity, group] of byEntity) {
     const isTxn = entity in transactionRefs;
-    for (const part of chunk(group, chunkSize)) {
+    for (const part of chunkWithin(group, chunkSize, (row) => lookupValue(row).length + 6)) {
       const values = [...new Set(part.map(lookupValue))];
       const statement = isTxn
         ? qboQuery(`select * from ${entity} where DocNumber IN ?`, [values])

@@ -76,10 +76,11 @@ export function takenError(row: LedgerRow, existing: Record<string, unknown>): R
     'docNumber' in row.lookup
       ? `Number ${row.lookup.docNumber} is already used by ${row.entity} ${id} in QuickBooks, which qb-bridge did not create from this row; give the row a different number or delete that ${row.entity.toLowerCase()}.`
       : `The name "${row.lookup.displayName}" is already used in QuickBooks; rename one of them.`;
+  const code = 'docNumber' in row.lookup ? '6140' : '6240';
   return {
     status: 400,
     category: 'validation',
-    errors: [{ code: '6140', message: 'Duplicate', detail: message, element: '' }],
+    errors: [{ code, message: 'Duplicate', detail: message, element: '' }],
     message,
   };
 }

@@ -171,3 +171,25 @@ describe('createOnce against the emulator', () => {
     expect(invoicesWithDocNumber(h.emulator, h.realm, 'DUP-THEIRS')).toBe(1);
   });
 });
+
+describe('createOnce when the connection is gone', () => {
+  it('leaves the row planned (never sent) and surfaces the reconnect sentence', async () => {
+    const h = await startHarness();
+    try {
+      await h.vault.disconnect(h.realm, 'test');
+      const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+      const item = itemId(h.emulator, h.realm, 'Hours');
+      const error = await createOnce(h.client, h.ledger, {
+        key: 'test:GONE-1',
+        entity: 'Invoice',
+        payload: invoicePayload(customer, item, 'GONE-1'),
+        lookup: { docNumber: 'GONE-1' },
+      }).catch((e: unknown) => e);
+      expect(String((error as Error).message)).toContain('authorize-qbo');
+      expect(h.ledger.find(h.realm, 'test:GONE-1', 'Invoice')).toMatchObject({ state: 'planned' });
+      expect(invoicesWithDocNumber(h.emulator, h.realm, 'GONE-1')).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import type { LedgerRow, QboLedger } from './ledger';
 import { chunk } from './query';
 import { createdFields, lookUpRows, withMarker } from './resolve';
 import { defaultRetryPolicy, type RetryPolicy, throttleDelay } from './retry';
+import { ReconnectRequiredError } from './token-source';
 import {
   type CreateInput,
   type CreateOutcome,
@@ -107,6 +108,10 @@ export async function createMany(
       );
     } catch (error) {
       const ids = batch.map((r) => r.id);
+      if (error instanceof ReconnectRequiredError) {
+        ledger.markPlanned(ids, { message: error.message });
+        throw error;
+      }
       if (!(error instanceof QboError)) {
         ledger.markUnknown(ids, { message: String(error) });
         throw error;

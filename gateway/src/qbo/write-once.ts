@@ -2,6 +2,7 @@ import type { QboClient } from './client';
 import { QboError } from './errors';
 import type { LedgerRow, PlanInput, QboLedger } from './ledger';
 import { createdFields, lookUpRows, type Resolution, resolveDuplicateDocNumber, withMarker } from './resolve';
+import { ReconnectRequiredError } from './token-source';
 
 /**
  * Creating one object in QuickBooks exactly once. This is the API flows use for single writes:
@@ -140,9 +141,14 @@ export async function createOnce(
       const entity = await client.create(row.entity, withMarker(row), row.requestId);
       ledger.markCreated(row.id, createdFields(entity));
     } catch (error) {
+      if (error instanceof ReconnectRequiredError) {
+        // No usable token: the request never left.
+        ledger.markPlanned([row.id], { message: error.message });
+        throw error;
+      }
       if (!(error instanceof QboError)) {
-        // Nothing reached QuickBooks' answer path (token vault failure, programming error): the call may
-        // or may not have left, so the row is unknown and the next attempt looks it up first.
+        // Anything else (token refresh failure, programming error): the call may or may not have left,
+        // so the row is unknown and the next attempt looks it up first.
         ledger.markUnknown([row.id], { message: String(error) });
         throw error;
       }

@@ -56,6 +56,26 @@ describe('batch writer against the emulator', () => {
     expect(h.emulator.entities(h.realm, 'Invoice').filter((i) => i.DocNumber === 'TWICE-0')).toHaveLength(1);
   });
 
+  it('works through large inputs in slices: every item once, a key repeated across slices created and reported once', async () => {
+    h = await startHarness();
+    const inputs = invoices(h, 'SL', 70);
+    const withRepeat = [...inputs, inputs[3]!];
+    const settled: string[] = [];
+    const outcomes = await createMany(h.client, h.ledger, withRepeat, {
+      sliceSize: 30,
+      onSettled: (o) => settled.push(o.key),
+    });
+    expect(outcomes).toHaveLength(71);
+    expect(count(outcomes, 'created')).toBe(71);
+    expect(outcomes[70]).toEqual(outcomes[3]);
+    expect(settled).toHaveLength(70);
+    expect(new Set(settled).size).toBe(70);
+    expect(
+      h.emulator.entities(h.realm, 'Invoice').filter((i) => String(i.DocNumber).startsWith('SL-')),
+    ).toHaveLength(70);
+    expect(duplicates(h)).toBe(0);
+  });
+
   it('a batch whose answer is dropped after commit is settled by lookup with no duplicates and nothing resent', async () => {
     h = await startHarness();
     h.emulator.faults.nextFaults.push('drop-after-commit');

@@ -39,6 +39,8 @@ export interface CreateManyOptions {
   onSettled?: (outcome: CreateOutcome) => void;
   /** Rounds of resend-after-lookup before leaving items pending for the next run. */
   maxRounds?: number;
+  /** Items planned and sent per slice (default: 4 rounds of full batches on every concurrent slot). */
+  sliceSize?: number;
 }
 
 const transientItemCodes = new Set(['3001', '10000']);
@@ -60,11 +62,44 @@ function entityInAnswer(answer: BatchItemResponse, entity: string): Record<strin
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
 }
 
+/**
+ * Creates many objects exactly once through `/batch`. Planning ledger rows is synchronous database work, so
+ * thousands of items are taken in slices: each slice's planning then falls into the rate limiter's wait for
+ * the next batch slot instead of delaying the first call (3,000 rows planned up front cost ~150 ms, which at
+ * Intuit's 40 batches/min is several batch slots at a time-scaled benchmark's pace).
+ */
 export async function createMany(
   client: QboClient,
   ledger: QboLedger,
   inputs: readonly CreateInput[],
   options: CreateManyOptions = {},
+): Promise<CreateOutcome[]> {
+  const limits = client.limiter.limits;
+  const slice = options.sliceSize ?? limits.itemsPerBatch * limits.maxConcurrent * 4;
+  if (inputs.length <= slice) return createSlice(client, ledger, inputs, options);
+  // A key repeated across slices is one intent: report it once, as a single slice would.
+  const reported = new Set<string>();
+  const onSettled =
+    options.onSettled &&
+    ((outcome: CreateOutcome) => {
+      if (reported.has(outcome.key)) return;
+      reported.add(outcome.key);
+      options.onSettled?.(outcome);
+    });
+  const outcomes: CreateOutcome[] = [];
+  for (let start = 0; start < inputs.length; start += slice) {
+    outcomes.push(
+      ...(await createSlice(client, ledger, inputs.slice(start, start + slice), { ...options, onSettled })),
+    );
+  }
+  return outcomes;
+}
+
+async function createSlice(
+  client: QboClient,
+  ledger: QboLedger,
+  inputs: readonly CreateInput[],
+  options: CreateManyOptions,
 ): Promise<CreateOutcome[]> {
   const maxRounds = options.maxRounds ?? 6;
   const size = client.limiter.limits.itemsPerBatch;

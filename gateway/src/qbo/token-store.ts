@@ -86,6 +86,20 @@ export function listTokenRows(db: Db): TokenRow[] {
   return db.prepare('SELECT * FROM qbo_tokens ORDER BY connected_at, realm_id').all() as TokenRow[];
 }
 
+/** The named SQL parameters a sealed grant fills, shared by the first save and every refresh. */
+function grantParams(grant: SealedGrant, nowMs: number) {
+  return {
+    access: grant.accessTokenEnc,
+    refresh: grant.refreshTokenEnc,
+    hash: grant.refreshTokenHash,
+    created: grant.createdAtMs,
+    accessExp: grant.accessExpiresAtMs,
+    refreshExp: grant.refreshExpiresAtMs,
+    hardExp: grant.refreshHardExpiresAtMs,
+    now: iso(nowMs),
+  };
+}
+
 /** A fresh connection (first connect or reconnect) replaces whatever the realm held, lease included. */
 export function saveConnection(
   db: Db,
@@ -115,19 +129,7 @@ export function saveConnection(
        version = qbo_tokens.version + 1,
        refreshing_until_ms = NULL, refreshing_owner = NULL,
        connected_at = excluded.connected_at, updated_at = excluded.updated_at`,
-  ).run({
-    realm: realmId,
-    company: meta.companyName,
-    env: meta.environment,
-    access: grant.accessTokenEnc,
-    refresh: grant.refreshTokenEnc,
-    hash: grant.refreshTokenHash,
-    created: grant.createdAtMs,
-    accessExp: grant.accessExpiresAtMs,
-    refreshExp: grant.refreshExpiresAtMs,
-    hardExp: grant.refreshHardExpiresAtMs,
-    now: iso(nowMs),
-  });
+  ).run({ ...grantParams(grant, nowMs), realm: realmId, company: meta.companyName, env: meta.environment });
 }
 
 export function setCompanyName(db: Db, realmId: string, companyName: string, nowMs: number): void {
@@ -180,18 +182,7 @@ export function completeRefresh(
          version = version + 1, refreshing_until_ms = NULL, refreshing_owner = NULL, updated_at = @now
        WHERE realm_id = @realm AND version = @version AND status = 'connected'`,
     )
-    .run({
-      realm: realmId,
-      version: leasedVersion,
-      access: grant.accessTokenEnc,
-      refresh: grant.refreshTokenEnc,
-      hash: grant.refreshTokenHash,
-      created: grant.createdAtMs,
-      accessExp: grant.accessExpiresAtMs,
-      refreshExp: grant.refreshExpiresAtMs,
-      hardExp: grant.refreshHardExpiresAtMs,
-      now: iso(nowMs),
-    });
+    .run({ ...grantParams(grant, nowMs), realm: realmId, version: leasedVersion });
   return result.changes === 1;
 }
 

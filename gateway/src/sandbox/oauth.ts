@@ -127,16 +127,22 @@ export function registerOAuthRoutes(app: Hono, tokens: TokenAuthority, settings:
 
   app.post('/connect/oauth2/approve', async (c) => approve(c, new URLSearchParams(await formFields(c))));
 
-  app.post('/oauth2/v1/tokens/bearer', async (c) => {
+  /** Token and revoke calls authenticate the app with HTTP Basic client_id:client_secret, as Intuit's do. */
+  const refuseUnknownClient = (c: Context) => {
     const client = basicCredentials(c.req.header('authorization'));
-    if (!client || client.id !== settings.clientId || client.secret !== settings.clientSecret) {
-      return oauthError(
-        c,
-        401,
-        'invalid_client',
-        'Client authentication failed: check the client id and secret',
-      );
-    }
+    if (client && client.id === settings.clientId && client.secret === settings.clientSecret)
+      return undefined;
+    return oauthError(
+      c,
+      401,
+      'invalid_client',
+      'Client authentication failed: check the client id and secret',
+    );
+  };
+
+  app.post('/oauth2/v1/tokens/bearer', async (c) => {
+    const refused = refuseUnknownClient(c);
+    if (refused) return refused;
     const fields = await formFields(c);
     let result: TokenPair | 'invalid_grant';
     if (fields.grant_type === 'authorization_code') {
@@ -165,15 +171,8 @@ export function registerOAuthRoutes(app: Hono, tokens: TokenAuthority, settings:
   });
 
   const revoke = async (c: Context) => {
-    const client = basicCredentials(c.req.header('authorization'));
-    if (!client || client.id !== settings.clientId || client.secret !== settings.clientSecret) {
-      return oauthError(
-        c,
-        401,
-        'invalid_client',
-        'Client authentication failed: check the client id and secret',
-      );
-    }
+    const refused = refuseUnknownClient(c);
+    if (refused) return refused;
     const fields = await formFields(c);
     if (!fields.token) return oauthError(c, 400, 'invalid_request', 'token is required');
     tokens.revoke(fields.token);

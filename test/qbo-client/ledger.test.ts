@@ -76,3 +76,69 @@ describe('exactly-once ledger', () => {
     expect(ledger.countByState('123')).toMatchObject({ created: 1 });
   });
 });
+
+describe('ledger rows looked up by party, date and marker', () => {
+  let ctx: AppContext;
+  let ledger: QboLedger;
+  beforeEach(() => {
+    ctx = testContext();
+    ledger = new QboLedger(ctx.db);
+  });
+  afterEach(() => ctx.close());
+
+  const bill = (payload: Record<string, unknown> = {}): PlanInput => ({
+    key: 'mis:bill:9',
+    entity: 'Bill',
+    realm: '123',
+    payload: { VendorRef: { value: '56' }, TxnDate: '2024-05-31', Line: [{ Amount: 10 }], ...payload },
+    lookup: { marker: { vendorRef: '56', txnDate: '2024-05-31' } },
+  });
+
+  it('keeps the vendor and date through the store, a re-plan and a payload change', () => {
+    const row = ledger.plan(bill());
+    const lookup = { marker: { vendorRef: '56', txnDate: '2024-05-31' } };
+    expect(row.lookup).toEqual(lookup);
+    expect(ledger.get(row.id).lookup).toEqual(lookup);
+    expect(ledger.plan(bill()).id).toBe(row.id);
+    const changed = ledger.plan(bill({ Line: [{ Amount: 12 }] }));
+    expect(changed.lookup).toEqual(lookup);
+    expect(changed.requestId).toBe(row.requestId);
+    expect(ledger.unfinished('123')[0]?.lookup).toEqual(lookup);
+  });
+
+  it('an invoice marker names the customer and round-trips as such', () => {
+    const row = ledger.plan({
+      key: 'zimbra:acme:2024-05',
+      entity: 'Invoice',
+      realm: '123',
+      payload: { CustomerRef: { value: 7 }, TxnDate: '2024-06-01', Line: [] },
+      lookup: { marker: { customerRef: '7', txnDate: '2024-06-01' } },
+    });
+    expect(ledger.get(row.id).lookup).toEqual({ marker: { customerRef: '7', txnDate: '2024-06-01' } });
+  });
+
+  it('refuses a marker lookup that would search somewhere else than the payload lands', () => {
+    // No TxnDate: QuickBooks would date it "today" in the company's time zone.
+    expect(() => ledger.plan(bill({ TxnDate: undefined }))).toThrow(/TxnDate must be 2024-05-31/);
+    expect(() => ledger.plan(bill({ VendorRef: { value: '57' } }))).toThrow(/VendorRef must be 56/);
+    expect(() =>
+      ledger.plan({ ...bill(), lookup: { marker: { customerRef: '56', txnDate: '2024-05-31' } } }),
+    ).toThrow(/needs \{ vendorRef \}/);
+    expect(() =>
+      ledger.plan({
+        ...bill({ TxnDate: '2024-02-30' }),
+        lookup: { marker: { vendorRef: '56', txnDate: '2024-02-30' } },
+      }),
+    ).toThrow(/YYYY-MM-DD/);
+    expect(() =>
+      ledger.plan({
+        key: 'names:x',
+        entity: 'Customer',
+        realm: '123',
+        payload: { DisplayName: 'X' },
+        lookup: { marker: { customerRef: '1', txnDate: '2024-05-31' } },
+      }),
+    ).toThrow(/displayName/);
+    expect(ledger.countByState('123').planned).toBe(0);
+  });
+});

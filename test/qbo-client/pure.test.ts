@@ -96,6 +96,24 @@ describe('ownership of an existing transaction', () => {
     expect(isOurs(row, { CustomerRef: { value: '6' }, Line: [{ Amount: 12.5 }] })).toBe(false);
     expect(isOurs(row, { CustomerRef: { value: '5' }, Line: [{ Amount: 13 }] })).toBe(false);
   });
+
+  it('without a DocNumber of ours only the marker counts: a same-customer, same-total sibling is not ours', () => {
+    const marked = {
+      ...row,
+      lookup: { marker: { customerRef: '5', txnDate: '2024-05-31' } },
+      payload: { CustomerRef: { value: '5' }, TxnDate: '2024-05-31', Line: [{ Amount: 12.5 }] },
+    };
+    expect(withMarker(marked).PrivateNote).toBe(markerFor(marked.requestId));
+    expect(isOurs(marked, { PrivateNote: `edited\n${markerFor(marked.requestId)}` })).toBe(true);
+    expect(isOurs(marked, { CustomerRef: { value: '5' }, Line: [{ Amount: 12.5 }] })).toBe(false);
+    expect(
+      isOurs(marked, {
+        CustomerRef: { value: '5' },
+        Line: [{ Amount: 12.5 }],
+        PrivateNote: markerFor('b'.repeat(32)),
+      }),
+    ).toBe(false);
+  });
 });
 
 describe('retry policy', () => {

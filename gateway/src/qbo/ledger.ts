@@ -26,7 +26,20 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 export type LedgerState = 'planned' | 'sent' | 'created' | 'rejected' | 'unknown';
 export type LedgerEntity = 'Invoice' | 'Bill' | 'Customer' | 'Vendor';
-export type LedgerLookup = { docNumber: string } | { displayName: string };
+/**
+ * How the writer finds the object again when an outcome is unknown (qbo-api.md §4.3 point 2):
+ * - `docNumber`: a transaction carrying our own number (DocNumber is filterable);
+ * - `displayName`: a Customer/Vendor (names are unique, inactive ones included);
+ * - `marker`: a transaction QuickBooks numbers itself or that has no number (a Bill without the vendor's
+ *   number). Candidates are queried by the party (CustomerRef for an Invoice, VendorRef for a Bill) and
+ *   TxnDate, then matched only by the `qb-bridge ref <requestid>` marker the writer puts in PrivateNote.
+ *   The payload must carry the same party and TxnDate: without a TxnDate QuickBooks dates it "today" in
+ *   the company's time zone, which the lookup could not predict.
+ */
+export type MarkerLookup =
+  | { marker: { customerRef: string; txnDate: string } }
+  | { marker: { vendorRef: string; txnDate: string } };
+export type LedgerLookup = { docNumber: string } | { displayName: string } | MarkerLookup;
 
 export interface PlanInput {
   /** The flow's natural key, e.g. `sheets:<spreadsheet>:<row>`, `mis:invoice:<id>`, `zimbra:<customer>:<YYYY-MM>`. */
@@ -69,6 +82,8 @@ interface Row {
   payload: string;
   lookup_doc_number: string | null;
   lookup_display_name: string | null;
+  lookup_party_ref: string | null;
+  lookup_txn_date: string | null;
   state: LedgerState;
   qbo_id: string | null;
   sync_token: string | null;
@@ -90,10 +105,12 @@ function fromRow(row: Row): LedgerRow {
     requestId: row.request_id,
     payloadHash: row.payload_hash,
     payload: JSON.parse(row.payload) as Record<string, unknown>,
-    lookup:
-      row.lookup_doc_number !== null
-        ? { docNumber: row.lookup_doc_number }
-        : { displayName: row.lookup_display_name ?? '' },
+    lookup: lookupFromColumns(row.entity, {
+      doc: row.lookup_doc_number,
+      name: row.lookup_display_name,
+      partyRef: row.lookup_party_ref,
+      txnDate: row.lookup_txn_date,
+    }),
     state: row.state,
     qboId: row.qbo_id,
     syncToken: row.sync_token,
@@ -132,13 +149,88 @@ export function payloadHash(payload: Record<string, unknown>): string {
     .digest('hex');
 }
 
-function lookupColumns(lookup: LedgerLookup): [string | null, string | null] {
+interface LookupColumns {
+  doc: string | null;
+  name: string | null;
+  partyRef: string | null;
+  txnDate: string | null;
+}
+
+/** The reference field a marker lookup queries: the customer of an invoice, the vendor of a bill. */
+export const markerPartyField = { Invoice: 'CustomerRef', Bill: 'VendorRef' } as const;
+
+function refValueOf(payload: Record<string, unknown>, field: string): string | undefined {
+  const ref = payload[field];
+  if (typeof ref !== 'object' || ref === null) return undefined;
+  const value = (ref as { value?: unknown }).value;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/** The party and date of a marker lookup, whichever side (customer or vendor) it names. */
+export function markerOf(lookup: LedgerLookup): { partyRef: string; txnDate: string } | undefined {
+  if (!('marker' in lookup)) return undefined;
+  const m = lookup.marker;
+  return { partyRef: 'customerRef' in m ? m.customerRef : m.vendorRef, txnDate: m.txnDate };
+}
+
+function markerColumns(entity: LedgerEntity, payload: Record<string, unknown>, lookup: MarkerLookup) {
+  if (entity !== 'Invoice' && entity !== 'Bill') {
+    throw new Error(`A marker lookup only works for invoices and bills, not ${entity}; use { displayName }`);
+  }
+  const side = entity === 'Invoice' ? 'customerRef' : 'vendorRef';
+  const partyRef: unknown = (lookup.marker as Record<string, unknown>)[side];
+  if (typeof partyRef !== 'string') {
+    throw new Error(
+      `A marker lookup for ${entity === 'Invoice' ? 'an invoice' : 'a bill'} needs { ${side} }`,
+    );
+  }
+  const txnDate = lookup.marker.txnDate;
+  if (partyRef.trim() === '') throw new Error(`A marker lookup ${side} cannot be empty`);
+  const parsed = new Date(`${txnDate}T00:00:00Z`);
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(txnDate) ||
+    Number.isNaN(parsed.getTime()) ||
+    parsed.toISOString().slice(0, 10) !== txnDate
+  ) {
+    throw new Error(`A marker lookup txnDate must be a date as YYYY-MM-DD, got "${txnDate}"`);
+  }
+  // The lookup queries by what the payload says; a mismatch would look in the wrong place and resend.
+  const field = markerPartyField[entity];
+  if (refValueOf(payload, field) !== partyRef) {
+    throw new Error(`The payload's ${field} must be ${partyRef}, the ${side} its marker lookup names`);
+  }
+  if (payload.TxnDate !== txnDate) {
+    throw new Error(
+      `The payload's TxnDate must be ${txnDate}, the date its marker lookup names (QuickBooks would date it itself)`,
+    );
+  }
+  return { partyRef, txnDate };
+}
+
+function lookupColumns(
+  entity: LedgerEntity,
+  payload: Record<string, unknown>,
+  lookup: LedgerLookup,
+): LookupColumns {
   if ('docNumber' in lookup) {
     if (lookup.docNumber.trim() === '') throw new Error('A ledger lookup DocNumber cannot be empty');
-    return [lookup.docNumber, null];
+    return { doc: lookup.docNumber, name: null, partyRef: null, txnDate: null };
   }
-  if (lookup.displayName.trim() === '') throw new Error('A ledger lookup DisplayName cannot be empty');
-  return [null, lookup.displayName];
+  if ('displayName' in lookup) {
+    if (lookup.displayName.trim() === '') throw new Error('A ledger lookup DisplayName cannot be empty');
+    return { doc: null, name: lookup.displayName, partyRef: null, txnDate: null };
+  }
+  return { doc: null, name: null, ...markerColumns(entity, payload, lookup) };
+}
+
+function lookupFromColumns(entity: LedgerEntity, columns: LookupColumns): LedgerLookup {
+  if (columns.doc !== null) return { docNumber: columns.doc };
+  if (columns.partyRef !== null && columns.txnDate !== null) {
+    return entity === 'Bill'
+      ? { marker: { vendorRef: columns.partyRef, txnDate: columns.txnDate } }
+      : { marker: { customerRef: columns.partyRef, txnDate: columns.txnDate } };
+  }
+  return { displayName: columns.name ?? '' };
 }
 
 export class QboLedger {
@@ -200,7 +292,7 @@ export class QboLedger {
   /** Creates the row, or returns the existing one (re-planning a rejected row whose payload changed). */
   plan(input: PlanInput): LedgerRow {
     const hash = payloadHash(input.payload);
-    const [doc, name] = lookupColumns(input.lookup);
+    const columns = lookupColumns(input.entity, input.payload, input.lookup);
     return this.db.transaction(() => {
       const existing = this.find(input.realm, input.key, input.entity);
       const now = this.now();
@@ -208,8 +300,8 @@ export class QboLedger {
         const requestId = mintRequestId();
         const info = this.sql(
           `INSERT INTO qbo_ledger (realm_id, flow_key, entity, request_id, payload_hash, payload, lookup_doc_number,
-               lookup_display_name, state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)`,
+               lookup_display_name, lookup_party_ref, lookup_txn_date, state, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)`,
         ).run(
           input.realm,
           input.key,
@@ -217,8 +309,10 @@ export class QboLedger {
           requestId,
           hash,
           JSON.stringify(input.payload),
-          doc,
-          name,
+          columns.doc,
+          columns.name,
+          columns.partyRef,
+          columns.txnDate,
           now,
           now,
         );
@@ -231,7 +325,7 @@ export class QboLedger {
           requestId,
           payloadHash: hash,
           payload: input.payload,
-          lookup: doc !== null ? { docNumber: doc } : { displayName: name ?? '' },
+          lookup: lookupFromColumns(input.entity, columns),
           state: 'planned',
           qboId: null,
           syncToken: null,
@@ -249,8 +343,19 @@ export class QboLedger {
       if (existing.state === 'rejected') {
         this.sql(
           `UPDATE qbo_ledger SET state = 'planned', request_id = ?, payload_hash = ?, payload = ?, lookup_doc_number = ?,
-               lookup_display_name = ?, error = NULL, updated_at = ? WHERE id = ?`,
-        ).run(mintRequestId(), hash, JSON.stringify(input.payload), doc, name, now, existing.id);
+               lookup_display_name = ?, lookup_party_ref = ?, lookup_txn_date = ?, error = NULL, updated_at = ?
+             WHERE id = ?`,
+        ).run(
+          mintRequestId(),
+          hash,
+          JSON.stringify(input.payload),
+          columns.doc,
+          columns.name,
+          columns.partyRef,
+          columns.txnDate,
+          now,
+          existing.id,
+        );
         return this.get(existing.id);
       }
       if (existing.state === 'planned') return this.replacePayload(existing.id, input);
@@ -268,12 +373,22 @@ export class QboLedger {
    * A planned row takes a newer payload, keeping its requestid: if an earlier attempt did commit despite a
    * lookup that missed it, QuickBooks replays that creation instead of making a second object.
    */
-  replacePayload(id: number, input: Pick<PlanInput, 'payload' | 'lookup'>): LedgerRow {
-    const [doc, name] = lookupColumns(input.lookup);
+  replacePayload(id: number, input: Pick<PlanInput, 'entity' | 'payload' | 'lookup'>): LedgerRow {
+    const columns = lookupColumns(input.entity, input.payload, input.lookup);
     this.sql(
-      `UPDATE qbo_ledger SET payload_hash = ?, payload = ?, lookup_doc_number = ?, lookup_display_name = ?, updated_at = ?
+      `UPDATE qbo_ledger SET payload_hash = ?, payload = ?, lookup_doc_number = ?, lookup_display_name = ?,
+           lookup_party_ref = ?, lookup_txn_date = ?, updated_at = ?
          WHERE id = ? AND state = 'planned'`,
-    ).run(payloadHash(input.payload), JSON.stringify(input.payload), doc, name, this.now(), id);
+    ).run(
+      payloadHash(input.payload),
+      JSON.stringify(input.payload),
+      columns.doc,
+      columns.name,
+      columns.partyRef,
+      columns.txnDate,
+      this.now(),
+      id,
+    );
     return this.get(id);
   }
 

@@ -2,18 +2,20 @@ import { linesTotalCents } from './amounts';
 import type { QboClient } from './client';
 import type { QboError } from './errors';
 import { duplicateDocNumberTarget } from './fault-parse';
-import type { LedgerRow } from './ledger';
+import { type LedgerRow, markerOf, markerPartyField } from './ledger';
 import { nameKey } from './name-key';
-import { qboQuery, rowsOf } from './query';
+import { qboQuery, queryAll, rowsOf } from './query';
 
 /**
  * Settling writes whose outcome is unknown, and deciding whether an existing QuickBooks object is ours.
  *
  * Transactions carry a marker with the ledger's requestid in `PrivateNote` (PrivateNote cannot be
- * filtered, so we find candidates by DocNumber and then read the marker). Objects created before the
- * marker existed, or edited by a person since, still count as ours when they have our DocNumber, our
- * customer/vendor and our line total. Names are unique in QuickBooks, so a name we meant to create that
- * already exists under that entity type is, by definition, the one we want.
+ * filtered, so we find candidates by DocNumber — or by customer/vendor and date when QuickBooks numbers the
+ * transaction — and then read the marker). Objects created before the marker existed, or edited by a
+ * person since, still count as ours when they have our DocNumber, our customer/vendor and our line total;
+ * without a DocNumber of ours only the marker counts, since two rows for one customer on one day may well
+ * have the same total. Names are unique in QuickBooks, so a name we meant to create that already exists
+ * under that entity type is, by definition, the one we want.
  */
 
 export const markerPrefix = 'qb-bridge ref ';
@@ -42,6 +44,10 @@ function refValue(entity: Record<string, unknown>, key: string): string | undefi
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
+function carriesMarker(found: Record<string, unknown>, requestId: string): boolean {
+  return typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerFor(requestId));
+}
+
 /** Is this QuickBooks object the one this ledger row intended to create? */
 export function isOurs(
   row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
@@ -53,8 +59,9 @@ export function isOurs(
       'displayName' in row.lookup ? row.lookup.displayName : String(row.payload.DisplayName ?? '');
     return typeof found.DisplayName === 'string' && nameKey(found.DisplayName) === nameKey(wanted);
   }
-  if (typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerFor(row.requestId)))
-    return true;
+  if (carriesMarker(found, row.requestId)) return true;
+  // Same party and total is only evidence when our own DocNumber already narrowed the candidates.
+  if ('marker' in row.lookup) return false;
   const sameParty =
     refValue(found, refKey) !== undefined && refValue(found, refKey) === refValue(row.payload, refKey);
   return sameParty && linesTotalCents(found.Line) === linesTotalCents(row.payload.Line);
@@ -91,12 +98,59 @@ function chunkWithin<T>(
 }
 
 function lookupValue(row: LedgerRow): string {
-  return 'docNumber' in row.lookup ? row.lookup.docNumber : row.lookup.displayName;
+  if ('docNumber' in row.lookup) return row.lookup.docNumber;
+  if ('displayName' in row.lookup) return row.lookup.displayName;
+  throw new Error(`Ledger row ${row.id} is looked up by marker, not by a value`);
+}
+
+function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const key = keyOf(value);
+    const group = groups.get(key);
+    if (group) group.push(value);
+    else groups.set(key, [value]);
+  }
+  return groups;
+}
+
+/**
+ * Rows without a DocNumber of ours: per entity and TxnDate, one paged query per chunk of customers/vendors
+ * (`CustomerRef IN (…) and TxnDate = …`), then each row takes the candidate carrying its own marker. A bulk
+ * run usually shares one date, so a whole unknown batch costs one or two queries; not found → absent.
+ */
+async function lookUpByMarker(
+  client: QboClient,
+  rows: readonly LedgerRow[],
+  chunkSize: number,
+  result: Map<number, Resolution>,
+): Promise<void> {
+  const marked = rows.map((row) => ({ row, marker: markerOf(row.lookup)! }));
+  for (const group of groupBy(marked, (m) => `${m.row.entity}\u0000${m.marker.txnDate}`).values()) {
+    const entity = group[0]!.row.entity as keyof typeof markerPartyField;
+    const field = markerPartyField[entity];
+    const txnDate = group[0]!.marker.txnDate;
+    const byParty = groupBy(group, (m) => m.marker.partyRef);
+    for (const parties of chunkWithin([...byParty.keys()], chunkSize, (party) => party.length + 6)) {
+      const where =
+        parties.length === 1
+          ? qboQuery(`${field} = ? and TxnDate = ?`, [parties[0]!, txnDate])
+          : qboQuery(`${field} IN ? and TxnDate = ?`, [parties, txnDate]);
+      const candidates = await queryAll(client, entity, where);
+      for (const party of parties) {
+        for (const { row } of byParty.get(party) ?? []) {
+          const ours = candidates.find((c) => carriesMarker(c, row.requestId));
+          result.set(row.id, ours ? { kind: 'found', entity: ours } : { kind: 'absent' });
+        }
+      }
+    }
+  }
 }
 
 /**
  * Looks every row up in QuickBooks — DocNumber for transactions, DisplayName (inactive included) for names —
  * with one `IN (…)` query per entity type and chunk, so settling a whole unknown batch costs a few calls.
+ * Transactions QuickBooks numbers itself are found by party, date and marker (`lookUpByMarker`).
  */
 export async function lookUpRows(
   client: QboClient,
@@ -104,8 +158,16 @@ export async function lookUpRows(
   chunkSize = 30,
 ): Promise<Map<number, Resolution>> {
   const result = new Map<number, Resolution>();
-  const byEntity = new Map<string, LedgerRow[]>();
-  for (const row of rows) byEntity.set(row.entity, [...(byEntity.get(row.entity) ?? []), row]);
+  await lookUpByMarker(
+    client,
+    rows.filter((row) => 'marker' in row.lookup),
+    chunkSize,
+    result,
+  );
+  const byEntity = groupBy(
+    rows.filter((row) => !('marker' in row.lookup)),
+    (row) => row.entity,
+  );
   for (const [entity, group] of byEntity) {
     const isTxn = entity in transactionRefs;
     for (const part of chunkWithin(group, chunkSize, (row) => lookupValue(row).length + 6)) {

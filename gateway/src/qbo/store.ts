@@ -52,4 +52,15 @@ export const qboClientMigrations: Migration[] = [
       CREATE INDEX qbo_customers_name ON qbo_customers (realm_id, name_key);
     `,
   },
+  {
+    owner: 'qbo.client',
+    version: 2,
+    name: 'ledger lookup by customer/vendor and date (transactions QuickBooks numbers itself)',
+    // A transaction without a DocNumber of ours is found again by its party and date, then by the marker
+    // in PrivateNote; both columns are NULL for DocNumber and DisplayName lookups.
+    up: `
+      ALTER TABLE qbo_ledger ADD COLUMN lookup_party_ref TEXT;
+      ALTER TABLE qbo_ledger ADD COLUMN lookup_txn_date TEXT;
+    `,
+  },
 ];

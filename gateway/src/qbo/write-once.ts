@@ -12,6 +12,18 @@ import { ReconnectRequiredError } from './token-source';
  *   });
  *   // outcome.state: 'created' (qboId) | 'rejected' (message for the user) | 'pending' (try the next run)
  *
+ * `lookup` says how an unknown outcome is found again in QuickBooks; pick by what the payload carries:
+ * - `{ docNumber }` — an Invoice/Bill with our own DocNumber (custom transaction numbers on, or the
+ *   vendor's bill number);
+ * - `{ displayName }` — a Customer/Vendor;
+ * - `{ marker: { customerRef, txnDate } }` (Invoice) / `{ marker: { vendorRef, txnDate } }` (Bill) — a
+ *   transaction without a DocNumber of ours: QuickBooks auto-numbers invoices (`CustomTxnNumbers` off; do
+ *   not send one then) or a bill has no vendor number. The payload must carry that same CustomerRef/
+ *   VendorRef and `TxnDate` (plan() throws otherwise). The writer appends `qb-bridge ref <requestid>` to the
+ *   payload's own PrivateNote (kept as is; only a note over ~3,950 characters is shortened to fit), and the
+ *   lookup matches that marker among the party's transactions of that date; a person who later deletes the
+ *   marker from the note makes a crashed row unfindable (the resend then relies on QuickBooks' requestid replay).
+ *
  * It plans the ledger row (idempotent), settles any earlier unknown outcome by lookup, sends with the
  * row's requestid, and classifies the answer. Call it again with the same key at any time — after a crash,
  * on the next run, twice in a row — and it never creates a second object. For many objects use
@@ -73,11 +85,16 @@ export function outcomeOf(
 /** The user-facing rejection for "our DocNumber / name already belongs to someone else's object". */
 export function takenError(row: LedgerRow, existing: Record<string, unknown>): Record<string, unknown> {
   const id = String(existing.Id ?? '?');
-  const message =
+  // A marker-looked-up transaction can only be "taken" through a 6140 on a DocNumber its payload carried.
+  const number =
     'docNumber' in row.lookup
-      ? `Number ${row.lookup.docNumber} is already used by ${row.entity} ${id} in QuickBooks, which qb-bridge did not create from this row; give the row a different number or delete that ${row.entity.toLowerCase()}.`
-      : `The name "${row.lookup.displayName}" is already used in QuickBooks; rename one of them.`;
-  const code = 'docNumber' in row.lookup ? '6140' : '6240';
+      ? row.lookup.docNumber
+      : String(row.payload.DocNumber ?? existing.DocNumber ?? '');
+  const message =
+    'displayName' in row.lookup
+      ? `The name "${row.lookup.displayName}" is already used in QuickBooks; rename one of them.`
+      : `Number ${number} is already used by ${row.entity} ${id} in QuickBooks, which qb-bridge did not create from this row; give the row a different number or delete that ${row.entity.toLowerCase()}.`;
+  const code = 'displayName' in row.lookup ? '6240' : '6140';
   return {
     status: 400,
     category: 'validation',

@@ -167,6 +167,20 @@ describe('exactly once without a DocNumber of ours (createOnce)', () => {
       h.ledger.find(h.realm, 'sheets:s1:5', 'Invoice')!.requestId,
     ]);
   });
+  it('reads past the first 1,000 candidates of a busy customer and day', async () => {
+    h = await autoNumbering();
+    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    for (let i = 0; i < 1_000; i++)
+      h.emulator.create(h.realm, 'Invoice', invoiceInput(customer, item, `other:${i}`).payload);
+    h.emulator.faults.nextFaults.push('drop-after-commit');
+
+    const outcome = await createOnce(h.client, h.ledger, invoiceInput(customer, item, 'sheets:busy:1'));
+
+    expect(h.emulator.entities(h.realm, 'Invoice').filter((i) => i.TxnDate === day)).toHaveLength(1_001);
+    expect(outcome).toMatchObject({ state: 'created', adopted: true });
+    expect(queries(h).map((q) => / STARTPOSITION (\d+) /.exec(q)?.[1])).toEqual(['1', '1001']);
+  });
 });
 
 describe('exactly once without a DocNumber of ours (createMany)', () => {

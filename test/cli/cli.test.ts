@@ -36,6 +36,14 @@ describe('qb-bridge CLI', () => {
     expect(result.stdout).toContain(`Usage: qb-bridge ${command}`);
   });
 
+  it('exits 2 when a command group is run without a subcommand', () => {
+    for (const group of ['qbwc', 'api-token']) {
+      const result = runCli([group]);
+      expect(result.code, group).toBe(2);
+      expect(result.stderr).toContain(`Usage: qb-bridge ${group}`);
+    }
+  });
+
   it('exits 2 on an unknown command or a missing required option', () => {
     const unknown = runCli(['frobnicate']);
     expect(unknown.code).toBe(2);

@@ -97,6 +97,12 @@ describe('configuration', () => {
     expect(error.message).toContain('(hidden)');
   });
 
+  it('shows a URL without the password it carries', () => {
+    const error = configError({ MIS_DATABASE_URL: 'postgres://billing:Sup3rS3cret@db.example.com/mis' });
+    expect(error.message).not.toContain('Sup3rS3cret');
+    expect(error.message).toContain('postgres://billing:[REDACTED]@db.example.com/mis');
+  });
+
   it('names a missing setting when a command needs it', () => {
     const config = loadConfig({}, tempDir());
     expect(() => requireSettings(config, ['ZIMBRA_HOST'], 'to fetch Zimbra reports')).toThrow(

@@ -17,9 +17,19 @@ describe('log redaction', () => {
     log.error({ err: new Error(`401 for Bearer ${token}`) }, 'failed');
     log.info({ config: { QBO_CLIENT_SECRET: 'cs-very-secret', qbwcPassword: 'pw-1' } }, 'config');
     log.info({ list: [{ apiKey: 'k-123' }], nested: { deeper: { clientSecret: 'cs-2' } } }, 'deep');
+    log.warn({ mis: 'mysql://reader:pw-in-url@127.0.0.1:3306/mis' }, 'MIS unreachable');
     const output = text();
-    expect(lines).toHaveLength(7);
-    for (const secret of [token, refresh, 'cs-very-secret', 'pw-1', 'k-123', 'cs-2', 'secret-access-value']) {
+    expect(lines).toHaveLength(8);
+    for (const secret of [
+      token,
+      refresh,
+      'cs-very-secret',
+      'pw-1',
+      'k-123',
+      'cs-2',
+      'secret-access-value',
+      'pw-in-url',
+    ]) {
       expect(output).not.toContain(secret);
     }
     expect(output).toContain('[REDACTED]');

@@ -24,7 +24,8 @@ export function buildProgram(runtime: CliRuntime): Command {
 export function exitCodeFor(error: unknown, runtime: CliRuntime): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.done;
-    if (error.code === 'commander.help') return ExitCode.done;
+    // A command group run without a subcommand prints its help as an error (exitCode 1): a usage error.
+    if (error.code === 'commander.help') return error.exitCode === 0 ? ExitCode.done : ExitCode.usage;
     return ExitCode.usage;
   }
   if (error instanceof CliError) {

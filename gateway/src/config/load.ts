@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { z } from 'zod';
+import { scrubString } from '../log/redact';
 import { applyAliases } from './aliases';
 import { type Env, envSchema, examples } from './schema';
 
@@ -57,8 +58,10 @@ export function loadConfig(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0]) as keyof Env;
-    const secret = /SECRET|KEY|PASSWORD/.test(variable);
-    const shown = secret && relevant[variable] !== undefined ? '(hidden)' : relevant[variable];
+    const secret = /SECRET|KEY|PASSWORD|HASH/.test(variable);
+    const raw = relevant[variable];
+    // URLs can carry credentials (mysql://user:password@host): show them without the userinfo.
+    const shown = raw === undefined ? undefined : secret ? '(hidden)' : scrubString(raw);
     throw new ConfigError(
       `${variable} ${describe(issue, shown)}; for example ${variable}=${examples[variable]}`,
       variable,

@@ -9,6 +9,8 @@ const secretKey =
 const inlineSecrets: readonly RegExp[] = [
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g,
   /\b((?:access|refresh|id)_token|code|client_secret|password|token)=([^&\s"']+)/gi,
+  // userinfo in a URL: scheme://user:password@host
+  /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:"']+):([^\s/@"']+)@/gi,
 ];
 
 export function isSecretKey(key: string): boolean {
@@ -19,6 +21,7 @@ export function scrubString(value: string): string {
   let out = value;
   out = out.replace(inlineSecrets[0]!, (_m, scheme: string) => `${scheme} ${redacted}`);
   out = out.replace(inlineSecrets[1]!, (_m, name: string) => `${name}=${redacted}`);
+  out = out.replace(inlineSecrets[2]!, (_m, scheme: string, user: string) => `${scheme}${user}:${redacted}@`);
   return out;
 }
 

@@ -4,7 +4,15 @@ import { listQbrAudit } from '../../gateway/src/qbwc/audit';
 import { qbwcApiRoutes } from '../../gateway/src/qbwc/routes';
 import { createQbwcWork } from '../../gateway/src/qbwc/service';
 import { createApp } from '../../gateway/src/server/app';
-import { fixture, newSession, openTestContext, type TestContext, withRequestId } from './helpers';
+import { capturingLogger } from '../helpers/context';
+import {
+  fixture,
+  newSession,
+  openTestContext,
+  profitAndLossXml,
+  type TestContext,
+  withRequestId,
+} from './helpers';
 
 let t: TestContext;
 let token: string;
@@ -173,6 +181,51 @@ describe('/api/qbwc REST', () => {
     };
     expect(status.periods.map((p) => p.period)).toEqual(['2025-03', '2025-04']);
     expect((await call('GET', '/api/qbwc/history?limit=0')).status).toBe(400);
+  });
+
+  it('a month whose metrics do not reconcile with Net Income is shown in status and history and logged', async () => {
+    t.cleanup();
+    const captured = capturingLogger('warn');
+    t = openTestContext({}, captured.log);
+    token = createApiToken(t.ctx.db, 'test').token;
+    app = createApp(t.ctx, { modules: [qbwcApiRoutes] });
+    // QuickBooks' Net Income row says 8,700.00; its accounts (and so the metrics) give 8,800.00
+    syncMarch(
+      profitAndLossXml(
+        [
+          { header: 'Income', accounts: [['4100 · Managed Services', '10000.00']] },
+          { header: 'Expense', accounts: [['6200 · Annual Insurance Premium', '1200.00']] },
+        ],
+        { netIncome: '8700.00' },
+      ),
+    );
+    const status = (await call('GET', '/api/qbwc/status')).json.data as {
+      periods: Array<{
+        period: string;
+        net_income_matches: boolean;
+        reconciliation: Record<string, unknown>;
+      }>;
+    };
+    const march = status.periods.find((p) => p.period === '2025-03')!;
+    expect(march.net_income_matches).toBe(false);
+    expect(march.reconciliation).toEqual({
+      qb_net_income: '8700.00',
+      computed_net_profit: '10000.00',
+      unmapped_net: '-1200.00',
+      ignored_net: '0.00',
+      difference_cents: 10_000,
+    });
+    const history = (await call('GET', '/api/qbwc/history?sync_type=profit_loss&period=2025-03')).json
+      .data as Array<{ parsed_data: { reconciliation: { difference_cents: number } } }>;
+    expect(history[0]!.parsed_data.reconciliation.difference_cents).toBe(10_000);
+    const warnings = captured.lines.filter((l) => l.includes('do not reconcile'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('"period":"2025-03"');
+    expect(warnings[0]).toContain('"differenceCents":10000');
+    // April reconciles: no warning for it
+    expect(status.periods.find((p) => p.period === '2025-04')?.reconciliation).toMatchObject({
+      difference_cents: 0,
+    });
   });
 
   it('reprocess needs a period or all, and says when nothing is stored', async () => {

@@ -5,9 +5,11 @@ import {
   createResolver,
   type Mapping,
   type MappingInput,
+  type MappingResolver,
   MappingValidationError,
   validateMapping,
 } from '../../gateway/src/qbwc/mappings';
+import type { AccountKind } from '../../gateway/src/qbwc/pnl';
 
 const base: MappingInput = {
   metricKey: 'other_expenses',
@@ -17,6 +19,11 @@ const base: MappingInput = {
   isActive: true,
   notes: null,
 };
+
+/** The metric an expense account lands in (these tests are about names; sections are tested below). */
+function keyOf(resolver: MappingResolver, path: string, kind: AccountKind = 'expense') {
+  return resolver.resolve(path, kind).mapping?.metricKey ?? null;
+}
 
 function withIds(list: readonly MappingInput[]): Mapping[] {
   return list.map((m, i) => ({ ...m, id: i + 1 }));
@@ -91,11 +98,11 @@ describe('choosing a mapping for an account', () => {
         { ...base, metricKey: 'mrr', pattern: '%Payroll%', priority: 200, matchType: 'regex' },
       ]),
     );
-    expect(resolver.resolve('6300 · Payroll Expenses:6310 · Wages')?.metricKey).toBe('employee_expense');
-    expect(resolver.resolve('6300 · Payroll Expenses:6320 · Officer Salaries')?.metricKey).toBe('owner_comp');
-    expect(resolver.resolve('6300 · PAYROLL EXPENSES:6390 · Owner Officer Draw')?.metricKey).toBe('ignore');
-    expect(resolver.resolve('6500 · Rent Expense')?.metricKey).toBe('other_expenses');
-    expect(resolver.resolve('6100 · Bank Charges')).toBeNull();
+    expect(keyOf(resolver, '6300 · Payroll Expenses:6310 · Wages')).toBe('employee_expense');
+    expect(keyOf(resolver, '6300 · Payroll Expenses:6320 · Officer Salaries')).toBe('owner_comp');
+    expect(keyOf(resolver, '6300 · PAYROLL EXPENSES:6390 · Owner Officer Draw')).toBe('ignore');
+    expect(keyOf(resolver, '6500 · Rent Expense')).toBe('other_expenses');
+    expect(keyOf(resolver, '6100 · Bank Charges')).toBeNull();
   });
 
   it('matches non-ASCII names case-insensitively and treats inner % as "anything between"', () => {
@@ -105,14 +112,42 @@ describe('choosing a mapping for an account', () => {
         { ...base, metricKey: 'employee_expense', pattern: 'Payroll%Tax' },
       ]),
     );
-    expect(resolver.resolve('6600 · CAFÉ ÉQUIPEMENT')?.metricKey).toBe('product_cogs');
-    expect(resolver.resolve('6600 · Cafe\u0301 E\u0301quipement')?.metricKey).toBe('product_cogs'); // decomposed form
-    expect(resolver.resolve('Payroll:Employer Taxes')?.metricKey).toBe('employee_expense');
-    expect(resolver.resolve('Taxes:Payroll')).toBeNull();
+    expect(keyOf(resolver, '6600 · CAFÉ ÉQUIPEMENT')).toBe('product_cogs');
+    expect(keyOf(resolver, '6600 · Cafe\u0301 E\u0301quipement')).toBe('product_cogs'); // decomposed form
+    expect(keyOf(resolver, 'Payroll:Employer Taxes')).toBe('employee_expense');
+    expect(keyOf(resolver, 'Taxes:Payroll')).toBeNull();
+  });
+
+  it('a name match on the other side of the P&L is passed over, with the reason kept', () => {
+    const resolver = createResolver(
+      withIds([
+        { ...base, metricKey: 'orr', pattern: '%Annual%', priority: 200 },
+        { ...base, metricKey: 'other_expenses', pattern: '%Premium%', priority: 100 },
+        { ...base, metricKey: 'ignore', pattern: '%Suspense%', priority: 50 },
+      ]),
+    );
+    const premium = resolver.resolve('6200 · Annual Insurance Premium', 'expense');
+    expect(premium.mapping?.metricKey).toBe('other_expenses');
+    expect(premium.passedOver).toEqual([
+      {
+        mappingId: 1,
+        reason: expect.stringContaining("matched mapping '%Annual%' (orr) but is an expense account"),
+      },
+    ]);
+    expect(keyOf(resolver, '4300 · Annual Support', 'income')).toBe('orr');
+    expect(keyOf(resolver, '4300 · Annual Support', 'cogs')).toBeNull();
+    expect(keyOf(resolver, '7100 · Annual Rebate', 'other_income')).toBe('orr');
+    expect(keyOf(resolver, '8000 · Annual Fine', 'other_expense')).toBeNull();
+    // ignore fits any section; an account outside every section fits no metric
+    expect(keyOf(resolver, '4999 · Suspense', 'income')).toBe('ignore');
+    expect(keyOf(resolver, '6999 · Suspense', 'unknown')).toBe('ignore');
+    expect(resolver.resolve('9000 · Annual Thing', 'unknown').passedOver[0]?.reason).toMatch(
+      /outside any Income\/Expense section/,
+    );
   });
 
   it('inactive mappings are skipped', () => {
     const resolver = createResolver(withIds([{ ...base, isActive: false }]));
-    expect(resolver.resolve('6500 · Rent Expense')).toBeNull();
+    expect(keyOf(resolver, '6500 · Rent Expense')).toBeNull();
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { defaultMappings } from '../../gateway/src/qbwc/default-mappings';
+import { interpretProfitAndLoss } from '../../gateway/src/qbwc/interpret';
 import type { Mapping } from '../../gateway/src/qbwc/mappings';
 import { computeMonthMetrics, type MetricValues } from '../../gateway/src/qbwc/metrics';
 import { type LeafAccount, readProfitAndLoss } from '../../gateway/src/qbwc/pnl';
 import { parseReportResponse } from '../../gateway/src/qbwc/qbxml-parse';
 import { formatCents } from '../../shared/src/money';
-import { fixture } from './helpers';
+import { fixture, profitAndLossXml } from './helpers';
 
 const defaults: Mapping[] = defaultMappings.map((m, i) => ({ ...m, id: i + 1 }));
 
@@ -107,3 +108,153 @@ describe('QBR metrics', () => {
     });
   });
 });
+
+interface ParsedPnl {
+  metrics: Record<string, string>;
+  unmapped: Array<{ account: string; kind: string; amount: string; reason: string }>;
+  unmapped_count: number;
+  net_income_matches: boolean | null;
+  reconciliation: {
+    qb_net_income: string | null;
+    computed_net_profit: string;
+    unmapped_net: string;
+    ignored_net: string;
+    difference_cents: number | null;
+  };
+}
+
+function interpret(xml: string, mappings: readonly Mapping[] = defaults): ParsedPnl {
+  const result = interpretProfitAndLoss(xml, 'pl-2025-03', mappings);
+  if (result.outcome === 'error') throw new Error(result.error);
+  return result.parsedData as unknown as ParsedPnl;
+}
+
+describe('QBR metrics respect the P&L section of each account', () => {
+  it('an expense account matching a revenue pattern is not revenue, and the month reconciles with Net Income', () => {
+    const parsed = interpret(
+      profitAndLossXml([
+        { header: 'Income', accounts: [['4100 · Managed Services', '10000.00']] },
+        { header: 'Expense', accounts: [['6200 · Annual Insurance Premium', '1200.00']] },
+      ]),
+    );
+    expect(parsed.metrics).toMatchObject({
+      orr: '0.00',
+      mrr: '10000.00',
+      total_revenue: '10000.00',
+      total_expenses: '0.00',
+      net_profit: '10000.00',
+    });
+    expect(parsed.unmapped).toEqual([
+      {
+        account: '6200 · Annual Insurance Premium',
+        kind: 'expense',
+        amount: '1200.00',
+        reason: expect.stringMatching(/matched mapping '%Annual%' \(orr\) but is an expense account/),
+      },
+    ]);
+    expect(parsed.reconciliation).toEqual({
+      qb_net_income: '8800.00',
+      computed_net_profit: '10000.00',
+      unmapped_net: '-1200.00',
+      ignored_net: '0.00',
+      difference_cents: 0,
+    });
+    expect(parsed.net_income_matches).toBe(true);
+  });
+
+  it('an income account matching an expense pattern falls through to a lower-priority revenue mapping', () => {
+    const xml = profitAndLossXml([
+      {
+        header: 'Income',
+        accounts: [
+          ['4100 · Managed Services', '10000.00'],
+          ['4800 · Reimbursed Expenses', '300.00'],
+        ],
+      },
+      { header: 'Expense', accounts: [['6500 · Rent Expense', '2000.00']] },
+    ]);
+    const parsed = interpret(xml);
+    expect(parsed.metrics).toMatchObject({
+      other_expenses: '2000.00',
+      total_revenue: '10000.00',
+      total_expenses: '2000.00',
+    });
+    expect(parsed.unmapped.map((u) => [u.account, u.reason])).toEqual([
+      [
+        '4800 · Reimbursed Expenses',
+        expect.stringMatching(/matched mapping '%Expense%' \(other_expenses\) but is an income account/),
+      ],
+    ]);
+    expect(parsed.reconciliation.difference_cents).toBe(0);
+
+    const withReimbursements: Mapping[] = [
+      ...defaults,
+      {
+        metricKey: 'misc_revenue',
+        pattern: '%Reimbursed%',
+        matchType: 'contains',
+        priority: 0,
+        isActive: true,
+        notes: null,
+        id: 100,
+      },
+    ];
+    const remapped = interpret(xml, withReimbursements);
+    expect(remapped.metrics).toMatchObject({ misc_revenue: '300.00', total_revenue: '10300.00' });
+    expect(remapped.unmapped).toEqual([]);
+  });
+
+  it('ignored and unmapped accounts are part of the reconciliation; a report that does not add up is flagged', () => {
+    const ignoreBankFees: Mapping[] = [
+      ...defaults,
+      {
+        metricKey: 'ignore',
+        pattern: '6100 · Bank Charges',
+        matchType: 'exact',
+        priority: 0,
+        isActive: true,
+        notes: null,
+        id: 100,
+      },
+    ];
+    const sections = [
+      { header: 'Income', accounts: [['4200 · Professional Services', '5000.00']] },
+      {
+        header: 'Expense',
+        accounts: [
+          ['6100 · Bank Charges', '40.00'],
+          ['6150 · Dues', '60.00'],
+        ],
+      },
+      { header: 'Other Expense', accounts: [['8000 · Penalties', '25.00']] },
+    ] as const satisfies Parameters<typeof profitAndLossXml>[0];
+    const parsed = interpret(profitAndLossXml(sections), ignoreBankFees);
+    expect(parsed.reconciliation).toEqual({
+      qb_net_income: '4875.00',
+      computed_net_profit: '5000.00',
+      unmapped_net: '-85.00',
+      ignored_net: '-40.00',
+      difference_cents: 0,
+    });
+    expect(parsed.net_income_matches).toBe(true);
+
+    const broken = interpret(profitAndLossXml(sections, { netIncome: '4900.00' }), ignoreBankFees);
+    expect(broken.reconciliation.difference_cents).toBe(-2500);
+    expect(broken.net_income_matches).toBe(false);
+  });
+
+  it('the seed vector reconciles to the cent', () => {
+    const parsed = interpret(withRequest(fixture('pnl-vector-2025-01.xml')));
+    expect(parsed.reconciliation).toEqual({
+      qb_net_income: '15681.25',
+      computed_net_profit: '15681.25',
+      unmapped_net: '0.00',
+      ignored_net: '0.00',
+      difference_cents: 0,
+    });
+  });
+});
+
+function withRequest(xml: string): string {
+  return xml.replace(/requestID="[^"]*"/, 'requestID="pl-2025-03"');
+}

@@ -7,7 +7,14 @@
 import { formatCents } from '../../../shared/src/money';
 import { countActiveEmployees } from './employees';
 import type { Mapping } from './mappings';
-import { computeMonthMetrics, emptyMetricValues, type MetricValues, profitAndLossMetrics } from './metrics';
+import {
+  computeMonthMetrics,
+  emptyMetricValues,
+  type MetricValues,
+  profitAndLossMetrics,
+  type Reconciliation,
+  reconcile,
+} from './metrics';
 import { readProfitAndLoss } from './pnl';
 import {
   classifyStatus,
@@ -27,6 +34,8 @@ export type Interpretation =
       outcome: Exclude<StatusClass, 'error'>;
       status: QbStatus;
       values: MetricValues;
+      /** Null when QuickBooks answered "no data" (no report, so nothing to reconcile). */
+      reconciliation: Reconciliation | null;
       parsedData: Record<string, unknown>;
     }
   | {
@@ -79,11 +88,13 @@ export function interpretProfitAndLoss(
         outcome,
         status,
         values,
+        reconciliation: null,
         parsedData: { accounts: 0, metrics: decimalMetrics(values), unmapped: [], unmapped_count: 0 },
       };
     }
     const pnl = readProfitAndLoss(response.report);
     const month = computeMonthMetrics(pnl.accounts, mappings);
+    const reconciliation = reconcile(month, pnl.reportedNetIncomeCents);
     const parsedData: Record<string, unknown> = {
       accounts: pnl.accounts.length,
       subtotals: pnl.totals.length,
@@ -91,20 +102,26 @@ export function interpretProfitAndLoss(
       net_income_reported:
         pnl.reportedNetIncomeCents === null ? null : formatCents(pnl.reportedNetIncomeCents),
       net_income_computed: formatCents(pnl.computedNetIncomeCents),
-      net_income_matches: pnl.netIncomeMatches,
+      // the report's own check (its leaves add up to its Net Income row)
+      leaves_match_net_income: pnl.netIncomeMatches,
+      // whether the metrics, with the unmapped and ignored accounts, account for every cent of Net Income
+      net_income_matches:
+        reconciliation.differenceCents === null ? null : reconciliation.differenceCents === 0,
+      reconciliation: reconciliationJson(reconciliation),
       metrics: decimalMetrics(month.values),
       unmapped_count: month.unmapped.length,
       unmapped: month.unmapped.slice(0, maxUnmappedListed).map((u) => ({
         account: u.path,
         kind: u.kind,
         amount: formatCents(u.amountCents),
+        reason: u.reason,
       })),
     };
     if (requestedBasis && pnl.basis && pnl.basis !== requestedBasis) {
       parsedData.basis_mismatch = `asked for ${requestedBasis}, QuickBooks answered ${pnl.basis}`;
     }
     if (outcome === 'warning') parsedData.warning = status.message;
-    return { kind: 'profit_loss', outcome, status, values: month.values, parsedData };
+    return { kind: 'profit_loss', outcome, status, values: month.values, reconciliation, parsedData };
   } catch (error) {
     return failure('profit_loss', status, describe(error));
   }
@@ -127,4 +144,14 @@ export function interpretEmployees(xml: string, requestId: string | undefined): 
 
 export function decimalMetrics(values: MetricValues): Record<string, string> {
   return Object.fromEntries(profitAndLossMetrics.map((m) => [m, formatCents(values[m])]));
+}
+
+export function reconciliationJson(r: Reconciliation): Record<string, unknown> {
+  return {
+    qb_net_income: r.qbNetIncomeCents === null ? null : formatCents(r.qbNetIncomeCents),
+    computed_net_profit: formatCents(r.computedNetProfitCents),
+    unmapped_net: formatCents(r.unmappedNetCents),
+    ignored_net: formatCents(r.ignoredNetCents),
+    difference_cents: r.differenceCents,
+  };
 }

@@ -2,7 +2,14 @@
  * Account mappings: which QuickBooks accounts feed which QBR metric. Pure: validation on write, and the
  * deterministic choice of one mapping per leaf account (the seed took the first match in undefined row
  * order and let one account feed several places; here every account lands in at most one metric).
+ *
+ * A mapping only takes accounts from its own side of the P&L: revenue metrics take Income and Other Income
+ * accounts, expense metrics take Cost of Goods Sold, Expense and Other Expense accounts. The seed matched
+ * names alone, so `%Annual%` (orr) counted an "Annual Insurance Premium" expense as revenue and `%Expense%`
+ * counted a "Reimbursed Expenses" income account as an expense; a name match on the wrong side is passed
+ * over here (the account falls through to lower-ranked mappings, or stays unmapped with the reason).
  */
+import type { AccountKind } from './pnl';
 
 /** Metrics an account can be mapped to; `ignore` keeps an account out of every metric on purpose. */
 export const mappedMetricKeys = [
@@ -227,22 +234,76 @@ export function evaluationOrder<T extends Mapping>(mappings: readonly T[]): T[] 
     );
 }
 
+/** Metrics fed by Income / Other Income accounts; the other mapped metrics (bar `ignore`) are expenses. */
+export const revenueMetricKeys = ['nrr', 'mrr', 'orr', 'product_sales', 'misc_revenue'] as const;
+export const expenseMetricKeys = [
+  'employee_expense',
+  'owner_comp',
+  'owner_comp_taxes',
+  'product_cogs',
+  'other_expenses',
+] as const;
+
+const revenueKinds: readonly AccountKind[] = ['income', 'other_income'];
+const expenseKinds: readonly AccountKind[] = ['cogs', 'expense', 'other_expense'];
+
+const kindWords: Record<AccountKind, string> = {
+  income: 'an income account',
+  cogs: 'a cost of goods sold account',
+  expense: 'an expense account',
+  other_income: 'an other income account',
+  other_expense: 'an other expense account',
+  unknown: 'an account outside any Income/Expense section of the report',
+};
+
+/** Why this mapping's metric cannot take an account of this kind, or null when it can. */
+export function sectionConflict(
+  mapping: Pick<Mapping, 'metricKey' | 'pattern'>,
+  kind: AccountKind,
+): string | null {
+  const key = mapping.metricKey;
+  if (key === 'ignore') return null;
+  const revenue = (revenueMetricKeys as readonly string[]).includes(key);
+  const allowed = revenue ? revenueKinds : expenseKinds;
+  if (allowed.includes(kind)) return null;
+  const wanted = revenue ? 'Income or Other Income' : 'Cost of Goods Sold, Expense or Other Expense';
+  return `matched mapping '${mapping.pattern}' (${key}) but is ${kindWords[kind]}; ${key} takes only ${wanted} accounts`;
+}
+
+export interface Resolution {
+  /** The mapping that decides this account, or null when none fits (an unmapped account). */
+  mapping: Mapping | null;
+  /** Higher-ranked mappings whose pattern matched but whose metric is on the other side of the P&L. */
+  passedOver: Array<{ mappingId: number; reason: string }>;
+}
+
 export interface MappingResolver {
-  /** The mapping that decides this account, or null when none matches (an unmapped account). */
-  resolve(accountPath: string): Mapping | null;
+  resolve(accountPath: string, kind: AccountKind): Resolution;
 }
 
 export function createResolver(mappings: readonly Mapping[]): MappingResolver {
   const ordered = evaluationOrder(mappings).map((m) => ({ mapping: m, matches: compileMatcher(m) }));
-  const cache = new Map<string, Mapping | null>();
+  const cache = new Map<string, Resolution>();
   return {
-    resolve(accountPath) {
-      const cached = cache.get(accountPath);
+    resolve(accountPath, kind) {
+      const key = `${kind}\u0000${accountPath}`;
+      const cached = cache.get(key);
       if (cached !== undefined) return cached;
       const subject = matchSubject(accountPath);
-      const found = ordered.find((o) => o.matches(subject))?.mapping ?? null;
-      cache.set(accountPath, found);
-      return found;
+      const passedOver: Resolution['passedOver'] = [];
+      let found: Mapping | null = null;
+      for (const o of ordered) {
+        if (!o.matches(subject)) continue;
+        const conflict = sectionConflict(o.mapping, kind);
+        if (conflict === null) {
+          found = o.mapping;
+          break;
+        }
+        passedOver.push({ mappingId: o.mapping.id, reason: conflict });
+      }
+      const resolution = { mapping: found, passedOver };
+      cache.set(key, resolution);
+      return resolution;
     },
   };
 }

@@ -9,18 +9,25 @@
  * expenses; total_expenses = employee_expense + owner_comp + owner_comp_taxes + product_cogs +
  * other_expenses; total_revenue = nrr + mrr + orr + product_sales + misc_revenue;
  * net_profit = total_revenue − total_expenses.
+ *
+ * Where this knowingly differs from the seed: the seed put an account into whatever metric its name matched,
+ * whichever section of the P&L it sat in. Here revenue metrics only take Income / Other Income accounts and
+ * expense metrics only Cost of Goods Sold / Expense / Other Expense accounts (see `mappings.ts`), so every
+ * mapped account moves net_profit in the same direction it moves QuickBooks' Net Income, and
+ * net_profit + ignored + unmapped reconciles with the report's Net Income to the cent. The seed's test
+ * vectors are unaffected: each of their accounts sits on the side its mapping expects.
  */
-import { createResolver, type MappedMetricKey, type Mapping } from './mappings';
-import type { AccountKind, LeafAccount } from './pnl';
+import {
+  createResolver,
+  expenseMetricKeys,
+  type MappedMetricKey,
+  type Mapping,
+  revenueMetricKeys,
+} from './mappings';
+import { type AccountKind, type LeafAccount, netEffectCents } from './pnl';
 
-export const revenueMetrics = ['nrr', 'mrr', 'orr', 'product_sales', 'misc_revenue'] as const;
-export const expenseMetrics = [
-  'employee_expense',
-  'owner_comp',
-  'owner_comp_taxes',
-  'product_cogs',
-  'other_expenses',
-] as const;
+export const revenueMetrics = revenueMetricKeys;
+export const expenseMetrics = expenseMetricKeys;
 export const calculatedMetrics = ['total_revenue', 'total_expenses', 'net_profit'] as const;
 export const profitAndLossMetrics = [...revenueMetrics, ...expenseMetrics, ...calculatedMetrics] as const;
 export type ProfitAndLossMetric = (typeof profitAndLossMetrics)[number];
@@ -36,14 +43,36 @@ export interface AccountAssignment {
   amountCents: number;
   metricKey: MappedMetricKey | null;
   mappingId: number | null;
+  /** Why the account is unmapped: no pattern matched, or only mappings for the other side of the P&L did. */
+  unmappedReason?: string;
+}
+
+export interface UnmappedAccount {
+  path: string;
+  kind: AccountKind;
+  amountCents: number;
+  reason: string;
 }
 
 export interface MonthMetrics {
   values: MetricValues;
   assignments: AccountAssignment[];
-  /** Accounts no mapping matched: shown to the user so they can add one. */
-  unmapped: Array<Pick<AccountAssignment, 'path' | 'kind' | 'amountCents'>>;
+  /** Accounts no mapping took: shown to the user, with the reason, so they can add one. */
+  unmapped: UnmappedAccount[];
 }
+
+/** The month's metrics checked against QuickBooks' own Net Income (the report's final TotalRow). */
+export interface Reconciliation {
+  qbNetIncomeCents: number | null;
+  computedNetProfitCents: number;
+  /** What the unmapped and the ignored accounts add to Net Income (income up, costs down). */
+  unmappedNetCents: number;
+  ignoredNetCents: number;
+  /** computed + unmapped + ignored − QuickBooks; 0 when the metrics account for every cent, null unknown. */
+  differenceCents: number | null;
+}
+
+export const noMappingReason = 'no mapping matches this account';
 
 export function emptyMetricValues(): MetricValues {
   return Object.fromEntries(profitAndLossMetrics.map((m) => [m, 0])) as MetricValues;
@@ -71,7 +100,7 @@ export function computeMonthMetrics(
   const values = emptyMetricValues();
   const assignments: AccountAssignment[] = [];
   for (const account of accounts) {
-    const mapping = resolver.resolve(account.path);
+    const { mapping, passedOver } = resolver.resolve(account.path, account.kind);
     const metricKey = mapping?.metricKey ?? null;
     if (metricKey !== null && metricKey !== 'ignore') values[metricKey] += account.amountCents;
     assignments.push({
@@ -81,6 +110,7 @@ export function computeMonthMetrics(
       amountCents: account.amountCents,
       metricKey,
       mappingId: mapping?.id ?? null,
+      ...(mapping === null ? { unmappedReason: passedOver[0]?.reason ?? noMappingReason } : {}),
     });
   }
   return {
@@ -88,6 +118,35 @@ export function computeMonthMetrics(
     assignments,
     unmapped: assignments
       .filter((a) => a.metricKey === null)
-      .map(({ path, kind, amountCents }) => ({ path, kind, amountCents })),
+      .map(({ path, kind, amountCents, unmappedReason }) => ({
+        path,
+        kind,
+        amountCents,
+        reason: unmappedReason ?? noMappingReason,
+      })),
+  };
+}
+
+/**
+ * net_profit is computed from the metric values (not from the leaves), so a metric that took an account
+ * with the wrong sign, twice, or not at all shows up as a difference here.
+ */
+export function reconcile(month: MonthMetrics, qbNetIncomeCents: number | null): Reconciliation {
+  const netOf = (metric: 'ignore' | null) =>
+    month.assignments
+      .filter((a) => a.metricKey === metric)
+      .reduce((sum, a) => sum + netEffectCents(a.kind, a.amountCents), 0);
+  const unmappedNetCents = netOf(null);
+  const ignoredNetCents = netOf('ignore');
+  const computedNetProfitCents = month.values.net_profit;
+  return {
+    qbNetIncomeCents,
+    computedNetProfitCents,
+    unmappedNetCents,
+    ignoredNetCents,
+    differenceCents:
+      qbNetIncomeCents === null
+        ? null
+        : computedNetProfitCents + unmappedNetCents + ignoredNetCents - qbNetIncomeCents,
   };
 }

@@ -61,6 +61,14 @@ const netSign: Record<AccountKind, number> = {
   unknown: 0,
 };
 
+/**
+ * What an account adds to Net Income: income counts up, costs count down. An account outside every
+ * section (`unknown`) has no known direction and adds 0, so a report made of such accounts cannot reconcile.
+ */
+export function netEffectCents(kind: AccountKind, amountCents: number): number {
+  return netSign[kind] * amountCents;
+}
+
 function lower(text: string): string {
   return text.normalize('NFC').trim().toLowerCase();
 }
@@ -164,7 +172,7 @@ export function readProfitAndLoss(report: Report): ProfitAndLoss {
     }
   }
   const finalTotal = [...totals].reverse().find((t) => t.type === 'TotalRow');
-  const computed = accounts.reduce((sum, a) => sum + netSign[a.kind] * a.amountCents, 0);
+  const computed = accounts.reduce((sum, a) => sum + netEffectCents(a.kind, a.amountCents), 0);
   const checkable = finalTotal !== undefined && accounts.every((a) => a.kind !== 'unknown');
   return {
     basis: report.basis,

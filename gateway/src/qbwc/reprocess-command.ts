@@ -1,5 +1,6 @@
 /** `qb-bridge qbwc reprocess --period YYYY-MM | --all [--json]` (the lead wires it into the `qbwc` group). */
 import type { Command } from 'commander';
+import { formatCents } from '../../../shared/src/money';
 import { CliError, ExitCode } from '../cli/exit-codes';
 import type { CliRuntime } from '../cli/runtime';
 import { recordQbrAudit } from './audit';
@@ -26,7 +27,7 @@ function scopeFrom(options: { period?: string; all?: boolean }): ReprocessScope 
 function human(summary: ReprocessSummary): string {
   const lines = summary.periods.map((p) =>
     p.outcome === 'reprocessed'
-      ? `${p.period}  recomputed: revenue ${p.metrics?.total_revenue}, expenses ${p.metrics?.total_expenses}, net profit ${p.metrics?.net_profit}${p.unmappedCount ? `, ${p.unmappedCount} unmapped account(s)` : ''}`
+      ? `${p.period}  recomputed: revenue ${p.metrics?.total_revenue}, expenses ${p.metrics?.total_expenses}, net profit ${p.metrics?.net_profit}${p.unmappedCount ? `, ${p.unmappedCount} unmapped account(s)` : ''}${p.reconciliationDifferenceCents ? `, DIFFERS from QuickBooks' Net Income by ${formatCents(p.reconciliationDifferenceCents)}` : ''}`
       : `${p.period}  FAILED: ${p.error}`,
   );
   lines.push(`${summary.reprocessed} month(s) recomputed, ${summary.failed} failed`);

@@ -7,7 +7,7 @@ import { HistoryStore } from './history-store';
 import { interpretProfitAndLoss } from './interpret';
 import { MappingStore } from './mapping-store';
 import { profitAndLossRequestId } from './qbxml-build';
-import { profitAndLossWrites } from './service';
+import { profitAndLossWrites, warnIfUnreconciled } from './service';
 
 export type ReprocessScope = { period: string } | { all: true };
 
@@ -17,6 +17,8 @@ export interface ReprocessedPeriod {
   outcome: 'reprocessed' | 'failed';
   metrics?: Record<string, string>;
   unmappedCount?: number;
+  /** metrics + unmapped + ignored − QuickBooks' Net Income; 0 when the month reconciles. */
+  reconciliationDifferenceCents?: number | null;
   error?: string;
 }
 
@@ -62,6 +64,7 @@ export function reprocess(ctx: AppContext, scope: ReprocessScope, now = new Date
       });
       continue;
     }
+    warnIfUnreconciled(ctx.log, row.period, result);
     const writes = profitAndLossWrites(result);
     ctx.db.transaction(() => {
       history.writeMetrics(row.period, writes, row.id, now);
@@ -76,6 +79,7 @@ export function reprocess(ctx: AppContext, scope: ReprocessScope, now = new Date
       outcome: 'reprocessed',
       metrics: result.parsedData.metrics as Record<string, string>,
       unmappedCount: Number(result.parsedData.unmapped_count ?? 0),
+      reconciliationDifferenceCents: result.reconciliation?.differenceCents ?? null,
     });
   }
   const failed = periods.filter((p) => p.outcome === 'failed').length;

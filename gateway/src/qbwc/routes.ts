@@ -120,6 +120,7 @@ function register(app: Hono<AppEnv>): void {
           outcome: h.outcome,
           unmapped_count: h.parsedData.unmapped_count ?? 0,
           net_income_matches: h.parsedData.net_income_matches ?? null,
+          reconciliation: h.parsedData.reconciliation ?? null,
         })),
       }),
     );

@@ -5,6 +5,7 @@
  * was; each response is consumed in one transaction (history row, metrics, cursor) so it counts once.
  */
 import type { AppContext } from '../app/context';
+import type { Logger } from '../log/logger';
 import { HistoryStore, type MetricWrite } from './history-store';
 import { type Interpretation, interpretEmployees, interpretProfitAndLoss } from './interpret';
 import { MappingStore } from './mapping-store';
@@ -29,6 +30,29 @@ export const defaultMinIntervalMs = 15 * 60_000;
 export function profitAndLossWrites(result: Interpretation): MetricWrite[] {
   if (result.kind !== 'profit_loss' || result.outcome === 'error') return [];
   return profitAndLossMetrics.map((name) => ({ name, value: result.values[name], unit: 'cents' as const }));
+}
+
+/**
+ * A month whose metrics do not add up to QuickBooks' Net Income (with the unmapped and ignored accounts) is
+ * stored anyway (the raw report is kept for reprocessing) but must not go unnoticed.
+ */
+export function warnIfUnreconciled(log: Logger, period: string, result: Interpretation): void {
+  if (result.kind !== 'profit_loss' || result.outcome === 'error' || !result.reconciliation) return;
+  const r = result.reconciliation;
+  if (r.differenceCents === 0) return;
+  log.warn(
+    {
+      period,
+      differenceCents: r.differenceCents,
+      qbNetIncomeCents: r.qbNetIncomeCents,
+      computedNetProfitCents: r.computedNetProfitCents,
+      unmappedNetCents: r.unmappedNetCents,
+      ignoredNetCents: r.ignoredNetCents,
+    },
+    r.differenceCents === null
+      ? 'qbwc P&L has no Net Income row; the metrics could not be checked against QuickBooks'
+      : 'qbwc P&L metrics do not reconcile with QuickBooks Net Income',
+  );
 }
 
 /** The dates a history row covers: the report month, or the day a headcount was taken (as the seed did). */
@@ -182,6 +206,7 @@ export function createQbwcWork(ctx: AppContext, options: QbwcWorkOptions = {}): 
         return { percent: -1, error };
       }
       const result = consume(session, step, response.xml, state.reportBasis);
+      warnIfUnreconciled(ctx.log, step.period, result);
       if (result.outcome === 'error') {
         ctx.log.warn({ sessionId: session.sessionId, step, error: result.error }, 'qbwc response not usable');
         return { percent: -1, error: `${stepLabel(step)}: ${result.error}` };

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listQbrAudit } from '../../gateway/src/qbwc/audit';
 import { ensureQwcIdentity } from '../../gateway/src/qbwc/qwc-file';
 import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/sample-responses';
+import { supersedeGraceMs } from '../../gateway/src/qbwc/sessions';
 import { escapeXml } from '../../gateway/src/qbwc/xml-guard';
 import { countRows, type Harness, harness, password, receiveParams, sendParams, username } from './helpers';
 
@@ -202,6 +203,55 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
       outcome: 'denied',
       failureReason: 'busy',
     });
+  });
+
+  it('a new login supersedes a session that only waits for closeConnection; its old ticket is dead', async () => {
+    h = await harness({ planned: 1 });
+    const [first] = await login(h);
+    await h.call('sendRequestXML', sendParams(first!));
+    expect((await h.call('receiveResponseXML', receiveParams(first!, '<QBXML/>'))).text).toBe('100');
+    // the Web Connector never called closeConnection (crashed, or the PC slept); a minute later it runs again
+    h.clock.advance(60_000);
+    const [second, status] = await login(h);
+    expect(status).toBe('');
+    expect(second).toMatch(/^[0-9a-f]{64}$/);
+    expect(second).not.toBe(first);
+    const rows = h.ctx.db
+      .prepare('SELECT id, status, last_error FROM qbwc_sync_sessions ORDER BY id')
+      .all() as Array<{ id: number; status: string; last_error: string | null }>;
+    expect(rows.map((r) => r.status)).toEqual(['expired', 'active']);
+    expect(rows[0]!.last_error).toMatch(/replaced by a newer Web Connector login/);
+    expect(h.calls.finished).toEqual([{ sessionId: 1, outcome: 'failed' }]);
+    expect(listQbrAudit(h.ctx.db, { action: 'qbwc_sync' })[0]).toMatchObject({
+      outcome: 'failure',
+      failureReason: 'superseded',
+      resource: 'session:1',
+      details: expect.objectContaining({ supersededBy: 2 }),
+    });
+    // the old ticket answers like an expired one and cannot touch the new session
+    expect((await h.call('sendRequestXML', sendParams(first!))).text).toBe('');
+    expect((await h.call('getLastError', [['ticket', first!]])).text).toMatch(/replaced/);
+    expect((await h.call('receiveResponseXML', receiveParams(first!, '<QBXML/>'))).text).toBe('-1');
+    await h.call('closeConnection', [['ticket', first!]]);
+    expect(sessionRow(h)).toMatchObject({ id: 2, status: 'active' });
+    expect((await h.call('sendRequestXML', sendParams(second!))).text).toContain('<QBXML>');
+  });
+
+  it('a busy session stays busy during the grace, a quiet one is superseded after it', async () => {
+    h = await harness();
+    const [first] = await login(h);
+    await h.call('sendRequestXML', sendParams(first!)); // QuickBooks is building the report
+    h.clock.advance(supersedeGraceMs - 60_000);
+    expect(await login(h)).toEqual(['', 'busy', '', '']);
+    expect(sessionRow(h)).toMatchObject({ id: 1, status: 'active' });
+    h.clock.advance(2 * 60_000);
+    const [second, status] = await login(h);
+    expect(status).toBe('');
+    expect(second).toMatch(/^[0-9a-f]{64}$/);
+    // the report QuickBooks finally sends on the old ticket is refused, not stored
+    expect((await h.call('receiveResponseXML', receiveParams(first!, '<QBXML/>'))).text).toBe('-1');
+    expect(h.calls.received).toHaveLength(0);
+    expect(h.calls.finished).toEqual([{ sessionId: 1, outcome: 'failed' }]);
   });
 
   it('negotiates the qbXML version down and refuses one that is too old', async () => {

@@ -14,9 +14,23 @@ export interface SessionPolicy {
   /** QuickBooks can spend minutes on a big report between sendRequestXML and receiveResponseXML. */
   idleTtlMs: number;
   maxLifetimeMs: number;
+  /** Overrides `supersedeGraceMs`. */
+  supersedeAfterQuietMs?: number;
 }
 
 export const defaultSessionPolicy: SessionPolicy = { idleTtlMs: 30 * 60_000, maxLifetimeMs: 4 * 60 * 60_000 };
+
+/**
+ * How long a live session of the same user keeps a new login out (`busy`). A new authenticate drops the old
+ * ticket (qbwc.md §2, §12.1) when that session only waits for closeConnection, or has been quiet for longer
+ * than this: long enough for QuickBooks to build a big report between sendRequestXML and
+ * receiveResponseXML, short enough that a crashed Web Connector does not block the next run for the whole
+ * idle TTL.
+ */
+export const supersedeGraceMs = 5 * 60_000;
+
+const supersededMessage =
+  'This session was replaced by a newer Web Connector login for the same user (the Web Connector restarted or never closed it).';
 
 export type Clock = () => Date;
 
@@ -73,20 +87,30 @@ export class QbwcSessions {
     return rows.length;
   }
 
-  private expire(row: SessionRow, now: Date): void {
+  private expire(row: SessionRow, now: Date, supersededBy?: number): void {
+    const superseded = supersededBy !== undefined;
+    const expiredMessage = 'The session expired: the Web Connector stopped calling.';
     this.store.update(row.id, {
       status: 'expired',
       phase: 'finished',
       completedAt: now.toISOString(),
-      lastError: row.lastError ?? 'The session expired: the Web Connector stopped calling.',
+      lastError: superseded
+        ? `${supersededMessage}${row.lastError ? ` Its last error: ${row.lastError}` : ''}`
+        : (row.lastError ?? expiredMessage),
     });
     recordQbrAudit(this.db, {
       actor: row.username,
       action: 'qbwc_sync',
       outcome: 'failure',
       resource: `session:${row.id}`,
-      failureReason: 'expired',
-      details: { ticketHint: row.ticketHint, queriesCompleted: row.queriesCompleted },
+      failureReason: superseded ? 'superseded' : 'expired',
+      details: {
+        ticketHint: row.ticketHint,
+        queriesCompleted: row.queriesCompleted,
+        phase: row.phase,
+        lastSeenAt: row.lastSeenAt,
+        ...(superseded ? { supersededBy } : {}),
+      },
     });
     // The ticket is gone with the expiry; the work side only needs the id to release its state.
     this.finishWork(
@@ -137,6 +161,29 @@ export class QbwcSessions {
   update(row: SessionRow, patch: SessionPatch): SessionRow {
     this.store.update(row.id, patch);
     return { ...row, ...patch };
+  }
+
+  /**
+   * Live sessions of this user a new login would collide with, split into those it may replace (finished
+   * and only waiting for closeConnection, or quiet for longer than the grace) and those still working.
+   */
+  collisions(username: string): { replaceable: SessionRow[]; working: SessionRow[] } {
+    const now = this.now();
+    const replaceable: SessionRow[] = [];
+    const working: SessionRow[] = [];
+    for (const row of this.store.active({ username })) {
+      if (this.isStale(row, now)) continue; // reaped separately, as an ordinary expiry
+      const quietMs = now.getTime() - new Date(row.lastSeenAt).getTime();
+      const graceMs = this.policy.supersedeAfterQuietMs ?? supersedeGraceMs;
+      if (row.phase === 'finished' || quietMs > graceMs) replaceable.push(row);
+      else working.push(row);
+    }
+    return { replaceable, working };
+  }
+
+  /** Ends an older session for a newer login of the same user; its ticket answers as expired from now on. */
+  supersede(row: SessionRow, byId: number): void {
+    this.expire(row, this.now(), byId);
   }
 
   /** Another live session of this user (the Web Connector on a second PC, or a second click). */

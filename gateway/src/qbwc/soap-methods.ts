@@ -190,9 +190,9 @@ export class QbwcSoapMethods {
       audit(login.reason === 'locked_out' ? 'denied' : 'failure', login.reason);
       return ['', 'nvu', '', ''];
     }
-    const holder = this.sessions.otherActive({ username });
-    if (holder) {
-      audit('denied', 'busy', { activeSession: holder.id });
+    const { replaceable, working } = this.sessions.collisions(username);
+    if (working.length > 0) {
+      audit('denied', 'busy', { activeSession: working[0]!.id });
       return ['', 'busy', '', ''];
     }
     const { ticket, row } = this.sessions.open({
@@ -200,6 +200,13 @@ export class QbwcSoapMethods {
       clientVersion: meta.remoteIp ? this.clientVersions.get(meta.remoteIp) : undefined,
       remoteIp: meta.remoteIp,
     });
+    for (const old of replaceable) this.sessions.supersede(old, row.id);
+    if (replaceable.length > 0) {
+      this.ctx.log.info(
+        { sessionId: row.id, superseded: replaceable.map((r) => r.id) },
+        'qbwc login replaced an unfinished session of the same user',
+      );
+    }
     const info = this.sessions.info(row, ticket);
     let planned: number;
     try {
@@ -213,7 +220,12 @@ export class QbwcSoapMethods {
       throw error;
     }
     this.sessions.update(row, { queriesTotal: planned });
-    audit('success', undefined, { sessionId: row.id, ticketHint: row.ticketHint, planned });
+    audit('success', undefined, {
+      sessionId: row.id,
+      ticketHint: row.ticketHint,
+      planned,
+      ...(replaceable.length > 0 ? { superseded: replaceable.map((r) => r.id) } : {}),
+    });
     if (planned === 0) {
       const now = this.sessions.now().toISOString();
       this.sessions.update(row, { status: 'completed', phase: 'finished', completedAt: now });

@@ -185,8 +185,12 @@ describe('batch writer against the emulator', () => {
     h = await startHarness();
     const inputs = invoices(h, 'RES', 40);
     const rows = h.ledger.planMany(inputs.map((i) => ({ ...i, realm: h.realm })));
-    // The crash happened after 30 rows were marked sent; QuickBooks had committed the first 15 of them.
-    h.ledger.markSent(rows.slice(0, 30).map((r) => r.id));
+    // The crash happened (long ago) after 30 rows were marked sent; QuickBooks had committed the first 15.
+    h.ledger.markSent(
+      rows.slice(0, 30).map((r) => r.id),
+      'crashed-process',
+    );
+    h.ctx.db.prepare("UPDATE qbo_ledger SET sent_at = '2024-01-01T00:00:00.000Z' WHERE state = 'sent'").run();
     for (const row of rows.slice(0, 15))
       h.emulator.create(h.realm, 'Invoice', {
         ...row.payload,

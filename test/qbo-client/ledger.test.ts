@@ -34,20 +34,20 @@ describe('exactly-once ledger', () => {
     expect(ledger.plan({ ...input(), entity: 'Bill' }).id).not.toBe(first.id);
   });
 
-  it('refuses to send a row twice without a settle in between', () => {
+  it('a row is sent by one run only: a second claim gets nothing until the row is settled', () => {
     const row = ledger.plan(input());
-    ledger.markSent([row.id]);
-    expect(() => ledger.markSent([row.id])).toThrow(/not planned/);
-    expect(ledger.get(row.id)).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(ledger.markSent([row.id], 'run-a')).toEqual([row.id]);
+    expect(ledger.markSent([row.id], 'run-b')).toEqual([]);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'sent', attempts: 1, sentBy: 'run-a' });
   });
 
   it('keeps an in-flight payload until its outcome is settled; a planned row takes the new payload and keeps its requestid', () => {
     const row = ledger.plan(input());
-    ledger.markSent([row.id]);
+    ledger.markSent([row.id], 'run-a');
     const changed = input({ DocNumber: 'S-1', Line: [{ Amount: 99 }] });
     expect(ledger.plan(changed).payloadHash).toBe(row.payloadHash);
-    ledger.markUnknown([row.id], { message: 'timeout' });
-    ledger.markPlanned([row.id]);
+    ledger.markUnknown([row.id], { message: 'timeout' }, 'run-a');
+    expect(ledger.replanAfterLookup(row.id, 1)).toBe(true);
     const replanned = ledger.plan(changed);
     expect(replanned.payloadHash).toBe(payloadHash(changed.payload));
     expect(replanned.requestId).toBe(row.requestId);
@@ -55,7 +55,7 @@ describe('exactly-once ledger', () => {
 
   it('a rejected row stays rejected for the same payload and is re-planned with a new requestid when it changes', () => {
     const row = ledger.plan(input());
-    ledger.markSent([row.id]);
+    ledger.markSent([row.id], 'run-a');
     ledger.markRejected(row.id, { message: 'bad item' });
     expect(ledger.plan(input())).toMatchObject({ state: 'rejected', error: { message: 'bad item' } });
     const fixed = ledger.plan(input({ DocNumber: 'S-1', Line: [{ Amount: 11 }] }));
@@ -65,7 +65,7 @@ describe('exactly-once ledger', () => {
 
   it('a created row is final: a new payload does not re-plan it', () => {
     const row = ledger.plan(input());
-    ledger.markSent([row.id]);
+    ledger.markSent([row.id], 'run-a');
     ledger.markCreated(row.id, { qboId: '42', syncToken: '0', intuitTid: 'tid' });
     expect(ledger.plan(input({ DocNumber: 'S-1', Line: [] }))).toMatchObject({
       state: 'created',
@@ -74,6 +74,96 @@ describe('exactly-once ledger', () => {
     });
     expect(ledger.unfinished('123')).toHaveLength(0);
     expect(ledger.countByState('123')).toMatchObject({ created: 1 });
+  });
+});
+
+describe('ledger ownership of sent rows and guarded transitions', () => {
+  let ctx: AppContext;
+  let ledger: QboLedger;
+  beforeEach(() => {
+    ctx = testContext();
+    ledger = new QboLedger(ctx.db);
+  });
+  afterEach(() => ctx.close());
+
+  const lease = 60_000;
+  const sentRow = (minutesAgo: number, sender = 'run-a') => {
+    const row = ledger.plan({
+      key: `k:${Math.random()}`,
+      entity: 'Customer',
+      realm: '123',
+      payload: { DisplayName: 'Ann' },
+      lookup: { displayName: 'Ann' },
+    });
+    ledger.markSent([row.id], sender);
+    const at = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    ctx.db.prepare('UPDATE qbo_ledger SET sent_at = ? WHERE id = ?').run(at, row.id);
+    return ledger.get(row.id);
+  };
+
+  it('a sent row within its lease cannot be taken over; a stale one by exactly one of two takers', () => {
+    expect(ledger.takeOver(sentRow(0), 'run-b', lease)).toBe(false);
+    const stale = sentRow(5);
+    expect(ledger.takeOver(stale, 'run-b', lease)).toBe(true);
+    expect(ledger.takeOver(stale, 'run-c', lease)).toBe(false);
+    expect(ledger.get(stale.id)).toMatchObject({ state: 'unknown', sentBy: 'run-b', attempts: 1 });
+  });
+
+  it('a sender that renews its lease keeps its row; a takeover judged on the old send time fails', () => {
+    const row = sentRow(5);
+    ledger.renewSent([row.id], 'run-a');
+    expect(ledger.takeOver(row, 'run-b', lease)).toBe(false);
+    expect(ledger.takeOver(ledger.get(row.id), 'run-b', lease)).toBe(false);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'sent', sentBy: 'run-a' });
+  });
+
+  it('only the sender moves its sent row to unknown or back to planned', () => {
+    const row = sentRow(0);
+    ledger.markUnknown([row.id], { message: 'timeout' }, 'run-b');
+    ledger.releaseUnsent([row.id], 'run-b');
+    expect(ledger.get(row.id).state).toBe('sent');
+    ledger.markUnknown([row.id], { message: 'timeout' }, 'run-a');
+    expect(ledger.get(row.id).state).toBe('unknown');
+  });
+
+  it('"not found" replans only the attempt the lookup saw: a resend in between wins', () => {
+    const row = sentRow(0);
+    ledger.markUnknown([row.id], { message: 'timeout' }, 'run-a');
+    const seen = ledger.get(row.id);
+    // Run B looks up, finds nothing, replans and sends again before run C's lookup answer lands.
+    expect(ledger.replanAfterLookup(row.id, seen.attempts)).toBe(true);
+    ledger.markSent([row.id], 'run-b');
+    ledger.markUnknown([row.id], { message: 'timeout' }, 'run-b');
+    expect(ledger.replanAfterLookup(row.id, seen.attempts)).toBe(false);
+    expect(ledger.markRejected(row.id, { message: 'taken' }, null, { attempts: seen.attempts })).toBe(false);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'unknown', attempts: 2 });
+  });
+
+  it('a created row keeps its first id; a second id is recorded as a detected duplicate, once', () => {
+    const row = sentRow(0);
+    expect(ledger.markCreated(row.id, { qboId: '42' })).toEqual({ kind: 'created', from: 'sent' });
+    expect(ledger.markCreated(row.id, { qboId: '42' })).toEqual({ kind: 'same' });
+    expect(ledger.markCreated(row.id, { qboId: '43', adopted: true })).toEqual({
+      kind: 'duplicate',
+      keptId: '42',
+      duplicateId: '43',
+    });
+    expect(ledger.markCreated(row.id, { qboId: '43' })).toEqual({ kind: 'same' });
+    const after = ledger.get(row.id);
+    expect(after).toMatchObject({ state: 'created', qboId: '42' });
+    expect(after.error).toMatchObject({ duplicates: [{ qboId: '43', adopted: true }] });
+    expect(after.error?.message).toMatch(/42 \(kept\) and 43; void 43/);
+    expect(after.error?.duplicates).toHaveLength(1);
+  });
+
+  it('a created row is not moved back by a late rejection, unknown or release', () => {
+    const row = sentRow(0);
+    ledger.markCreated(row.id, { qboId: '42' });
+    expect(ledger.markRejected(row.id, { message: 'late 6240' })).toBe(false);
+    ledger.markUnknown([row.id], { message: 'late timeout' }, 'run-a');
+    ledger.releaseUnsent([row.id], 'run-a');
+    expect(ledger.replanAfterLookup(row.id, 1)).toBe(false);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'created', qboId: '42', error: null });
   });
 });
 

@@ -83,7 +83,9 @@ describe('createOnce against the emulator', () => {
       payload: invoicePayload(customer, item, 'CRASH-1'),
       lookup: { docNumber: 'CRASH-1' },
     });
-    h.ledger.markSent([row.id]);
+    h.ledger.markSent([row.id], 'crashed-process');
+    // The crash was long ago: its request can no longer be on its way.
+    h.ctx.db.prepare("UPDATE qbo_ledger SET sent_at = '2024-01-01T00:00:00.000Z' WHERE id = ?").run(row.id);
     // The request reached QuickBooks before the crash.
     h.emulator.create(h.realm, 'Invoice', {
       ...invoicePayload(customer, item, 'CRASH-1'),
@@ -103,7 +105,9 @@ describe('createOnce against the emulator', () => {
       payload: invoicePayload(customer, item, 'CRASH-2'),
       lookup: { docNumber: 'CRASH-2' },
     });
-    h.ledger.markSent([row.id]);
+    h.ledger.markSent([row.id], 'crashed-process');
+    // The crash was long ago: its request can no longer be on its way.
+    h.ctx.db.prepare("UPDATE qbo_ledger SET sent_at = '2024-01-01T00:00:00.000Z' WHERE id = ?").run(row.id);
     expect(await create('CRASH-2')).toMatchObject({ state: 'created', adopted: false });
     expect(invoicesWithDocNumber(h.emulator, h.realm, 'CRASH-2')).toBe(1);
   });

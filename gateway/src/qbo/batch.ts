@@ -1,16 +1,18 @@
 import type { BatchItemResponse, QboClient } from './client';
 import { QboError } from './errors';
 import { faultFromObject } from './fault-parse';
-import type { LedgerRow, QboLedger } from './ledger';
+import { type LedgerRow, mintSenderId, type QboLedger } from './ledger';
 import { chunk } from './query';
 import { createdFields, lookUpRows, withMarker } from './resolve';
 import { defaultRetryPolicy, type RetryPolicy, throttleDelay } from './retry';
+import { sendLeaseMs, withSendLease } from './send-lease';
 import { ReconnectRequiredError } from './token-source';
 import {
   type CreateInput,
   type CreateOutcome,
   createOnce,
   outcomeOf,
+  recordCreated,
   settle,
   settleFault,
 } from './write-once';
@@ -31,6 +33,9 @@ import {
  *   the items not found are sent again, in later rounds;
  * - 413 → the batch is split in half; a whole-batch validation fault → items go one by one (createOnce),
  *   so each gets its own answer; 401/403/reconnect → rows go back to planned and the error stops the run.
+ * Rows are claimed for one writer run (`sent_by`) when marked sent, and kept while the call waits
+ * (`send-lease.ts`); a row another run is sending is not touched until that run's lease has run out, and is
+ * reported pending meanwhile.
  * Calls run concurrently up to the limiter's concurrency, and the limiter paces them.
  */
 
@@ -102,6 +107,8 @@ async function createSlice(
   options: CreateManyOptions,
 ): Promise<CreateOutcome[]> {
   const maxRounds = options.maxRounds ?? 6;
+  const sender = mintSenderId();
+  const leaseMs = sendLeaseMs(client);
   const size = client.limiter.limits.itemsPerBatch;
   const concurrency = client.limiter.limits.maxConcurrent;
   const perInput = ledger.planMany(inputs.map((input) => ({ ...input, realm: client.realmId })));
@@ -117,46 +124,57 @@ async function createSlice(
     options.onSettled?.(outcomeOf(row));
   };
 
-  /** Settles sent/unknown rows by lookup; the ones not found go back to planned with the latest payload. */
+  /** Settles unknown rows by lookup; the ones not found go back to planned with the latest payload. */
   async function resolveUnknown(ids: readonly number[]): Promise<void> {
-    if (ids.length === 0) return;
-    const current = ids.map((id) => ledger.get(id));
+    // Someone else may have settled a row since; only what is still unknown is looked up.
+    const current = ids.map((id) => ledger.get(id)).filter((row) => row.state === 'unknown');
+    if (current.length === 0) return;
     const looked = await lookUpRows(client, current);
     for (const row of current) {
-      settle(ledger, row, looked.get(row.id) ?? { kind: 'absent' });
+      settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
       const after = ledger.get(row.id);
       if (after.state === 'planned') ledger.replacePayload(row.id, inputById.get(row.id)!);
       report(row.id);
     }
   }
 
-  async function sendBatch(batch: LedgerRow[], requeue: (rows: LedgerRow[]) => void): Promise<void> {
-    ledger.markSent(batch.map((r) => r.id));
+  async function sendBatch(planned: LedgerRow[], requeue: (rows: LedgerRow[]) => void): Promise<void> {
+    // A row another run claimed since we read it is its own now: it is not sent from here.
+    const claimed = new Set(
+      ledger.markSent(
+        planned.map((r) => r.id),
+        sender,
+      ),
+    );
+    const batch = planned.filter((r) => claimed.has(r.id));
+    if (batch.length === 0) return;
+    const ids = batch.map((r) => r.id);
     let answers: BatchItemResponse[];
     try {
-      answers = await client.batch(
-        batch.map((row, i) => ({
-          bId: String(i),
-          operation: 'create',
-          entity: { type: row.entity, body: withMarker(row) },
-        })),
+      answers = await withSendLease(ledger, ids, sender, leaseMs, () =>
+        client.batch(
+          batch.map((row, i) => ({
+            bId: String(i),
+            operation: 'create',
+            entity: { type: row.entity, body: withMarker(row) },
+          })),
+        ),
       );
     } catch (error) {
-      const ids = batch.map((r) => r.id);
       if (error instanceof ReconnectRequiredError) {
-        ledger.markPlanned(ids, { message: error.message });
+        ledger.releaseUnsent(ids, sender, { message: error.message });
         throw error;
       }
       if (!(error instanceof QboError)) {
-        ledger.markUnknown(ids, { message: String(error) });
+        ledger.markUnknown(ids, { message: String(error) }, sender);
         throw error;
       }
       if (error.category === 'retryable') {
-        ledger.markUnknown(ids, error.toJSON());
+        ledger.markUnknown(ids, error.toJSON(), sender);
         await resolveUnknown(ids);
         return;
       }
-      ledger.markPlanned(ids, error.toJSON());
+      ledger.releaseUnsent(ids, sender, error.toJSON());
       if (error.status === 413 && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
         requeue(batch.slice(0, half).map((r) => ledger.get(r.id)));
@@ -184,7 +202,7 @@ async function createSlice(
         const entity = answer && entityInAnswer(answer, row.entity);
         const fault = answer ? faultFromObject(answer.Fault) : undefined;
         if (entity && entity.Id !== undefined) {
-          ledger.markCreated(row.id, createdFields(entity));
+          recordCreated(client, ledger, row, createdFields(entity));
         } else if (fault && fault.errors.length > 0) {
           const itemError = new QboError({
             status: 400,
@@ -192,7 +210,7 @@ async function createSlice(
             operation: `create ${row.entity} (batch item)`,
           });
           if (isTransientItemFault(itemError)) {
-            ledger.markPlanned([row.id], itemError.toJSON());
+            ledger.releaseUnsent([row.id], sender, itemError.toJSON());
             if (itemError.category === 'throttled') throttledItem = itemError;
           } else if (itemError.hasCode('6140')) {
             duplicates.push([row, itemError]);
@@ -208,13 +226,17 @@ async function createSlice(
     for (const [row, error] of duplicates) await settleFault(client, ledger, row, error);
     for (const row of batch) report(row.id);
     if (missing.length > 0) {
-      ledger.markUnknown(missing, { message: 'QuickBooks answered the batch without these items' });
+      ledger.markUnknown(missing, { message: 'QuickBooks answered the batch without these items' }, sender);
       await resolveUnknown(missing);
     }
   }
 
-  // Rows a previous run left in flight are settled before anything is sent.
-  const inFlight = rows.filter((r) => r.state === 'sent' || r.state === 'unknown').map((r) => r.id);
+  // Rows a previous run left in flight are settled before anything is sent: unknown ones (their sender
+  // gave up) and sent ones whose sender's lease has run out (taken over here, one taker wins). Sent rows
+  // still within their sender's lease are left to it and reported pending.
+  const inFlight = rows
+    .filter((r) => r.state === 'unknown' || (r.state === 'sent' && ledger.takeOver(r, sender, leaseMs)))
+    .map((r) => r.id);
   await resolveUnknown(inFlight);
   for (const row of rows) if (row.state === 'created' || row.state === 'rejected') report(row.id);
   const settledEarly = new Set(inFlight);

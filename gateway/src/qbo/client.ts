@@ -52,6 +52,8 @@ export interface QboClient {
   readonly minorVersion: number;
   readonly limiter: RealmLimiter;
   readonly timeScale: number;
+  /** How long one HTTP attempt may take before the client gives up on it (see QboClientOptions). */
+  readonly timeoutMs: number;
   readonly stats: ClientStats;
   readonly log: Logger;
   /** A raw call with the client's retry policy; `kind: 'write'` is never retried on ambiguous failures. */
@@ -198,6 +200,7 @@ export function createQboClient(
     minorVersion: settings.minorVersion,
     limiter,
     timeScale,
+    timeoutMs: settings.timeoutMs,
     stats,
     log,
     call,

@@ -17,6 +17,16 @@ type Statement = Database.Statement<unknown[], unknown>;
  *   of the same intent reuses it (QBO replays the original answer for a repeated requestid).
  * - `sent` is written BEFORE the HTTP call. A crash anywhere therefore leaves `planned` (never sent: safe
  *   to send), `sent`/`unknown` (maybe sent: look up first) or a final state — never a silent resend.
+ * - A `sent` row belongs to its sender (`sent_by`, one id per writer run) while its request may still be on
+ *   its way: the sender renews `sent_at` while it waits, and another run may take the row over (sent →
+ *   unknown, then look it up) only once `sent_at` is older than the lease — the client's timeout plus a
+ *   margin. A lookup run while the request is still travelling would find nothing and resend it, and batch
+ *   calls carry no requestid for QuickBooks to dedupe on. Until then the row is reported pending.
+ * - Every transition that depends on what a run saw earlier is a compare-and-swap: taking over checks the
+ *   sender, attempt count and send time it judged stale; unknown → planned checks the attempt count the
+ *   lookup ran against (a resend in between would make "not found" stale). Two runs cannot both win.
+ * - `created` is never overwritten: a second, different QuickBooks id for a created row is kept in the
+ *   row's error as a detected duplicate for an operator to void, and the first id stays.
  * - `plan()` is idempotent for the same key. A rejected row whose payload changed is re-planned with a NEW
  *   requestid (the old one would replay the old rejection). A payload change on a row that may be in
  *   flight (sent/unknown) waits until the lookup settled it.
@@ -70,7 +80,15 @@ export interface LedgerRow {
   createdAt: string;
   updatedAt: string;
   sentAt: string | null;
+  /** The writer run that last sent the row (`mintSenderId`); null before the first send. */
+  sentBy: string | null;
 }
+
+/** What `markCreated` did; `duplicate` means QuickBooks now holds two objects for one row. */
+export type CreatedResult =
+  | { kind: 'created'; from: LedgerState }
+  | { kind: 'same' }
+  | { kind: 'duplicate'; keptId: string; duplicateId: string };
 
 interface Row {
   id: number;
@@ -94,6 +112,7 @@ interface Row {
   created_at: string;
   updated_at: string;
   sent_at: string | null;
+  sent_by: string | null;
 }
 
 function fromRow(row: Row): LedgerRow {
@@ -121,7 +140,13 @@ function fromRow(row: Row): LedgerRow {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     sentAt: row.sent_at,
+    sentBy: row.sent_by,
   };
+}
+
+/** One id per writer run (process id + random): the owner recorded on the rows it sends. */
+export function mintSenderId(): string {
+  return `${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
 }
 
 /** 32 hex characters: fits the 50-char single and the 36-char batch requestid limits. */
@@ -336,6 +361,7 @@ export class QboLedger {
           createdAt: now,
           updatedAt: now,
           sentAt: null,
+          sentBy: null,
         };
         return row;
       }
@@ -392,67 +418,162 @@ export class QboLedger {
     return this.get(id);
   }
 
-  /** planned → sent, written before the request leaves; counts the attempt. */
-  markSent(ids: readonly number[]): void {
+  /**
+   * planned → sent for `sender`, written before the request leaves; counts the attempt. Returns the ids it
+   * claimed: a row another run claimed (or settled) first is left out and must not be sent.
+   */
+  markSent(ids: readonly number[], sender: string): number[] {
     const now = this.now();
     const stmt = this.sql(
-      "UPDATE qbo_ledger SET state = 'sent', attempts = attempts + 1, sent_at = ?, updated_at = ? WHERE id = ? AND state = 'planned'",
+      `UPDATE qbo_ledger SET state = 'sent', sent_by = ?, attempts = attempts + 1, sent_at = ?, updated_at = ?
+         WHERE id = ? AND state = 'planned'`,
     );
-    this.db.transaction(() => {
-      for (const id of ids) {
-        if (stmt.run(now, now, id).changes !== 1)
-          throw new Error(`Ledger row ${id} is not planned; refusing to send it`);
-      }
-    })();
+    return this.transaction(() => ids.filter((id) => stmt.run(sender, now, now, id).changes === 1));
   }
 
-  markCreated(
-    id: number,
-    result: { qboId: string; syncToken?: string | null; intuitTid?: string | null; adopted?: boolean },
-  ): void {
-    this.sql(
-      `UPDATE qbo_ledger SET state = 'created', qbo_id = ?, sync_token = ?, intuit_tid = COALESCE(?, intuit_tid),
-           adopted = ?, error = NULL, updated_at = ? WHERE id = ?`,
-    ).run(
-      result.qboId,
-      result.syncToken ?? null,
-      result.intuitTid ?? null,
-      result.adopted ? 1 : 0,
-      this.now(),
-      id,
-    );
-  }
-
-  markRejected(id: number, error: Record<string, unknown>, intuitTid?: string | null): void {
-    this.sql(
-      `UPDATE qbo_ledger SET state = 'rejected', error = ?, intuit_tid = COALESCE(?, intuit_tid), updated_at = ?
-         WHERE id = ?`,
-    ).run(JSON.stringify(error), intuitTid ?? null, this.now(), id);
-  }
-
-  markUnknown(ids: readonly number[], error: Record<string, unknown>): void {
-    const stmt = this.sql(
-      "UPDATE qbo_ledger SET state = 'unknown', error = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'unknown')",
-    );
+  /** The sender is still waiting for its answer: its rows stay its own for another lease. */
+  renewSent(ids: readonly number[], sender: string): void {
     const now = this.now();
-    const text = JSON.stringify(error);
-    this.db.transaction(() => {
-      for (const id of ids) stmt.run(text, now, id);
-    })();
+    const stmt = this.sql(
+      "UPDATE qbo_ledger SET sent_at = ? WHERE id = ? AND state = 'sent' AND sent_by = ?",
+    );
+    this.transaction(() => {
+      for (const id of ids) stmt.run(now, id, sender);
+    });
   }
 
   /**
-   * Back to planned: either QuickBooks answered in a way that proves nothing was created (a per-item fault,
-   * a 401/429 before processing) or the lookup found nothing. The requestid is kept.
+   * sent → unknown for `taker`, only if the row is exactly as seen (same sender, attempt and send time) and
+   * that send is older than `leaseMs`: its request can no longer be in flight, so a lookup is conclusive.
+   * False when the sender may still be waiting for its answer, or another run took it over first.
    */
-  markPlanned(ids: readonly number[], error?: Record<string, unknown>): void {
+  takeOver(
+    row: Pick<LedgerRow, 'id' | 'sentBy' | 'attempts' | 'sentAt'>,
+    taker: string,
+    leaseMs: number,
+  ): boolean {
+    const now = Date.now();
+    const cutoff = new Date(now - leaseMs).toISOString();
+    const error = JSON.stringify({
+      message: `Taken over from ${row.sentBy ?? 'an earlier run'}, which sent it at ${row.sentAt ?? 'an unknown time'} and never finished; looking it up before anything is sent again`,
+    });
+    const info = this.sql(
+      `UPDATE qbo_ledger SET state = 'unknown', sent_by = ?, error = ?, updated_at = ?
+         WHERE id = ? AND state = 'sent' AND sent_by IS ? AND attempts = ? AND sent_at IS ?
+           AND (sent_at IS NULL OR sent_at < ?)`,
+    ).run(taker, error, new Date(now).toISOString(), row.id, row.sentBy, row.attempts, row.sentAt, cutoff);
+    return info.changes === 1;
+  }
+
+  /**
+   * Records the QuickBooks object for a row: from sent/unknown (an answer or a lookup), planned (adopting
+   * what a 6140 or lookup found) or rejected (a late answer proves the object exists after all). A created
+   * row keeps its first id; a different second id is a duplicate in QuickBooks, recorded in the row's
+   * error for an operator to void (the caller logs it).
+   */
+  markCreated(
+    id: number,
+    result: { qboId: string; syncToken?: string | null; intuitTid?: string | null; adopted?: boolean },
+  ): CreatedResult {
+    return this.transaction((): CreatedResult => {
+      const row = this.get(id);
+      const now = this.now();
+      if (row.state === 'created' && row.qboId !== null && row.qboId !== '') {
+        if (row.qboId === result.qboId) return { kind: 'same' };
+        const known = Array.isArray(row.error?.duplicates) ? (row.error.duplicates as unknown[]) : [];
+        const seen = known.some(
+          (d) => typeof d === 'object' && d !== null && (d as { qboId?: unknown }).qboId === result.qboId,
+        );
+        if (seen) return { kind: 'same' };
+        const duplicates = [
+          ...known,
+          {
+            qboId: result.qboId,
+            intuitTid: result.intuitTid ?? null,
+            adopted: result.adopted ?? false,
+            detectedAt: now,
+          },
+        ];
+        const message = `QuickBooks holds two ${row.entity} objects for this row: ${row.qboId} (kept) and ${result.qboId}; void ${result.qboId} in QuickBooks`;
+        this.sql('UPDATE qbo_ledger SET error = ?, updated_at = ? WHERE id = ?').run(
+          JSON.stringify({ ...(row.error ?? {}), message, duplicates }),
+          now,
+          id,
+        );
+        return { kind: 'duplicate', keptId: row.qboId, duplicateId: result.qboId };
+      }
+      this.sql(
+        `UPDATE qbo_ledger SET state = 'created', qbo_id = ?, sync_token = ?, intuit_tid = COALESCE(?, intuit_tid),
+             adopted = ?, error = NULL, updated_at = ? WHERE id = ? AND state = ?`,
+      ).run(
+        result.qboId,
+        result.syncToken ?? null,
+        result.intuitTid ?? null,
+        result.adopted ? 1 : 0,
+        now,
+        id,
+        row.state,
+      );
+      return { kind: 'created', from: row.state };
+    });
+  }
+
+  /**
+   * → rejected from planned/sent/unknown; never over a created row. With `afterLookup`, only from the
+   * unknown state and attempt the lookup ran against (a resend since then makes its verdict stale).
+   */
+  markRejected(
+    id: number,
+    error: Record<string, unknown>,
+    intuitTid?: string | null,
+    afterLookup?: { attempts: number },
+  ): boolean {
+    const args = [JSON.stringify(error), intuitTid ?? null, this.now(), id];
+    const set = `UPDATE qbo_ledger SET state = 'rejected', error = ?, intuit_tid = COALESCE(?, intuit_tid), updated_at = ?
+         WHERE id = ?`;
+    const info = afterLookup
+      ? this.sql(`${set} AND state = 'unknown' AND attempts = ?`).run(...args, afterLookup.attempts)
+      : this.sql(`${set} AND state IN ('planned', 'sent', 'unknown')`).run(...args);
+    return info.changes === 1;
+  }
+
+  /** The sender lost track of its request (timeout, 5xx, dropped): sent → unknown, to be looked up. */
+  markUnknown(ids: readonly number[], error: Record<string, unknown>, sender: string): void {
     const stmt = this.sql(
-      "UPDATE qbo_ledger SET state = 'planned', error = ?, updated_at = ? WHERE id = ? AND state IN ('sent', 'unknown')",
+      `UPDATE qbo_ledger SET state = 'unknown', error = ?, updated_at = ?
+         WHERE id = ? AND (state = 'unknown' OR (state = 'sent' AND sent_by = ?))`,
+    );
+    const now = this.now();
+    const text = JSON.stringify(error);
+    this.transaction(() => {
+      for (const id of ids) stmt.run(text, now, id, sender);
+    });
+  }
+
+  /**
+   * sent → planned by its own sender, when QuickBooks' answer proves nothing was created (a throttled item,
+   * a 401/403/429 or 413 before processing, no token to send with). The requestid is kept.
+   */
+  releaseUnsent(ids: readonly number[], sender: string, error?: Record<string, unknown>): void {
+    const stmt = this.sql(
+      "UPDATE qbo_ledger SET state = 'planned', error = ?, updated_at = ? WHERE id = ? AND state = 'sent' AND sent_by = ?",
     );
     const now = this.now();
     const text = error ? JSON.stringify(error) : null;
-    this.db.transaction(() => {
-      for (const id of ids) stmt.run(text, now, id);
-    })();
+    this.transaction(() => {
+      for (const id of ids) stmt.run(text, now, id, sender);
+    });
+  }
+
+  /**
+   * unknown → planned when a lookup found nothing, only if the row is still at the attempt the lookup ran
+   * against: false when someone else settled or resent it meanwhile. The requestid is kept.
+   */
+  replanAfterLookup(id: number, attempts: number): boolean {
+    const info = this.sql(
+      `UPDATE qbo_ledger SET state = 'planned', error = NULL, updated_at = ?
+         WHERE id = ? AND state = 'unknown' AND attempts = ?`,
+    ).run(this.now(), id, attempts);
+    return info.changes === 1;
   }
 }

@@ -63,4 +63,14 @@ export const qboClientMigrations: Migration[] = [
       ALTER TABLE qbo_ledger ADD COLUMN lookup_txn_date TEXT;
     `,
   },
+  {
+    owner: 'qbo.client',
+    version: 3,
+    name: 'ledger: who sent a row (a sent row belongs to its sender until its request can no longer be in flight)',
+    // NULL for rows sent before this column existed: they are treated as anyone else's, so they are taken
+    // over only once their sent_at is older than the lease.
+    up: `
+      ALTER TABLE qbo_ledger ADD COLUMN sent_by TEXT;
+    `,
+  },
 ];

@@ -1,7 +1,8 @@
 import type { QboClient } from './client';
 import { QboError } from './errors';
-import type { LedgerRow, PlanInput, QboLedger } from './ledger';
+import { type LedgerRow, mintSenderId, type PlanInput, type QboLedger } from './ledger';
 import { createdFields, lookUpRows, type Resolution, resolveDuplicateDocNumber, withMarker } from './resolve';
+import { sendLeaseMs, withSendLease } from './send-lease';
 import { ReconnectRequiredError } from './token-source';
 
 /**
@@ -26,7 +27,8 @@ import { ReconnectRequiredError } from './token-source';
  *
  * It plans the ledger row (idempotent), settles any earlier unknown outcome by lookup, sends with the
  * row's requestid, and classifies the answer. Call it again with the same key at any time — after a crash,
- * on the next run, twice in a row — and it never creates a second object. For many objects use
+ * on the next run, twice in a row — and it never creates a second object: a row another run is still
+ * sending is left to it (outcome `pending`) until that run's lease runs out (`send-lease.ts`). For many objects use
  * `createMany` in `batch.ts`, which follows the same state machine through `/batch`.
  */
 
@@ -78,6 +80,14 @@ export function outcomeOf(
       error,
     };
   }
+  if (row.state === 'sent') {
+    return {
+      key: row.key,
+      state: 'pending',
+      ledgerId: row.id,
+      message: `Still being sent by another run (since ${row.sentAt ?? 'a moment ago'}); that run settles it, or the next run once it has stopped`,
+    };
+  }
   const message = typeof row.error?.message === 'string' ? row.error.message : fallbackMessage;
   return { key: row.key, state: 'pending', ledgerId: row.id, message };
 }
@@ -103,18 +113,52 @@ export function takenError(row: LedgerRow, existing: Record<string, unknown>): R
   };
 }
 
-/** Applies a lookup result to an unknown row: created (adopted), back to planned, or rejected as taken. */
-export function settle(ledger: QboLedger, row: LedgerRow, resolution: Resolution): void {
-  if (resolution.kind === 'found') {
-    ledger.markCreated(row.id, { ...createdFields(resolution.entity), adopted: true });
-  } else if (resolution.kind === 'taken') {
-    ledger.markRejected(row.id, takenError(row, resolution.entity));
-  } else {
-    ledger.markPlanned([row.id]);
+/**
+ * Records a created object; a second, different id for the same row means QuickBooks now holds two objects
+ * (two runs sent it): the ledger keeps the first and an operator is told to void the other.
+ */
+export function recordCreated(
+  client: Pick<QboClient, 'log'>,
+  ledger: QboLedger,
+  row: Pick<LedgerRow, 'id' | 'key' | 'entity'>,
+  fields: { qboId: string; syncToken: string | null; adopted?: boolean; intuitTid?: string | null },
+): void {
+  const result = ledger.markCreated(row.id, fields);
+  const where = { ledgerId: row.id, key: row.key, entity: row.entity };
+  if (result.kind === 'duplicate') {
+    client.log.error(
+      { qbo: { ...where, keptId: result.keptId, duplicateId: result.duplicateId } },
+      `QuickBooks holds two ${row.entity} objects for ledger row ${row.key}: ${result.keptId} (kept) and ${result.duplicateId}; void ${row.entity} ${result.duplicateId} in QuickBooks`,
+    );
+  } else if (result.kind === 'created' && result.from === 'rejected') {
+    client.log.warn(
+      { qbo: { ...where, qboId: fields.qboId } },
+      `A late answer created ${row.entity} ${fields.qboId} for ledger row ${row.key}, which had been rejected; the row now points at it`,
+    );
   }
 }
 
-/** Handles a definitive (non-ambiguous) fault for one row; 6140 may still turn out to be ours. */
+/**
+ * Applies a lookup result to the unknown row the lookup ran for (`row` is the snapshot it saw): created
+ * (adopted), rejected as taken, or back to planned — the last two only if no one settled or resent the row
+ * since (see the compare-and-swap in the ledger).
+ */
+export function settle(
+  client: Pick<QboClient, 'log'>,
+  ledger: QboLedger,
+  row: LedgerRow,
+  resolution: Resolution,
+): void {
+  if (resolution.kind === 'found') {
+    recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
+  } else if (resolution.kind === 'taken') {
+    ledger.markRejected(row.id, takenError(row, resolution.entity), undefined, { attempts: row.attempts });
+  } else {
+    ledger.replanAfterLookup(row.id, row.attempts);
+  }
+}
+
+/** Handles a definitive (non-ambiguous) fault for the sender's own row; 6140 may still turn out to be ours. */
 export async function settleFault(
   client: QboClient,
   ledger: QboLedger,
@@ -122,10 +166,15 @@ export async function settleFault(
   error: QboError,
 ): Promise<void> {
   if (error.hasCode('6140')) {
-    settle(ledger, row, await resolveDuplicateDocNumber(client, row, error));
-    const after = ledger.get(row.id);
-    // "absent" after a 6140 means the number is used but we could not see by whom: that is a rejection.
-    if (after.state === 'planned') ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
+    const resolution = await resolveDuplicateDocNumber(client, row, error);
+    if (resolution.kind === 'found') {
+      recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
+    } else if (resolution.kind === 'taken') {
+      ledger.markRejected(row.id, takenError(row, resolution.entity));
+    } else {
+      // The number is used but we could not see by whom: that is a rejection.
+      ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
+    }
     return;
   }
   ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
@@ -143,41 +192,60 @@ export async function createOnce(
   options: CreateOnceOptions = {},
 ): Promise<CreateOutcome> {
   const maxRounds = options.maxRounds ?? 4;
+  const sender = mintSenderId();
+  const leaseMs = sendLeaseMs(client);
   let row = ledger.plan({ ...input, realm: client.realmId });
   for (let round = 0; round < maxRounds; round++) {
     if (row.state === 'created' || row.state === 'rejected') return outcomeOf(row);
-    if (row.state === 'sent' || row.state === 'unknown') {
+    if (row.state === 'sent') {
+      // Another run's request may still be on its way: a lookup now could miss it and resend. Leave the
+      // row to that run until its lease has run out; then take it over (one taker wins) and look it up.
+      if (!ledger.takeOver(row, sender, leaseMs)) {
+        row = ledger.get(row.id);
+        if (row.state === 'sent') return outcomeOf(row);
+        continue;
+      }
+      row = ledger.get(row.id);
+    }
+    if (row.state === 'unknown') {
       const looked = await lookUpRows(client, [row]);
-      settle(ledger, row, looked.get(row.id) ?? { kind: 'absent' });
+      settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
       row = ledger.get(row.id);
       if (row.state === 'planned') row = ledger.replacePayload(row.id, input);
       continue;
     }
-    ledger.markSent([row.id]);
+    if (ledger.markSent([row.id], sender).length === 0) {
+      // Another run claimed it between our read and our claim.
+      row = ledger.get(row.id);
+      continue;
+    }
     try {
-      const entity = await client.create(row.entity, withMarker(row), row.requestId);
-      ledger.markCreated(row.id, createdFields(entity));
+      const sending = row;
+      const entity = await withSendLease(ledger, [row.id], sender, leaseMs, () =>
+        client.create(sending.entity, withMarker(sending), sending.requestId),
+      );
+      recordCreated(client, ledger, row, createdFields(entity));
     } catch (error) {
       if (error instanceof ReconnectRequiredError) {
         // No usable token: the request never left.
-        ledger.markPlanned([row.id], { message: error.message });
+        ledger.releaseUnsent([row.id], sender, { message: error.message });
         throw error;
       }
       if (!(error instanceof QboError)) {
         // Anything else (token refresh failure, programming error): the call may or may not have left,
         // so the row is unknown and the next attempt looks it up first.
-        ledger.markUnknown([row.id], { message: String(error) });
+        ledger.markUnknown([row.id], { message: String(error) }, sender);
         throw error;
       }
       if (error.category === 'retryable') {
-        ledger.markUnknown([row.id], error.toJSON());
+        ledger.markUnknown([row.id], error.toJSON(), sender);
       } else if (
         error.category === 'throttled' ||
         error.category === 'auth' ||
         error.category === 'reconnect'
       ) {
         // Refused before processing (401/403/429 are answered without running the create).
-        ledger.markPlanned([row.id], error.toJSON());
+        ledger.releaseUnsent([row.id], sender, error.toJSON());
         if (error.category !== 'throttled') throw error;
         return outcomeOf(ledger.get(row.id));
       } else {

@@ -223,4 +223,26 @@ describe('exactly once without a DocNumber of ours (createMany)', () => {
     expect(queries(h)).toHaveLength(groups.size);
     expect(queries(h).some((q) => q.startsWith('select * from Invoice where CustomerRef IN ('))).toBe(true);
   });
+
+  it('a batch item answered with a SystemFault (10000) after it committed is looked up and adopted, not resent', async () => {
+    h = await autoNumbering();
+    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    const inputs = Array.from({ length: 4 }, (_, i) => invoiceInput(customer, item, `sys:${i}`));
+    const before = h.emulator.entities(h.realm, 'Invoice').length;
+    h.emulator.faults.nextFaults.push('batch-item-system-fault');
+
+    const outcomes = await createMany(h.client, h.ledger, inputs);
+
+    expect(outcomes.map((o) => o.state)).toEqual(inputs.map(() => 'created'));
+    expect(h.emulator.entities(h.realm, 'Invoice')).toHaveLength(before + inputs.length);
+    for (const input of inputs) {
+      const row = h.ledger.find(h.realm, input.key, 'Invoice')!;
+      expect(carrying(h, 'Invoice', row.requestId), input.key).toHaveLength(1);
+      expect(row).toMatchObject({ state: 'created', attempts: 1 });
+    }
+    expect(outcomes[0]).toMatchObject({ adopted: true });
+    expect(creates(h, 'batch')).toHaveLength(1);
+    expect(queries(h)).toHaveLength(1);
+  });
 });

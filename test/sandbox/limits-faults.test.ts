@@ -110,6 +110,39 @@ describe('emulator fault injection', () => {
     expect((await api('POST', 'invoice', invoiceBody())).status).toBe(200);
   });
 
+  it('batch-item-system-fault: the first committed batch item is answered 10000 SystemFault, yet it exists', async () => {
+    const { api, emulator } = emulatorWithToken();
+    emulator.faults.nextFaults.push('batch-item-system-fault');
+    // A single write does not consume a batch-only fault.
+    expect((await api('POST', 'invoice', invoiceBody(1))).status).toBe(200);
+    const bad = { CustomerRef: { value: '1' }, Line: [] };
+    const answer = await api('POST', 'batch', {
+      BatchItemRequest: [
+        { bId: 'q', Query: 'select COUNT(*) from Invoice' },
+        { bId: 'bad', operation: 'create', Invoice: { ...bad, Line: 'x' } },
+        { bId: 'a', operation: 'create', Invoice: invoiceBody(2) },
+        { bId: 'b', operation: 'create', Invoice: invoiceBody(3) },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    const items = new Map(
+      (answer.json.BatchItemResponse as Json[]).map((item) => [String(item.bId), item] as const),
+    );
+    expect(items.get('q')?.QueryResponse).toBeDefined();
+    expect(firstError(items.get('bad')!).code).not.toBe('10000');
+    expect(items.get('a')?.Invoice).toBeUndefined();
+    expect(items.get('a')?.Fault).toMatchObject({ type: 'SystemFault' });
+    expect(firstError(items.get('a')!)).toMatchObject({ code: '10000' });
+    expect((items.get('b')?.Invoice as Json).TotalAmt).toBe(3);
+    const amounts = emulator.entities(emulator.realmId, 'Invoice').map((i) => i.TotalAmt);
+    expect(amounts.sort()).toEqual([1, 2, 3]);
+    // Consumed: the next batch is answered normally.
+    const next = await api('POST', 'batch', {
+      BatchItemRequest: [{ bId: 'c', operation: 'create', Invoice: invoiceBody(4) }],
+    });
+    expect(((next.json.BatchItemResponse as Json[])[0]?.Invoice as Json).TotalAmt).toBe(4);
+  });
+
   it('drop-after-commit (in-process): fetch rejects like a network error, the invoice exists, a retry replays it', async () => {
     const { api, emulator } = emulatorWithToken();
     emulator.faults.nextFaults.push('drop-after-commit');

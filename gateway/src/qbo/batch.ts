@@ -27,7 +27,8 @@ import {
  * (in one transaction for the whole batch) before the call; its bId is its position in the batch and maps
  * back to that row. Then:
  * - an entity in the answer → created; a per-item Fault → rejected with a sentence (6140 may be adopted
- *   when the existing transaction is ours), or back to planned when the fault is transient;
+ *   when the existing transaction is ours); a throttled item → back to planned; a system fault (10000)
+ *   → unknown, like a missing item, since the item may have committed before the fault;
  * - an item missing from the answer, or a whole call whose outcome is unknown (timeout, dropped
  *   connection, 5xx) → `unknown`, settled by DocNumber/DisplayName lookups in `IN (…)` chunks, and only
  *   the items not found are sent again, in later rounds;
@@ -48,14 +49,17 @@ export interface CreateManyOptions {
   sliceSize?: number;
 }
 
-const transientItemCodes = new Set(['3001', '10000']);
+/** A throttled item was refused before it ran: nothing was created, so it may simply be sent again. */
+function isThrottledItemFault(error: QboError): boolean {
+  return error.category === 'throttled' || error.hasCode('3001');
+}
 
-function isTransientItemFault(error: QboError): boolean {
-  return (
-    error.category === 'retryable' ||
-    error.category === 'throttled' ||
-    error.errors.some((e) => transientItemCodes.has(e.code))
-  );
+/**
+ * A system fault (10000, SystemFault, any retryable category) on an item does not prove the item was not
+ * committed: like a 5xx on a single create its outcome is unknown, so it is looked up before any resend.
+ */
+function isUnknownItemFault(error: QboError): boolean {
+  return error.category === 'retryable' || error.hasCode('10000');
 }
 
 function retryPolicyOf(client: QboClient): RetryPolicy {
@@ -193,6 +197,7 @@ async function createSlice(
     }
     const byBid = new Map(answers.map((a) => [String(a.bId), a]));
     const missing: number[] = [];
+    const unknown: Array<[number, Record<string, unknown>]> = [];
     const duplicates: Array<[LedgerRow, QboError]> = [];
     let throttledItem: QboError | undefined;
     // Every answer of the batch is recorded in one commit; only 6140 needs a further read, done after it.
@@ -209,9 +214,11 @@ async function createSlice(
             ...fault,
             operation: `create ${row.entity} (batch item)`,
           });
-          if (isTransientItemFault(itemError)) {
+          if (isThrottledItemFault(itemError)) {
             ledger.releaseUnsent([row.id], sender, itemError.toJSON());
-            if (itemError.category === 'throttled') throttledItem = itemError;
+            throttledItem = itemError;
+          } else if (isUnknownItemFault(itemError)) {
+            unknown.push([row.id, itemError.toJSON()]);
           } else if (itemError.hasCode('6140')) {
             duplicates.push([row, itemError]);
           } else {
@@ -225,10 +232,11 @@ async function createSlice(
     if (throttledItem) client.limiter.pause(throttleDelay(throttledItem, retryPolicyOf(client)));
     for (const [row, error] of duplicates) await settleFault(client, ledger, row, error);
     for (const row of batch) report(row.id);
+    for (const [id, error] of unknown) ledger.markUnknown([id], error, sender);
     if (missing.length > 0) {
       ledger.markUnknown(missing, { message: 'QuickBooks answered the batch without these items' }, sender);
-      await resolveUnknown(missing);
     }
+    await resolveUnknown([...unknown.map(([id]) => id), ...missing]);
   }
 
   // Rows a previous run left in flight are settled before anything is sent: unknown ones (their sender

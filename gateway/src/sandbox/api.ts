@@ -139,6 +139,7 @@ async function execute(
   realmId: string,
   route: Route,
   url: URL,
+  plan: FaultPlan,
 ): Promise<Response> {
   const ctx = operationContext(core, realmId, url);
   const time = envelopeTime(ctx.nowMs);
@@ -164,7 +165,9 @@ async function execute(
     return jsonResponse(200, { QueryResponse: result, time }, jsonSuccessType);
   }
   if (route.kind === 'batch')
-    return runBatch(core, ctx, await readJsonBody(c), url.searchParams.get('requestid'));
+    return runBatch(core, ctx, await readJsonBody(c), url.searchParams.get('requestid'), {
+      systemFaultOnFirstCommit: plan.item === 'system-fault-after-commit',
+    });
   const operationParam = (url.searchParams.get('operation') ?? 'create').toLowerCase();
   if (!['create', 'update', 'delete', 'void'].includes(operationParam)) {
     throw faults.operationNotSupported(operationParam, route.type, 'Use operation=delete or operation=void.');
@@ -218,7 +221,7 @@ export function registerApiRoutes(app: Hono, core: EmulatorCore): void {
     try {
       if (core.faults.latencyMs > 0) await sleep(core.faults.latencyMs);
       const isWrite = route.kind === 'write' || route.kind === 'batch';
-      const plan = planFaults(core.faults, isWrite, core.random);
+      const plan = planFaults(core.faults, isWrite, core.random, route.kind === 'batch');
       if (plan.before) return injectedBefore(plan.before, core);
 
       const requestId = route.kind === 'write' ? url.searchParams.get('requestid') : null;
@@ -234,7 +237,7 @@ export function registerApiRoutes(app: Hono, core: EmulatorCore): void {
           });
         } else {
           try {
-            response = await execute(core, c, realmId, route, url);
+            response = await execute(core, c, realmId, route, url, plan);
           } catch (error) {
             if (!(error instanceof QboFault)) throw error;
             response = faultResponse(error, core.clock.now());

@@ -43,11 +43,17 @@ function runItem(ctx: OperationContext, item: EntityRecord): EntityRecord {
   return { [type]: runWrite(itemCtx, type, operation as WriteOperation, item[key]) };
 }
 
+export interface BatchFaults {
+  /** Injected: the first item that commits is answered with a SystemFault (the object stays created). */
+  systemFaultOnFirstCommit?: boolean;
+}
+
 export function runBatch(
   core: EmulatorCore,
   ctx: OperationContext,
   body: unknown,
   requestId: string | null,
+  injected: BatchFaults = {},
 ): Response {
   if (body === undefined) throw faults.emptyBody();
   const items = isRecord(body) ? body.BatchItemRequest : undefined;
@@ -62,6 +68,7 @@ export function runBatch(
   const batchCtx: OperationContext = { ...ctx, visibleSeq: ctx.company.seq };
   const time = envelopeTime(ctx.nowMs);
   const responses: EntityRecord[] = [];
+  let faultNextCommit = injected.systemFaultOnFirstCommit === true;
   for (const raw of items) {
     const item = isRecord(raw) ? raw : {};
     const bId = typeof item.bId === 'string' ? item.bId : String(item.bId ?? '');
@@ -75,7 +82,12 @@ export function runBatch(
           );
         }
       }
-      responses.push({ ...runItem(batchCtx, item), bId });
+      const answer = runItem(batchCtx, item);
+      if (faultNextCommit && !('QueryResponse' in answer)) {
+        faultNextCommit = false;
+        throw faults.systemFault();
+      }
+      responses.push({ ...answer, bId });
     } catch (error) {
       if (!(error instanceof QboFault)) throw error;
       const { Fault } = faultBody(error, time) as { Fault: unknown };

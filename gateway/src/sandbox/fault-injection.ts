@@ -1,11 +1,22 @@
 /**
  * Fault injection: a deterministic queue for tests (`nextFaults`) and seeded random rates for benches.
  * Each API call takes at most one fault; "drop-after-commit" and "timeout" only make sense for writes and
- * are kept in the queue until a write consumes them.
+ * are kept in the queue until a write consumes them; "batch-item-system-fault" waits for a /batch call.
  */
 import type { Random } from './random';
 
-export type InjectedFault = '500' | '503' | 'drop-after-commit' | '413' | 'timeout';
+/**
+ * `batch-item-system-fault`: the batch runs as usual, but its first item that committed is answered with a
+ * SystemFault (10000) instead of its entity. A system fault says nothing about whether the write happened;
+ * this is the case where it did.
+ */
+export type InjectedFault =
+  | '500'
+  | '503'
+  | 'drop-after-commit'
+  | '413'
+  | 'timeout'
+  | 'batch-item-system-fault';
 
 export interface FaultControls {
   /** Added to every API call (default 0). */
@@ -39,13 +50,25 @@ export function createFaultControls(): FaultControls {
 export interface FaultPlan {
   before?: '500' | '502' | '503' | '413';
   after?: 'drop-after-commit' | 'timeout';
+  /** For a batch: answer its first committed item with a SystemFault. */
+  item?: 'system-fault-after-commit';
 }
 
-export function planFaults(controls: FaultControls, isWrite: boolean, random: Random): FaultPlan {
+export function planFaults(
+  controls: FaultControls,
+  isWrite: boolean,
+  random: Random,
+  isBatch = false,
+): FaultPlan {
   const queued = controls.nextFaults[0];
   if (queued !== undefined) {
     const afterCommit = queued === 'drop-after-commit' || queued === 'timeout';
-    if (!afterCommit || isWrite) {
+    if (queued === 'batch-item-system-fault') {
+      if (isBatch) {
+        controls.nextFaults.shift();
+        return { item: 'system-fault-after-commit' };
+      }
+    } else if (!afterCommit || isWrite) {
       controls.nextFaults.shift();
       return afterCommit ? { after: queued } : { before: queued };
     }

@@ -4,6 +4,7 @@ import bcrypt from 'bcryptjs';
 import type { Config } from '../config/load';
 import type { Db } from '../store/database';
 import { getMeta, setMeta } from '../store/meta';
+import { type AddressLimitPolicy, addressLimited, defaultAddressLimitPolicy, HashGate } from './login-limits';
 
 /**
  * The Web Connector's user name and password. QBWC sends the password in clear text inside the SOAP body
@@ -173,13 +174,57 @@ export function recordLoginAttempt(
 
 export type LoginResult =
   | { ok: true }
-  | { ok: false; reason: 'invalid_username' | 'invalid_password' | 'locked_out' | 'not_configured' };
+  | {
+      ok: false;
+      reason:
+        | 'invalid_username'
+        | 'invalid_password'
+        | 'locked_out'
+        | 'not_configured'
+        /** Too many failed logins from this address: refused before hashing, no row written. */
+        | 'address_limited'
+        /** Every hash slot taken and the queue full: not a failed guess, nothing recorded. */
+        | 'busy';
+    };
 
-let decoyHash: Promise<string> | undefined;
+const decoyHashes = new Map<string, Promise<string>>();
+
+/**
+ * A hash of a random password made with the same algorithm and cost as the real one, so checking an unknown
+ * user name takes as long as checking the real one (a fixed-cost decoy would tell them apart by time).
+ */
+function decoyFor(stored: string): Promise<string> {
+  const scryptHash = parseScrypt(stored);
+  const bcryptCost = /^\$2[aby]\$(\d{2})\$/.exec(stored)?.[1];
+  const key = scryptHash
+    ? `scrypt:${scryptHash.params.N}:${scryptHash.params.r}:${scryptHash.params.p}`
+    : `bcrypt:${bcryptCost ?? 'default'}`;
+  let decoy = decoyHashes.get(key);
+  if (!decoy) {
+    const secret = crypto.randomBytes(16).toString('hex');
+    decoy = scryptHash
+      ? hashPassword(secret, scryptHash.params)
+      : bcryptCost
+        ? bcrypt.hash(secret, Number(bcryptCost))
+        : hashPassword(secret);
+    if (decoyHashes.size > 8) decoyHashes.clear();
+    decoyHashes.set(key, decoy);
+  }
+  return decoy;
+}
+
+/** One gate per process: the memory a hash takes is the process's. */
+export const processHashGate = new HashGate();
+
+export interface LoginGuards {
+  gate?: HashGate;
+  address?: AddressLimitPolicy;
+}
 
 /**
  * Checks a Web Connector login. A wrong user name still costs one hash (against a decoy) so the answer time
- * does not tell a guesser which names exist.
+ * does not tell a guesser which names exist; the address limit and the hash gate (`login-limits.ts`) keep
+ * that cost bounded.
  */
 export async function checkLogin(
   db: Db,
@@ -187,8 +232,16 @@ export async function checkLogin(
   attempt: { username: string; password: string; remoteIp?: string },
   now: Date,
   policy: LockoutPolicy = defaultLockoutPolicy,
+  guards: LoginGuards = {},
 ): Promise<LoginResult> {
   if (!credentials.passwordHash) return { ok: false, reason: 'not_configured' };
+  const storedHash = credentials.passwordHash;
+  if (
+    attempt.remoteIp &&
+    addressLimited(db, attempt.remoteIp, now, guards.address ?? defaultAddressLimitPolicy)
+  ) {
+    return { ok: false, reason: 'address_limited' };
+  }
   if (lockedUntil(db, attempt.username, now, policy)) {
     recordLoginAttempt(db, {
       username: attempt.username,
@@ -199,11 +252,13 @@ export async function checkLogin(
     return { ok: false, reason: 'locked_out' };
   }
   const nameMatches = sameText(attempt.username, credentials.username);
-  decoyHash ??= hashPassword(crypto.randomBytes(16).toString('hex'));
-  const hash = nameMatches ? credentials.passwordHash : await decoyHash;
   const password = attempt.password.slice(0, maxPasswordChars);
-  const passwordMatches =
-    (await verifyPassword(password, hash)) && attempt.password.length <= maxPasswordChars;
+  const verified = await (guards.gate ?? processHashGate).run(async () => {
+    const hash = nameMatches ? storedHash : await decoyFor(storedHash);
+    return verifyPassword(password, hash);
+  });
+  if (verified === undefined) return { ok: false, reason: 'busy' };
+  const passwordMatches = verified && attempt.password.length <= maxPasswordChars;
   const ok = nameMatches && passwordMatches;
   recordLoginAttempt(db, {
     username: attempt.username,

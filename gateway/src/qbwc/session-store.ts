@@ -68,6 +68,15 @@ export const qbwcSessionMigrations: Migration[] = [
       CREATE INDEX qbr_audit_log_action_time ON qbr_audit_log (action, timestamp);
     `,
   },
+  {
+    owner: 'qbwc.sessions',
+    version: 2,
+    name: 'login attempts by address and by time (per-address limit, pruning)',
+    up: `
+      CREATE INDEX qbwc_login_attempts_ip_at ON qbwc_login_attempts (remote_ip, at);
+      CREATE INDEX qbwc_login_attempts_at ON qbwc_login_attempts (at);
+    `,
+  },
 ];
 
 export type SessionStatus = 'active' | 'completed' | 'failed' | 'expired';

@@ -3,6 +3,15 @@ import { version } from '../version';
 import { recordQbrAudit } from './audit';
 import { checkLogin, defaultLockoutPolicy, type LockoutPolicy, resolveCredentials } from './credentials';
 import { negotiateQbxmlVersion, parseHcpResponse } from './hcp';
+import {
+  type AddressLimitPolicy,
+  addressLimitAudited,
+  addressLimitedReason,
+  defaultAddressLimitPolicy,
+  type HashGate,
+  pruneIntervalMs,
+  pruneLoginRecords,
+} from './login-limits';
 import { qwcIdentity } from './qwc-file';
 import type { SessionRow } from './session-store';
 import { type Clock, defaultSessionPolicy, QbwcSessions, type SessionPolicy } from './sessions';
@@ -38,6 +47,9 @@ export function isQbwcMethod(name: string): name is QbwcMethodName {
 export interface QbwcSoapOptions {
   sessionPolicy?: SessionPolicy;
   lockout?: LockoutPolicy;
+  addressLimit?: AddressLimitPolicy;
+  /** Caps concurrent password hashes; one per process unless a test gives its own. */
+  hashGate?: HashGate;
   clock?: Clock;
   /** Older Web Connectors are told to upgrade ("O:"), between this and `warnBelow` they get a warning. */
   requireClientVersion?: string;
@@ -86,6 +98,10 @@ export function internalErrorAnswer(method: string, requestId?: string): SoapRes
 export class QbwcSoapMethods {
   readonly sessions: QbwcSessions;
   private readonly lockout: LockoutPolicy;
+  private readonly addressLimit: AddressLimitPolicy;
+  private readonly hashGate: HashGate | undefined;
+  private lastPruneAt: number | undefined;
+  private lastBusyWarnAt: number | undefined;
   private readonly requireClient: string;
   private readonly warnClient: string;
   /** clientVersion arrives before authenticate, without a ticket: remembered per address for the session row. */
@@ -104,6 +120,8 @@ export class QbwcSoapMethods {
       options.clock,
     );
     this.lockout = options.lockout ?? defaultLockoutPolicy;
+    this.addressLimit = options.addressLimit ?? defaultAddressLimitPolicy;
+    this.hashGate = options.hashGate;
     this.requireClient = options.requireClientVersion ?? '2.0';
     this.warnClient = options.warnBelowClientVersion ?? '2.1.0.30';
   }
@@ -160,27 +178,60 @@ export class QbwcSoapMethods {
     return '';
   }
 
+  /** Login attempts and auth audit rows would otherwise grow with every anonymous call; hourly is plenty. */
+  private pruneNowAndThen(now: Date): void {
+    if (this.lastPruneAt !== undefined && now.getTime() - this.lastPruneAt < pruneIntervalMs) return;
+    this.lastPruneAt = now.getTime();
+    const pruned = pruneLoginRecords(this.ctx.db, now, this.lockout, this.addressLimit);
+    if (pruned.attempts + pruned.auditRows > 0) this.ctx.log.info(pruned, 'qbwc old login records pruned');
+  }
+
   private async authenticate(username: string, password: string, meta: CallMeta): Promise<string[]> {
     const { db } = this.ctx;
     this.sessions.reapStale();
+    const now = this.sessions.now();
+    this.pruneNowAndThen(now);
     const credentials = resolveCredentials(db, this.ctx.config);
     const audit = (outcome: 'success' | 'failure' | 'denied', failureReason?: string, details = {}) =>
-      recordQbrAudit(db, {
-        actor: username.trim() === '' ? 'unknown' : username,
-        action: 'qbwc_auth',
-        outcome,
-        failureReason,
-        details,
-        ipAddress: meta.remoteIp,
-        userAgent: meta.userAgent,
-      });
+      recordQbrAudit(
+        db,
+        {
+          actor: username.trim() === '' ? 'unknown' : username,
+          action: 'qbwc_auth',
+          outcome,
+          failureReason,
+          details,
+          ipAddress: meta.remoteIp,
+          userAgent: meta.userAgent,
+        },
+        now,
+      );
     const login = await checkLogin(
       db,
       credentials,
       { username, password, remoteIp: meta.remoteIp },
-      this.sessions.now(),
+      now,
       this.lockout,
+      { gate: this.hashGate, address: this.addressLimit },
     );
+    if (!login.ok && login.reason === 'busy') {
+      // a flood would otherwise write one line per call
+      if (this.lastBusyWarnAt === undefined || now.getTime() - this.lastBusyWarnAt >= 60_000) {
+        this.lastBusyWarnAt = now.getTime();
+        this.ctx.log.warn({ remoteIp: meta.remoteIp }, 'qbwc logins turned away: too many at once');
+      }
+      return ['', 'busy', '', ''];
+    }
+    if (!login.ok && login.reason === 'address_limited') {
+      if (!addressLimitAudited(db, meta.remoteIp ?? '', now, this.addressLimit)) {
+        audit('denied', addressLimitedReason, { windowMinutes: this.addressLimit.windowMs / 60_000 });
+        this.ctx.log.warn(
+          { remoteIp: meta.remoteIp },
+          'qbwc logins from this address refused for a while: too many failed logins',
+        );
+      }
+      return ['', 'nvu', '', ''];
+    }
     if (!login.ok) {
       if (login.reason === 'not_configured') {
         this.ctx.log.warn(

@@ -227,4 +227,36 @@ describe('batch writer against the emulator', () => {
       h.emulator.entities(h.realm, 'Invoice').filter((i) => String(i.DocNumber).startsWith('F-')),
     ).toHaveLength(120);
   });
+
+  it('when one batch fails the run, the other workers stop too: no /batch call after createMany rejects', async () => {
+    const batchCalls: string[] = [];
+    const failingReads: typeof fetch = (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes('/batch?')) batchCalls.push(url);
+      // The follow-up read of a 6140 cannot reach QuickBooks.
+      if (/\/invoice\/\d+\?/.test(url)) return Promise.reject(new TypeError('fetch failed'));
+      return fetch(input, init);
+    };
+    h = await startHarness({
+      client: { fetch: failingReads, limiterOptions: { limits: { maxConcurrent: 2 } } },
+    });
+    const other = customerId(h.emulator, h.realm, 'Diego Rodriguez');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    h.emulator.create(h.realm, 'Invoice', invoicePayload(other, item, 'STOP-0', 999));
+    const inputs = invoices(h, 'STOP', 240);
+
+    const failure = await createMany(h.client, h.ledger, inputs).catch((e: unknown) => e);
+    expect(String(failure)).toMatch(/read Invoice/);
+    const atFailure = batchCalls.length;
+    const invoicesAtFailure = h.emulator.entities(h.realm, 'Invoice').length;
+    expect(atFailure).toBeLessThan(8);
+    // Give any worker that was still running ample time to send more (a batch slot here is ~3 ms).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(batchCalls).toHaveLength(atFailure);
+    expect(h.emulator.entities(h.realm, 'Invoice')).toHaveLength(invoicesAtFailure);
+    // What was not sent stays planned for the next run; nothing is left in flight.
+    const counts = h.ledger.countByState(h.realm);
+    expect(counts.sent + counts.unknown).toBeLessThanOrEqual(1);
+    expect(counts.planned).toBeGreaterThan(0);
+  });
 });

@@ -262,10 +262,22 @@ async function createSlice(
     const requeue = (part: LedgerRow[]) => {
       if (part.length > 0) queue.push(part);
     };
+    // One failing batch stops the run: the others finish the call they are in but take no new batch, and
+    // the error is rethrown only once all have stopped, so nothing is sent after the caller saw it.
+    let failed: { error: unknown } | undefined;
     const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await sendBatch(next, requeue);
+      while (!failed) {
+        const next = queue.shift();
+        if (!next) return;
+        try {
+          await sendBatch(next, requeue);
+        } catch (error) {
+          failed ??= { error };
+        }
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    await Promise.allSettled(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    if (failed) throw failed.error;
   }
 
   return perInput.map((r) => {

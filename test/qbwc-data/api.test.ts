@@ -1,9 +1,15 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../gateway/src/auth/api-tokens';
 import { listQbrAudit } from '../../gateway/src/qbwc/audit';
 import { qbwcApiRoutes } from '../../gateway/src/qbwc/routes';
 import { createQbwcWork } from '../../gateway/src/qbwc/service';
 import { createApp } from '../../gateway/src/server/app';
+import { allMigrations } from '../../gateway/src/store/all-migrations';
+import { openDatabase } from '../../gateway/src/store/database';
+import { applyMigrations, type Migration } from '../../gateway/src/store/migrations';
 import { capturingLogger } from '../helpers/context';
 import {
   fixture,
@@ -80,7 +86,25 @@ describe('/api/qbwc REST', () => {
       period: '2025-03',
       metric_name: 'net_profit',
       metric_value: '8623.74',
-      data_source: 'quickbooks',
+      data_source: 'calculated',
+    });
+    // computed by qb-bridge: calculated (the seed's dashboard ranks calculated above quickbooks);
+    // summed straight from QuickBooks accounts: quickbooks
+    const sources = Object.fromEntries(rows.map((r) => [r.metric_name, r.data_source]));
+    expect(sources).toEqual({
+      nrr: 'quickbooks',
+      mrr: 'quickbooks',
+      orr: 'quickbooks',
+      product_sales: 'quickbooks',
+      misc_revenue: 'quickbooks',
+      employee_expense: 'quickbooks',
+      owner_comp: 'quickbooks',
+      owner_comp_taxes: 'quickbooks',
+      product_cogs: 'quickbooks',
+      other_expenses: 'quickbooks',
+      total_revenue: 'calculated',
+      total_expenses: 'calculated',
+      net_profit: 'calculated',
     });
     expect(rows.find((r) => r.metric_name === 'owner_comp')?.metric_value).toBe('0.00');
     const april = (await call('GET', '/api/qbwc/metrics?from=2025-04&to=2025-04')).json.data as Array<
@@ -228,11 +252,68 @@ describe('/api/qbwc REST', () => {
     });
   });
 
+  it('a computed metric written before as quickbooks is replaced, not duplicated, by reprocessing', async () => {
+    syncMarch();
+    // what earlier versions wrote: the computed metrics under data_source 'quickbooks'
+    t.ctx.db
+      .prepare(
+        `INSERT INTO qbr_metrics_monthly (period, metric_name, metric_value, value_int, unit, data_source,
+           created_at, updated_at)
+         VALUES ('2025-03', 'net_profit', '1.00', 100, 'cents', 'quickbooks', 'x', 'x')`,
+      )
+      .run();
+    expect((await call('POST', '/api/qbwc/reprocess', { period: '2025-03' })).status).toBe(200);
+    const rows = (await call('GET', '/api/qbwc/metrics?from=2025-03&to=2025-03')).json.data as Array<
+      Record<string, string>
+    >;
+    expect(rows.filter((r) => r.metric_name === 'net_profit')).toEqual([
+      { period: '2025-03', metric_name: 'net_profit', metric_value: '8623.74', data_source: 'calculated' },
+    ]);
+    expect(rows).toHaveLength(13);
+  });
+
   it('reprocess needs a period or all, and says when nothing is stored', async () => {
     expect((await call('POST', '/api/qbwc/reprocess', {})).status).toBe(400);
     expect((await call('POST', '/api/qbwc/reprocess', { period: '2025-13' })).status).toBe(400);
     const none = await call('POST', '/api/qbwc/reprocess', { all: true });
     expect(none.status).toBe(404);
     expect(none.json.message).toMatch(/run the Web Connector/);
+  });
+});
+
+describe('qbwc.data migration 2', () => {
+  it('moves computed metrics stored as quickbooks to calculated, keeping one row per metric', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbb-qbwc-mig-'));
+    const db = openDatabase(dir);
+    try {
+      const isV2 = (m: Migration) => m.owner === 'qbwc.data' && m.version === 2;
+      applyMigrations(
+        db,
+        allMigrations.filter((m) => !isV2(m)),
+      );
+      const insert = db.prepare(
+        `INSERT INTO qbr_metrics_monthly (period, metric_name, metric_value, value_int, unit, data_source,
+           created_at, updated_at) VALUES (?, ?, ?, ?, 'cents', ?, 'x', 'x')`,
+      );
+      insert.run('2025-01', 'net_profit', '5.00', 500, 'quickbooks');
+      insert.run('2025-01', 'nrr', '7.00', 700, 'quickbooks');
+      insert.run('2025-02', 'total_revenue', '1.00', 100, 'quickbooks');
+      insert.run('2025-02', 'total_revenue', '2.00', 200, 'calculated');
+      applyMigrations(db, allMigrations);
+      expect(
+        db
+          .prepare(
+            'SELECT period, metric_name, metric_value, data_source FROM qbr_metrics_monthly ORDER BY id',
+          )
+          .all(),
+      ).toEqual([
+        { period: '2025-01', metric_name: 'net_profit', metric_value: '5.00', data_source: 'calculated' },
+        { period: '2025-01', metric_name: 'nrr', metric_value: '7.00', data_source: 'quickbooks' },
+        { period: '2025-02', metric_name: 'total_revenue', metric_value: '2.00', data_source: 'calculated' },
+      ]);
+    } finally {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,13 +62,20 @@ export interface MetricRow {
   updated_at: string;
 }
 
+/**
+ * `quickbooks`: a value read from QuickBooks (an account sum, the headcount). `calculated`: a value qb-bridge
+ * computes from other metrics (total_revenue, total_expenses, net_profit), as the seed marked them; the
+ * seed's dashboard picks per metric the best source, calculated > quickbooks > collected > manual.
+ */
+export type MetricSource = 'quickbooks' | 'calculated';
+export const metricSources: readonly MetricSource[] = ['quickbooks', 'calculated'];
+
 export interface MetricWrite {
   name: MetricName;
   value: number;
   unit: 'cents' | 'count';
+  source: MetricSource;
 }
-
-export const quickbooksSource = 'quickbooks';
 
 export interface WorkState {
   sessionId: number;
@@ -172,7 +179,11 @@ export class HistoryStore {
     return new Set(periods);
   }
 
-  /** Writes every given metric for the month, zeros included, replacing what was there. */
+  /**
+   * Writes every given metric for the month, zeros included, replacing what was there, including a row of
+   * the same metric this integration wrote under its other source (earlier versions stored the computed
+   * metrics as `quickbooks`), so each metric has one row per month from here.
+   */
   writeMetrics(
     period: string,
     metrics: readonly MetricWrite[],
@@ -183,21 +194,29 @@ export class HistoryStore {
     const upsert = this.db.prepare(
       `INSERT INTO qbr_metrics_monthly
          (period, metric_name, metric_value, value_int, unit, data_source, history_id, notes, created_at, updated_at)
-       VALUES (@period, @name, @text, @value, @unit, '${quickbooksSource}', @historyId,
-               'Synced via QuickBooks Web Connector', @now, @now)
+       VALUES (@period, @name, @text, @value, @unit, @source, @historyId, @notes, @now, @now)
        ON CONFLICT (period, metric_name, data_source) DO UPDATE SET
          metric_value = excluded.metric_value, value_int = excluded.value_int, unit = excluded.unit,
-         history_id = excluded.history_id, updated_at = excluded.updated_at`,
+         history_id = excluded.history_id, notes = excluded.notes, updated_at = excluded.updated_at`,
+    );
+    const dropOtherSource = this.db.prepare(
+      `DELETE FROM qbr_metrics_monthly WHERE period = ? AND metric_name = ? AND data_source = ?`,
     );
     this.db.transaction(() => {
       for (const m of metrics) {
+        for (const other of metricSources) if (other !== m.source) dropOtherSource.run(period, m.name, other);
         upsert.run({
           period,
           name: m.name,
           text: m.unit === 'cents' ? formatCents(m.value) : String(m.value),
           value: m.value,
           unit: m.unit,
+          source: m.source,
           historyId,
+          notes:
+            m.source === 'calculated'
+              ? 'Calculated from QuickBooks Web Connector data'
+              : 'Synced via QuickBooks Web Connector',
           now: stamp,
         });
       }

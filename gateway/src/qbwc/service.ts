@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger';
 import { HistoryStore, type MetricWrite } from './history-store';
 import { type Interpretation, interpretEmployees, interpretProfitAndLoss } from './interpret';
 import { MappingStore } from './mapping-store';
-import { profitAndLossMetrics } from './metrics';
+import { calculatedMetrics, profitAndLossMetrics } from './metrics';
 import { defaultMaxReportsPerSession, monthRange, type PlanStep, planSession } from './plan';
 import { buildRequest, type ReportBasis, requestIdFor, requestVersion } from './qbxml-build';
 import type { PlannedRequest, QbwcSessionInfo, QbwcWork, ResponseOutcome } from './work';
@@ -29,7 +29,15 @@ export const defaultMinIntervalMs = 15 * 60_000;
 /** The metrics a P&L response writes, all of them, zeros included. */
 export function profitAndLossWrites(result: Interpretation): MetricWrite[] {
   if (result.kind !== 'profit_loss' || result.outcome === 'error') return [];
-  return profitAndLossMetrics.map((name) => ({ name, value: result.values[name], unit: 'cents' as const }));
+  // product_sales is read from its accounts here, so it stays `quickbooks` (the seed derived it, hence
+  // `calculated` there); the totals and net_profit are computed from the other metrics.
+  const computed: readonly string[] = calculatedMetrics;
+  return profitAndLossMetrics.map((name) => ({
+    name,
+    value: result.values[name],
+    unit: 'cents' as const,
+    source: computed.includes(name) ? ('calculated' as const) : ('quickbooks' as const),
+  }));
 }
 
 /**
@@ -95,7 +103,7 @@ export function createQbwcWork(ctx: AppContext, options: QbwcWorkOptions = {}): 
     ctx.db.transaction(() => {
       const writes: MetricWrite[] =
         result.kind === 'employees' && result.outcome !== 'error'
-          ? [{ name: 'employees', value: result.count, unit: 'count' }]
+          ? [{ name: 'employees', value: result.count, unit: 'count', source: 'quickbooks' }]
           : profitAndLossWrites(result);
       const historyId = history.insert(
         {

@@ -88,4 +88,17 @@ export const qbwcDataMigrations: Migration[] = [
       }
     },
   },
+  {
+    owner: 'qbwc.data',
+    version: 2,
+    name: 'computed QBR metrics (totals, net profit) stored as data_source calculated',
+    up: `
+      DELETE FROM qbr_metrics_monthly
+       WHERE data_source = 'quickbooks' AND metric_name IN ('total_revenue', 'total_expenses', 'net_profit')
+         AND EXISTS (SELECT 1 FROM qbr_metrics_monthly c WHERE c.period = qbr_metrics_monthly.period
+                       AND c.metric_name = qbr_metrics_monthly.metric_name AND c.data_source = 'calculated');
+      UPDATE qbr_metrics_monthly SET data_source = 'calculated'
+       WHERE data_source = 'quickbooks' AND metric_name IN ('total_revenue', 'total_expenses', 'net_profit');
+    `,
+  },
 ];

@@ -46,6 +46,12 @@ export const envSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_TO_FILE: flag.default(false),
+  TRUST_PROXY: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(5, 'must be at most 5')
+    .default(0),
 
   QBO_ENVIRONMENT: z.enum(['production', 'sandbox', 'emulator']).default('sandbox'),
   QBO_CLIENT_ID: optionalText,
@@ -103,6 +109,7 @@ export const examples: Record<keyof Env, string> = {
   QB_BRIDGE_SECRET_KEY: '64 hex digits from `openssl rand -hex 32`',
   LOG_LEVEL: 'info',
   LOG_TO_FILE: 'true',
+  TRUST_PROXY: '1',
   QBO_ENVIRONMENT: 'sandbox',
   QBO_CLIENT_ID: 'the Client ID from the Intuit developer portal',
   QBO_CLIENT_SECRET: 'the Client Secret from the Intuit developer portal',

@@ -1,7 +1,7 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { AppContext } from '../app/context';
 import { requireAuth } from '../auth/middleware';
+import { clientAddress } from '../server/client-address';
 import type { AppEnv } from '../server/env';
 import { HttpError } from '../server/errors';
 import type { RouteModule } from '../server/routes';
@@ -29,14 +29,6 @@ export interface QbwcSoapRouteOptions extends QbwcSoapOptions {
 }
 
 const xmlType = 'text/xml; charset=utf-8';
-
-function remoteIp(c: Context<AppEnv>): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined;
-  }
-}
 
 /** PUBLIC_URL when set (what the Web Connector must use), else the address this request came to. */
 function publicBase(c: Context<AppEnv>): string {
@@ -66,7 +58,7 @@ export function createQbwcSoapRoutes(options: QbwcSoapRouteOptions = {}): RouteM
       app.post(soapPath, async (c) => {
         const body = await c.req.text();
         const meta: CallMeta = {
-          remoteIp: remoteIp(c),
+          remoteIp: clientAddress(c),
           userAgent: c.req.header('user-agent'),
           requestId: c.get('requestId'),
         };

@@ -1,21 +1,15 @@
 import type { AppContext } from '../app/context';
 import { version } from '../version';
 import { recordQbrAudit } from './audit';
-import { checkLogin, defaultLockoutPolicy, type LockoutPolicy, resolveCredentials } from './credentials';
+import { clientVersionAnswer } from './client-version';
+import { defaultLockoutPolicy, type LockoutPolicy } from './credentials';
 import { negotiateQbxmlVersion, parseHcpResponse } from './hcp';
-import {
-  type AddressLimitPolicy,
-  addressLimitAudited,
-  addressLimitedReason,
-  defaultAddressLimitPolicy,
-  type HashGate,
-  pruneIntervalMs,
-  pruneLoginRecords,
-} from './login-limits';
+import { type AddressLimitPolicy, defaultAddressLimitPolicy, type HashGate } from './login-limits';
 import { qwcIdentity } from './qwc-file';
 import type { SessionRow } from './session-store';
 import { type Clock, defaultSessionPolicy, QbwcSessions, type SessionPolicy } from './sessions';
 import { SoapClientError, type SoapResult } from './soap-envelope';
+import { QbwcLoginGate } from './soap-login';
 import type { QbwcWork } from './work';
 import { assertSafeXml, UnsafeXmlError } from './xml-guard';
 
@@ -67,16 +61,6 @@ type Params = Record<string, string>;
 const unknownTicketMessage =
   'qb-bridge does not know this session (unknown ticket); the Web Connector will start a new one at its next run.';
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 /** The answer when something inside qb-bridge broke: still a protocol answer, never a stack trace. */
 export function internalErrorAnswer(method: string, requestId?: string): SoapResult {
   const sentence = `qb-bridge had an internal error${requestId ? ` (request id ${requestId})` : ''}; see its log.`;
@@ -97,11 +81,7 @@ export function internalErrorAnswer(method: string, requestId?: string): SoapRes
 
 export class QbwcSoapMethods {
   readonly sessions: QbwcSessions;
-  private readonly lockout: LockoutPolicy;
-  private readonly addressLimit: AddressLimitPolicy;
-  private readonly hashGate: HashGate | undefined;
-  private lastPruneAt: number | undefined;
-  private lastBusyWarnAt: number | undefined;
+  private readonly login: QbwcLoginGate;
   private readonly requireClient: string;
   private readonly warnClient: string;
   /** clientVersion arrives before authenticate, without a ticket: remembered per address for the session row. */
@@ -119,9 +99,11 @@ export class QbwcSoapMethods {
       options.sessionPolicy ?? defaultSessionPolicy,
       options.clock,
     );
-    this.lockout = options.lockout ?? defaultLockoutPolicy;
-    this.addressLimit = options.addressLimit ?? defaultAddressLimitPolicy;
-    this.hashGate = options.hashGate;
+    this.login = new QbwcLoginGate(ctx, {
+      lockout: options.lockout ?? defaultLockoutPolicy,
+      addressLimit: options.addressLimit ?? defaultAddressLimitPolicy,
+      hashGate: options.hashGate,
+    });
     this.requireClient = options.requireClientVersion ?? '2.0';
     this.warnClient = options.warnBelowClientVersion ?? '2.1.0.30';
   }
@@ -170,77 +152,16 @@ export class QbwcSoapMethods {
       if (this.clientVersions.size > 1000) this.clientVersions.clear();
       this.clientVersions.set(meta.remoteIp, clean.slice(0, 40));
     }
-    if (!/^\d+(\.\d+){0,3}$/.test(clean)) return '';
-    if (compareVersions(clean, this.requireClient) < 0) return `O:${this.warnClient}`;
-    if (compareVersions(clean, this.warnClient) < 0) {
-      return `W:This Web Connector (${clean}) is older than ${this.warnClient}; please update it from Intuit's site.`;
-    }
-    return '';
-  }
-
-  /** Login attempts and auth audit rows would otherwise grow with every anonymous call; hourly is plenty. */
-  private pruneNowAndThen(now: Date): void {
-    if (this.lastPruneAt !== undefined && now.getTime() - this.lastPruneAt < pruneIntervalMs) return;
-    this.lastPruneAt = now.getTime();
-    const pruned = pruneLoginRecords(this.ctx.db, now, this.lockout, this.addressLimit);
-    if (pruned.attempts + pruned.auditRows > 0) this.ctx.log.info(pruned, 'qbwc old login records pruned');
+    return clientVersionAnswer(clean, this.requireClient, this.warnClient);
   }
 
   private async authenticate(username: string, password: string, meta: CallMeta): Promise<string[]> {
-    const { db } = this.ctx;
     this.sessions.reapStale();
     const now = this.sessions.now();
-    this.pruneNowAndThen(now);
-    const credentials = resolveCredentials(db, this.ctx.config);
     const audit = (outcome: 'success' | 'failure' | 'denied', failureReason?: string, details = {}) =>
-      recordQbrAudit(
-        db,
-        {
-          actor: username.trim() === '' ? 'unknown' : username,
-          action: 'qbwc_auth',
-          outcome,
-          failureReason,
-          details,
-          ipAddress: meta.remoteIp,
-          userAgent: meta.userAgent,
-        },
-        now,
-      );
-    const login = await checkLogin(
-      db,
-      credentials,
-      { username, password, remoteIp: meta.remoteIp },
-      now,
-      this.lockout,
-      { gate: this.hashGate, address: this.addressLimit },
-    );
-    if (!login.ok && login.reason === 'busy') {
-      // a flood would otherwise write one line per call
-      if (this.lastBusyWarnAt === undefined || now.getTime() - this.lastBusyWarnAt >= 60_000) {
-        this.lastBusyWarnAt = now.getTime();
-        this.ctx.log.warn({ remoteIp: meta.remoteIp }, 'qbwc logins turned away: too many at once');
-      }
-      return ['', 'busy', '', ''];
-    }
-    if (!login.ok && login.reason === 'address_limited') {
-      if (!addressLimitAudited(db, meta.remoteIp ?? '', now, this.addressLimit)) {
-        audit('denied', addressLimitedReason, { windowMinutes: this.addressLimit.windowMs / 60_000 });
-        this.ctx.log.warn(
-          { remoteIp: meta.remoteIp },
-          'qbwc logins from this address refused for a while: too many failed logins',
-        );
-      }
-      return ['', 'nvu', '', ''];
-    }
-    if (!login.ok) {
-      if (login.reason === 'not_configured') {
-        this.ctx.log.warn(
-          'Web Connector login refused: no password is set; run `qb-bridge qbwc set-password`',
-        );
-      }
-      audit(login.reason === 'locked_out' ? 'denied' : 'failure', login.reason);
-      return ['', 'nvu', '', ''];
-    }
+      this.login.audit(username, meta, now, outcome, failureReason, details);
+    const refused = await this.login.check(username, password, meta, now);
+    if (refused) return refused;
     const { replaceable, working } = this.sessions.collisions(username);
     if (working.length > 0) {
       audit('denied', 'busy', { activeSession: working[0]!.id });

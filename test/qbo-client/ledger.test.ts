@@ -141,7 +141,7 @@ describe('ledger ownership of sent rows and guarded transitions', () => {
 
   it('a created row keeps its first id; a second id is recorded as a detected duplicate, once', () => {
     const row = sentRow(0);
-    expect(ledger.markCreated(row.id, { qboId: '42' })).toEqual({ kind: 'created', from: 'sent' });
+    expect(ledger.markCreated(row.id, { qboId: '42' })).toEqual({ kind: 'created', fromRejected: false });
     expect(ledger.markCreated(row.id, { qboId: '42' })).toEqual({ kind: 'same' });
     expect(ledger.markCreated(row.id, { qboId: '43', adopted: true })).toEqual({
       kind: 'duplicate',
@@ -154,6 +154,13 @@ describe('ledger ownership of sent rows and guarded transitions', () => {
     expect(after.error).toMatchObject({ duplicates: [{ qboId: '43', adopted: true }] });
     expect(after.error?.message).toMatch(/42 \(kept\) and 43; void 43/);
     expect(after.error?.duplicates).toHaveLength(1);
+  });
+
+  it('a late answer with an object for a rejected row points the row at it (the object exists)', () => {
+    const row = sentRow(0);
+    ledger.markRejected(row.id, { message: 'refused on the resend' });
+    expect(ledger.markCreated(row.id, { qboId: '77' })).toEqual({ kind: 'created', fromRejected: true });
+    expect(ledger.get(row.id)).toMatchObject({ state: 'created', qboId: '77', error: null });
   });
 
   it('a created row is not moved back by a late rejection, unknown or release', () => {

@@ -1,6 +1,10 @@
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Db } from '../store/database';
+import { type LedgerEntity, type LedgerLookup, lookupColumns, lookupFromColumns } from './ledger-lookup';
+
+export type { LedgerEntity, LedgerLookup, MarkerLookup } from './ledger-lookup';
+export { markerOf, markerPartyField } from './ledger-lookup';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -35,21 +39,6 @@ type Statement = Database.Statement<unknown[], unknown>;
  */
 
 export type LedgerState = 'planned' | 'sent' | 'created' | 'rejected' | 'unknown';
-export type LedgerEntity = 'Invoice' | 'Bill' | 'Customer' | 'Vendor';
-/**
- * How the writer finds the object again when an outcome is unknown (qbo-api.md §4.3 point 2):
- * - `docNumber`: a transaction carrying our own number (DocNumber is filterable);
- * - `displayName`: a Customer/Vendor (names are unique, inactive ones included);
- * - `marker`: a transaction QuickBooks numbers itself or that has no number (a Bill without the vendor's
- *   number). Candidates are queried by the party (CustomerRef for an Invoice, VendorRef for a Bill) and
- *   TxnDate, then matched only by the `qb-bridge ref <requestid>` marker the writer puts in PrivateNote.
- *   The payload must carry the same party and TxnDate: without a TxnDate QuickBooks dates it "today" in
- *   the company's time zone, which the lookup could not predict.
- */
-export type MarkerLookup =
-  | { marker: { customerRef: string; txnDate: string } }
-  | { marker: { vendorRef: string; txnDate: string } };
-export type LedgerLookup = { docNumber: string } | { displayName: string } | MarkerLookup;
 
 export interface PlanInput {
   /** The flow's natural key, e.g. `sheets:<spreadsheet>:<row>`, `mis:invoice:<id>`, `zimbra:<customer>:<YYYY-MM>`. */
@@ -86,7 +75,7 @@ export interface LedgerRow {
 
 /** What `markCreated` did; `duplicate` means QuickBooks now holds two objects for one row. */
 export type CreatedResult =
-  | { kind: 'created'; from: LedgerState }
+  | { kind: 'created'; fromRejected: boolean }
   | { kind: 'same' }
   | { kind: 'duplicate'; keptId: string; duplicateId: string };
 
@@ -172,90 +161,6 @@ export function payloadHash(payload: Record<string, unknown>): string {
     .createHash('sha256')
     .update(JSON.stringify(canonical(payload)))
     .digest('hex');
-}
-
-interface LookupColumns {
-  doc: string | null;
-  name: string | null;
-  partyRef: string | null;
-  txnDate: string | null;
-}
-
-/** The reference field a marker lookup queries: the customer of an invoice, the vendor of a bill. */
-export const markerPartyField = { Invoice: 'CustomerRef', Bill: 'VendorRef' } as const;
-
-function refValueOf(payload: Record<string, unknown>, field: string): string | undefined {
-  const ref = payload[field];
-  if (typeof ref !== 'object' || ref === null) return undefined;
-  const value = (ref as { value?: unknown }).value;
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-}
-
-/** The party and date of a marker lookup, whichever side (customer or vendor) it names. */
-export function markerOf(lookup: LedgerLookup): { partyRef: string; txnDate: string } | undefined {
-  if (!('marker' in lookup)) return undefined;
-  const m = lookup.marker;
-  return { partyRef: 'customerRef' in m ? m.customerRef : m.vendorRef, txnDate: m.txnDate };
-}
-
-function markerColumns(entity: LedgerEntity, payload: Record<string, unknown>, lookup: MarkerLookup) {
-  if (entity !== 'Invoice' && entity !== 'Bill') {
-    throw new Error(`A marker lookup only works for invoices and bills, not ${entity}; use { displayName }`);
-  }
-  const side = entity === 'Invoice' ? 'customerRef' : 'vendorRef';
-  const partyRef: unknown = (lookup.marker as Record<string, unknown>)[side];
-  if (typeof partyRef !== 'string') {
-    throw new Error(
-      `A marker lookup for ${entity === 'Invoice' ? 'an invoice' : 'a bill'} needs { ${side} }`,
-    );
-  }
-  const txnDate = lookup.marker.txnDate;
-  if (partyRef.trim() === '') throw new Error(`A marker lookup ${side} cannot be empty`);
-  const parsed = new Date(`${txnDate}T00:00:00Z`);
-  if (
-    !/^\d{4}-\d{2}-\d{2}$/.test(txnDate) ||
-    Number.isNaN(parsed.getTime()) ||
-    parsed.toISOString().slice(0, 10) !== txnDate
-  ) {
-    throw new Error(`A marker lookup txnDate must be a date as YYYY-MM-DD, got "${txnDate}"`);
-  }
-  // The lookup queries by what the payload says; a mismatch would look in the wrong place and resend.
-  const field = markerPartyField[entity];
-  if (refValueOf(payload, field) !== partyRef) {
-    throw new Error(`The payload's ${field} must be ${partyRef}, the ${side} its marker lookup names`);
-  }
-  if (payload.TxnDate !== txnDate) {
-    throw new Error(
-      `The payload's TxnDate must be ${txnDate}, the date its marker lookup names (QuickBooks would date it itself)`,
-    );
-  }
-  return { partyRef, txnDate };
-}
-
-function lookupColumns(
-  entity: LedgerEntity,
-  payload: Record<string, unknown>,
-  lookup: LedgerLookup,
-): LookupColumns {
-  if ('docNumber' in lookup) {
-    if (lookup.docNumber.trim() === '') throw new Error('A ledger lookup DocNumber cannot be empty');
-    return { doc: lookup.docNumber, name: null, partyRef: null, txnDate: null };
-  }
-  if ('displayName' in lookup) {
-    if (lookup.displayName.trim() === '') throw new Error('A ledger lookup DisplayName cannot be empty');
-    return { doc: null, name: lookup.displayName, partyRef: null, txnDate: null };
-  }
-  return { doc: null, name: null, ...markerColumns(entity, payload, lookup) };
-}
-
-function lookupFromColumns(entity: LedgerEntity, columns: LookupColumns): LedgerLookup {
-  if (columns.doc !== null) return { docNumber: columns.doc };
-  if (columns.partyRef !== null && columns.txnDate !== null) {
-    return entity === 'Bill'
-      ? { marker: { vendorRef: columns.partyRef, txnDate: columns.txnDate } }
-      : { marker: { customerRef: columns.partyRef, txnDate: columns.txnDate } };
-  }
-  return { displayName: columns.name ?? '' };
 }
 
 export class QboLedger {
@@ -475,46 +380,49 @@ export class QboLedger {
     id: number,
     result: { qboId: string; syncToken?: string | null; intuitTid?: string | null; adopted?: boolean },
   ): CreatedResult {
+    const now = this.now();
+    const set = `UPDATE qbo_ledger SET state = 'created', qbo_id = ?, sync_token = ?, intuit_tid = COALESCE(?, intuit_tid),
+         adopted = ?, error = NULL, updated_at = ? WHERE id = ?`;
+    const args = [
+      result.qboId,
+      result.syncToken ?? null,
+      result.intuitTid ?? null,
+      result.adopted ? 1 : 0,
+      now,
+      id,
+    ];
     return this.transaction((): CreatedResult => {
-      const row = this.get(id);
-      const now = this.now();
-      if (row.state === 'created' && row.qboId !== null && row.qboId !== '') {
-        if (row.qboId === result.qboId) return { kind: 'same' };
-        const known = Array.isArray(row.error?.duplicates) ? (row.error.duplicates as unknown[]) : [];
-        const seen = known.some(
-          (d) => typeof d === 'object' && d !== null && (d as { qboId?: unknown }).qboId === result.qboId,
-        );
-        if (seen) return { kind: 'same' };
-        const duplicates = [
-          ...known,
-          {
-            qboId: result.qboId,
-            intuitTid: result.intuitTid ?? null,
-            adopted: result.adopted ?? false,
-            detectedAt: now,
-          },
-        ];
-        const message = `QuickBooks holds two ${row.entity} objects for this row: ${row.qboId} (kept) and ${result.qboId}; void ${result.qboId} in QuickBooks`;
-        this.sql('UPDATE qbo_ledger SET error = ?, updated_at = ? WHERE id = ?').run(
-          JSON.stringify({ ...(row.error ?? {}), message, duplicates }),
-          now,
-          id,
-        );
-        return { kind: 'duplicate', keptId: row.qboId, duplicateId: result.qboId };
+      // The common case — the answer for a row in flight — is one statement: it runs once per object.
+      if (this.sql(`${set} AND state IN ('planned', 'sent', 'unknown')`).run(...args).changes === 1) {
+        return { kind: 'created', fromRejected: false };
       }
-      this.sql(
-        `UPDATE qbo_ledger SET state = 'created', qbo_id = ?, sync_token = ?, intuit_tid = COALESCE(?, intuit_tid),
-             adopted = ?, error = NULL, updated_at = ? WHERE id = ? AND state = ?`,
-      ).run(
-        result.qboId,
-        result.syncToken ?? null,
-        result.intuitTid ?? null,
-        result.adopted ? 1 : 0,
+      const row = this.get(id);
+      if (row.state !== 'created' || row.qboId === null || row.qboId === '') {
+        this.sql(`${set} AND state = ?`).run(...args, row.state);
+        return { kind: 'created', fromRejected: row.state === 'rejected' };
+      }
+      if (row.qboId === result.qboId) return { kind: 'same' };
+      const known = Array.isArray(row.error?.duplicates) ? (row.error.duplicates as unknown[]) : [];
+      const seen = known.some(
+        (d) => typeof d === 'object' && d !== null && (d as { qboId?: unknown }).qboId === result.qboId,
+      );
+      if (seen) return { kind: 'same' };
+      const duplicates = [
+        ...known,
+        {
+          qboId: result.qboId,
+          intuitTid: result.intuitTid ?? null,
+          adopted: result.adopted ?? false,
+          detectedAt: now,
+        },
+      ];
+      const message = `QuickBooks holds two ${row.entity} objects for this row: ${row.qboId} (kept) and ${result.qboId}; void ${result.qboId} in QuickBooks`;
+      this.sql('UPDATE qbo_ledger SET error = ?, updated_at = ? WHERE id = ?').run(
+        JSON.stringify({ ...(row.error ?? {}), message, duplicates }),
         now,
         id,
-        row.state,
       );
-      return { kind: 'created', from: row.state };
+      return { kind: 'duplicate', keptId: row.qboId, duplicateId: result.qboId };
     });
   }
 

@@ -130,7 +130,7 @@ export function recordCreated(
       { qbo: { ...where, keptId: result.keptId, duplicateId: result.duplicateId } },
       `QuickBooks holds two ${row.entity} objects for ledger row ${row.key}: ${result.keptId} (kept) and ${result.duplicateId}; void ${row.entity} ${result.duplicateId} in QuickBooks`,
     );
-  } else if (result.kind === 'created' && result.from === 'rejected') {
+  } else if (result.kind === 'created' && result.fromRejected) {
     client.log.warn(
       { qbo: { ...where, qboId: fields.qboId } },
       `A late answer created ${row.entity} ${fields.qboId} for ledger row ${row.key}, which had been rejected; the row now points at it`,

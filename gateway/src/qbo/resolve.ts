@@ -11,8 +11,9 @@ import { qboQuery, queryAll, rowsOf } from './query';
  *
  * Transactions carry a marker with the ledger's requestid in `PrivateNote` (PrivateNote cannot be
  * filtered, so we find candidates by DocNumber — or by customer/vendor and date when QuickBooks numbers the
- * transaction — and then read the marker). Objects created before the marker existed, or edited by a
- * person since, still count as ours when they have our DocNumber, our customer/vendor and our line total;
+ * transaction — and then read the marker). Objects created before the marker existed, or whose marker a
+ * person removed, still count as ours when they carry no qb-bridge marker at all and have our DocNumber,
+ * our customer/vendor and our line total (one carrying another row's marker is that row's, never ours);
  * without a DocNumber of ours only the marker counts, since two rows for one customer on one day may well
  * have the same total. Names are unique in QuickBooks, so a name we meant to create that already exists
  * under that entity type is, by definition, the one we want.
@@ -60,6 +61,9 @@ export function isOurs(
     return typeof found.DisplayName === 'string' && nameKey(found.DisplayName) === nameKey(wanted);
   }
   if (carriesMarker(found, row.requestId)) return true;
+  // Another row's marker proves it was created for that row: adopting it too would make two intents share
+  // one object and silently lose the second.
+  if (typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerPrefix)) return false;
   // Same party and total is only evidence when our own DocNumber already narrowed the candidates.
   if ('marker' in row.lookup) return false;
   const sameParty =

@@ -1,0 +1,67 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMany } from '../../gateway/src/qbo/batch';
+import { createOnce } from '../../gateway/src/qbo/write-once';
+import {
+  customerId,
+  type Harness,
+  invoicePayload,
+  invoicesWithDocNumber,
+  itemId,
+  startHarness,
+} from './helpers';
+
+/** Ages a row's send past any lease, as if the process that sent it had died long ago. */
+function ageSend(h: Harness, id: number): void {
+  const past = new Date(Date.now() - 10 * 60_000).toISOString();
+  h.ctx.db.prepare('UPDATE qbo_ledger SET sent_at = ? WHERE id = ?').run(past, id);
+}
+
+describe('an object carrying another row’s marker is never ours', () => {
+  let h: Harness;
+  let customer: string;
+  let item: string;
+  beforeEach(async () => {
+    h = await startHarness();
+    customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    item = itemId(h.emulator, h.realm, 'Hours');
+  });
+  afterEach(async () => h.close());
+
+  const input = (key: string, doc: string) => ({
+    key,
+    entity: 'Invoice' as const,
+    payload: invoicePayload(customer, item, doc),
+    lookup: { docNumber: doc },
+  });
+
+  it('a second key with the same number, customer and total is rejected (6140), not adopted', async () => {
+    const first = await createOnce(h.client, h.ledger, input('k1', 'D-1'));
+    expect(first).toMatchObject({ state: 'created', adopted: false });
+    const second = await createOnce(h.client, h.ledger, input('k2', 'D-1'));
+    expect(second).toMatchObject({ state: 'rejected', code: '6140' });
+    expect(second.state === 'rejected' && second.message).toMatch(/D-1 is already used by Invoice/);
+
+    const batch = await createMany(h.client, h.ledger, [input('k3', 'D-2'), input('k4', 'D-2')]);
+    expect(batch.map((o) => o.state).sort()).toEqual(['created', 'rejected']);
+    expect(invoicesWithDocNumber(h.emulator, h.realm, 'D-2')).toBe(1);
+  });
+
+  it('a lookup by DocNumber for an unknown row does not adopt another row’s object', async () => {
+    await createOnce(h.client, h.ledger, input('k1', 'D-3'));
+    const row = h.ledger.plan({ ...input('k2', 'D-3'), realm: h.realm });
+    h.ledger.markSent([row.id], 'crashed-run');
+    ageSend(h, row.id);
+    const outcome = await createOnce(h.client, h.ledger, input('k2', 'D-3'));
+    expect(outcome).toMatchObject({ state: 'rejected', code: '6140' });
+    expect(invoicesWithDocNumber(h.emulator, h.realm, 'D-3')).toBe(1);
+  });
+
+  it('an object without any marker (a person removed it) and with our number, customer and total is adopted', async () => {
+    const made = h.emulator.create(h.realm, 'Invoice', {
+      ...invoicePayload(customer, item, 'D-4'),
+      PrivateNote: 'typed by a person',
+    });
+    const outcome = await createOnce(h.client, h.ledger, input('k5', 'D-4'));
+    expect(outcome).toMatchObject({ state: 'created', adopted: true, qboId: String(made.Id) });
+  });
+});

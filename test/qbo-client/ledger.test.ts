@@ -239,3 +239,46 @@ describe('ledger rows looked up by party, date and marker', () => {
     expect(ledger.countByState('123').planned).toBe(0);
   });
 });
+
+describe('plan() refuses a DocNumber or DisplayName lookup the payload does not carry', () => {
+  let ctx: AppContext;
+  let ledger: QboLedger;
+  beforeEach(() => {
+    ctx = testContext();
+    ledger = new QboLedger(ctx.db);
+  });
+  afterEach(() => ctx.close());
+
+  const plan = (entity: PlanInput['entity'], payload: Record<string, unknown>, lookup: PlanInput['lookup']) =>
+    ledger.plan({ key: 'k', entity, realm: '123', payload, lookup });
+
+  it('a docNumber lookup needs an invoice or bill whose payload carries that very DocNumber', () => {
+    // QuickBooks numbering the invoice itself: a lookup by "INV-77" would never find it and resend.
+    expect(() => plan('Invoice', { Line: [] }, { docNumber: 'INV-77' })).toThrow(
+      /DocNumber must be "INV-77".*got null.*marker/,
+    );
+    expect(() => plan('Bill', { DocNumber: 'B-2', Line: [] }, { docNumber: 'B-1' })).toThrow(
+      /DocNumber must be "B-1".*got "B-2"/,
+    );
+    expect(() => plan('Customer', { DisplayName: 'X', DocNumber: 'X' }, { docNumber: 'X' })).toThrow(
+      /docNumber lookup only works for invoices and bills, not Customer/,
+    );
+    expect(ledger.countByState('123').planned).toBe(0);
+    expect(plan('Bill', { DocNumber: 'B-1', Line: [] }, { docNumber: 'B-1' }).state).toBe('planned');
+  });
+
+  it('a displayName lookup needs a customer or vendor whose payload carries that name', () => {
+    expect(() => plan('Invoice', { DocNumber: 'X-1', Line: [] }, { displayName: 'X-1' })).toThrow(
+      /displayName lookup only works for customers and vendors, not Invoice/,
+    );
+    expect(() => plan('Vendor', { DisplayName: 'Ann Lee' }, { displayName: 'Bob Lee' })).toThrow(
+      /DisplayName must be "Bob Lee".*got "Ann Lee"/,
+    );
+    expect(() => plan('Customer', {}, { displayName: 'Bob Lee' })).toThrow(/got null/);
+    expect(ledger.countByState('123').planned).toBe(0);
+    // The same name as QuickBooks compares names (spaces, case, curly apostrophe) is the same name.
+    expect(plan('Customer', { DisplayName: ' amy’s  BIRDS ' }, { displayName: "Amy's Birds" }).state).toBe(
+      'planned',
+    );
+  });
+});

@@ -1,3 +1,5 @@
+import { nameKey } from './name-key';
+
 /**
  * How a ledger row finds its object again when an outcome is unknown, and how that is stored: validated
  * when a row is planned (a lookup that would search elsewhere than the payload lands is refused) and
@@ -83,12 +85,35 @@ export function lookupColumns(
   payload: Record<string, unknown>,
   lookup: LedgerLookup,
 ): LookupColumns {
+  // The lookup searches by what it names; a payload that does not carry it lands where the lookup never
+  // looks (QuickBooks numbering the invoice itself, say), and an unknown outcome would then be resent.
   if ('docNumber' in lookup) {
     if (lookup.docNumber.trim() === '') throw new Error('A ledger lookup DocNumber cannot be empty');
+    if (entity !== 'Invoice' && entity !== 'Bill') {
+      throw new Error(
+        `A docNumber lookup only works for invoices and bills, not ${entity}; use { displayName }`,
+      );
+    }
+    if (payload.DocNumber !== lookup.docNumber) {
+      throw new Error(
+        `The payload's DocNumber must be "${lookup.docNumber}", the number its docNumber lookup names (got ${JSON.stringify(payload.DocNumber ?? null)}); without a DocNumber of ours use a { marker } lookup`,
+      );
+    }
     return { doc: lookup.docNumber, name: null, partyRef: null, txnDate: null };
   }
   if ('displayName' in lookup) {
     if (lookup.displayName.trim() === '') throw new Error('A ledger lookup DisplayName cannot be empty');
+    if (entity !== 'Customer' && entity !== 'Vendor') {
+      throw new Error(
+        `A displayName lookup only works for customers and vendors, not ${entity}; use { docNumber } or { marker }`,
+      );
+    }
+    const sent = typeof payload.DisplayName === 'string' ? nameKey(payload.DisplayName) : undefined;
+    if (sent !== nameKey(lookup.displayName)) {
+      throw new Error(
+        `The payload's DisplayName must be "${lookup.displayName}", the name its displayName lookup names (got ${JSON.stringify(payload.DisplayName ?? null)})`,
+      );
+    }
     return { doc: null, name: lookup.displayName, partyRef: null, txnDate: null };
   }
   return { doc: null, name: null, ...markerColumns(entity, payload, lookup) };

@@ -65,3 +65,61 @@ describe('an object carrying another row’s marker is never ours', () => {
     expect(outcome).toMatchObject({ state: 'created', adopted: true, qboId: String(made.Id) });
   });
 });
+
+describe('createOnce when QuickBooks cannot be reached to settle a row', () => {
+  let h: Harness;
+  let customer: string;
+  let item: string;
+  /** Requests whose URL matches are answered 503 (QuickBooks down) before they reach the emulator. */
+  let unreachable: RegExp | undefined;
+  beforeEach(async () => {
+    unreachable = undefined;
+    const failing: typeof fetch = (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (unreachable?.test(url)) return Promise.resolve(new Response('down', { status: 503 }));
+      return fetch(input, init);
+    };
+    h = await startHarness({ client: { fetch: failing } });
+    customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    item = itemId(h.emulator, h.realm, 'Hours');
+  });
+  afterEach(async () => h.close());
+
+  const input = (doc: string) => ({
+    key: `u:${doc}`,
+    entity: 'Invoice' as const,
+    payload: invoicePayload(customer, item, doc),
+    lookup: { docNumber: doc },
+  });
+
+  it('a dropped create whose lookup fails is pending (not a thrown error); the next run adopts it', async () => {
+    h.emulator.faults.nextFaults.push('drop-after-commit');
+    unreachable = /\/query/;
+    const first = await createOnce(h.client, h.ledger, input('U-1'));
+    expect(first).toMatchObject({ state: 'pending' });
+    expect(first.state === 'pending' && first.message).toMatch(/could not be reached to check/);
+    expect(h.ledger.find(h.realm, 'u:U-1', 'Invoice')!.state).toBe('unknown');
+    unreachable = undefined;
+    expect(await createOnce(h.client, h.ledger, input('U-1'))).toMatchObject({
+      state: 'created',
+      adopted: true,
+    });
+    expect(invoicesWithDocNumber(h.emulator, h.realm, 'U-1')).toBe(1);
+  });
+
+  it('a 6140 whose follow-up read fails is pending and free to resend; the next run rejects it', async () => {
+    h.emulator.create(h.realm, 'Invoice', invoicePayload(customer, item, 'U-2', 5_000));
+    unreachable = /\/invoice\/\d+/;
+    const first = await createOnce(h.client, h.ledger, input('U-2'));
+    expect(first).toMatchObject({ state: 'pending' });
+    expect(first.state === 'pending' && first.message).toMatch(/who holds number U-2/);
+    // Not left "sent" (blocked for a lease): a 6140 proves this request created nothing.
+    expect(h.ledger.find(h.realm, 'u:U-2', 'Invoice')!.state).toBe('planned');
+    unreachable = undefined;
+    expect(await createOnce(h.client, h.ledger, input('U-2'))).toMatchObject({
+      state: 'rejected',
+      code: '6140',
+    });
+    expect(invoicesWithDocNumber(h.emulator, h.realm, 'U-2')).toBe(1);
+  });
+});

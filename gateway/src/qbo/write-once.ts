@@ -180,6 +180,41 @@ export async function settleFault(
   ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
 }
 
+/** QuickBooks did not answer (5xx, timeout, dropped, throttled): what we wanted to know stays open. */
+export function isUnreachable(error: unknown): error is QboError {
+  return error instanceof QboError && (error.category === 'retryable' || error.category === 'throttled');
+}
+
+function unreachableMessage(what: string, error: QboError): string {
+  return `QuickBooks could not be reached to check ${what} (${error.message}); the next run continues from here`;
+}
+
+function unreachableOutcome(row: LedgerRow, what: string, error: QboError): CreateOutcome {
+  return { key: row.key, state: 'pending', ledgerId: row.id, message: unreachableMessage(what, error) };
+}
+
+/**
+ * `settleFault` for the sender's own row; when the read a 6140 needs cannot reach QuickBooks, the row goes
+ * back to planned (a 6140 proves this request created nothing) with that error, and false is returned.
+ */
+export async function settleFaultOrRelease(
+  client: QboClient,
+  ledger: QboLedger,
+  row: LedgerRow,
+  error: QboError,
+  sender: string,
+): Promise<boolean> {
+  try {
+    await settleFault(client, ledger, row, error);
+    return true;
+  } catch (readError) {
+    if (!isUnreachable(readError)) throw readError;
+    const what = `who holds number ${String(row.payload.DocNumber ?? '')}`;
+    ledger.releaseUnsent([row.id], sender, { message: unreachableMessage(what, readError) });
+    return false;
+  }
+}
+
 export interface CreateOnceOptions {
   /** Lookup-and-resend rounds before giving up for this run (the row stays unknown/planned). */
   maxRounds?: number;
@@ -208,7 +243,14 @@ export async function createOnce(
       row = ledger.get(row.id);
     }
     if (row.state === 'unknown') {
-      const looked = await lookUpRows(client, [row]);
+      let looked: Map<number, Resolution>;
+      try {
+        looked = await lookUpRows(client, [row]);
+      } catch (error) {
+        // Not settled, nothing resent: the row stays unknown and the next run looks it up again.
+        if (isUnreachable(error)) return unreachableOutcome(row, 'whether an earlier attempt arrived', error);
+        throw error;
+      }
       settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
       row = ledger.get(row.id);
       if (row.state === 'planned') row = ledger.replacePayload(row.id, input);
@@ -248,8 +290,8 @@ export async function createOnce(
         ledger.releaseUnsent([row.id], sender, error.toJSON());
         if (error.category !== 'throttled') throw error;
         return outcomeOf(ledger.get(row.id));
-      } else {
-        await settleFault(client, ledger, row, error);
+      } else if (!(await settleFaultOrRelease(client, ledger, row, error, sender))) {
+        return outcomeOf(ledger.get(row.id));
       }
     }
     row = ledger.get(row.id);

@@ -123,3 +123,39 @@ describe('createOnce when QuickBooks cannot be reached to settle a row', () => {
     expect(invoicesWithDocNumber(h.emulator, h.realm, 'U-2')).toBe(1);
   });
 });
+
+describe('a batch answer with a system fault and a 6140 whose read fails', () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it('leaves no row "sent" for a lease: the next run settles every item at once', async () => {
+    h = await startHarness();
+    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    h.emulator.create(h.realm, 'Invoice', invoicePayload(customer, item, 'T-1'));
+    // The first item commits but is answered with a SystemFault; the second clashes (6140) and the read
+    // of the clashing invoice, and whatever follows, finds QuickBooks down.
+    h.emulator.faults.nextFaults.push('batch-item-system-fault', ...Array<'503'>(12).fill('503'));
+    const inputs = [
+      {
+        key: 'a',
+        entity: 'Invoice' as const,
+        payload: invoicePayload(customer, item, 'S-1'),
+        lookup: { docNumber: 'S-1' },
+      },
+      {
+        key: 'b',
+        entity: 'Invoice' as const,
+        payload: invoicePayload(customer, item, 'T-1', 5_000),
+        lookup: { docNumber: 'T-1' },
+      },
+    ];
+    await createMany(h.client, h.ledger, inputs).catch(() => undefined);
+    for (const key of ['a', 'b']) expect(h.ledger.find(h.realm, key, 'Invoice')!.state).not.toBe('sent');
+    h.emulator.faults.nextFaults.length = 0;
+    const again = await createMany(h.client, h.ledger, inputs);
+    expect(again.map((o) => o.state)).toEqual(['created', 'rejected']);
+    expect(invoicesWithDocNumber(h.emulator, h.realm, 'S-1')).toBe(1);
+    expect(invoicesWithDocNumber(h.emulator, h.realm, 'T-1')).toBe(1);
+  });
+});

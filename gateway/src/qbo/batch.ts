@@ -14,7 +14,7 @@ import {
   outcomeOf,
   recordCreated,
   settle,
-  settleFault,
+  settleFaultOrRelease,
 } from './write-once';
 
 /**
@@ -230,12 +230,15 @@ async function createSlice(
       }
     });
     if (throttledItem) client.limiter.pause(throttleDelay(throttledItem, retryPolicyOf(client)));
-    for (const [row, error] of duplicates) await settleFault(client, ledger, row, error);
-    for (const row of batch) report(row.id);
+    // Marked unknown before any further call: a read that throws must not leave them `sent` (and so
+    // blocked for a whole lease) when they can be looked up by the next run at once.
     for (const [id, error] of unknown) ledger.markUnknown([id], error, sender);
     if (missing.length > 0) {
       ledger.markUnknown(missing, { message: 'QuickBooks answered the batch without these items' }, sender);
     }
+    // A 6140 read QuickBooks does not answer stops the run like any unreachable call (its row is planned again).
+    for (const [row, error] of duplicates) await settleFaultOrRelease(client, ledger, row, error, sender);
+    for (const row of batch) report(row.id);
     await resolveUnknown([...unknown.map(([id]) => id), ...missing]);
   }
 

@@ -194,8 +194,9 @@ function unreachableOutcome(row: LedgerRow, what: string, error: QboError): Crea
 }
 
 /**
- * `settleFault` for the sender's own row; when the read a 6140 needs cannot reach QuickBooks, the row goes
- * back to planned (a 6140 proves this request created nothing) with that error, and false is returned.
+ * `settleFault` for the sender's own row. When the read a 6140 needs cannot reach QuickBooks, the row goes
+ * back to planned with that error before the error is rethrown: a 6140 proves this request created
+ * nothing, so the row must not stay `sent` (blocked for a whole lease).
  */
 export async function settleFaultOrRelease(
   client: QboClient,
@@ -203,15 +204,15 @@ export async function settleFaultOrRelease(
   row: LedgerRow,
   error: QboError,
   sender: string,
-): Promise<boolean> {
+): Promise<void> {
   try {
     await settleFault(client, ledger, row, error);
-    return true;
   } catch (readError) {
-    if (!isUnreachable(readError)) throw readError;
-    const what = `who holds number ${String(row.payload.DocNumber ?? '')}`;
-    ledger.releaseUnsent([row.id], sender, { message: unreachableMessage(what, readError) });
-    return false;
+    if (isUnreachable(readError)) {
+      const what = `who holds number ${String(row.payload.DocNumber ?? '')}`;
+      ledger.releaseUnsent([row.id], sender, { message: unreachableMessage(what, readError) });
+    }
+    throw readError;
   }
 }
 
@@ -290,8 +291,13 @@ export async function createOnce(
         ledger.releaseUnsent([row.id], sender, error.toJSON());
         if (error.category !== 'throttled') throw error;
         return outcomeOf(ledger.get(row.id));
-      } else if (!(await settleFaultOrRelease(client, ledger, row, error, sender))) {
-        return outcomeOf(ledger.get(row.id));
+      } else {
+        try {
+          await settleFaultOrRelease(client, ledger, row, error, sender);
+        } catch (readError) {
+          if (isUnreachable(readError)) return outcomeOf(ledger.get(row.id));
+          throw readError;
+        }
       }
     }
     row = ledger.get(row.id);

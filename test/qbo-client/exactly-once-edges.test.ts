@@ -159,3 +159,57 @@ describe('a batch answer with a system fault and a 6140 whose read fails', () =>
     expect(invoicesWithDocNumber(h.emulator, h.realm, 'T-1')).toBe(1);
   });
 });
+
+describe('createMany in slices reports every ledger row, and its final state', () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it('one key with a Customer and a Vendor gets both callbacks', async () => {
+    h = await startHarness();
+    const seen: string[] = [];
+    const outcomes = await createMany(
+      h.client,
+      h.ledger,
+      [
+        {
+          key: 'row:1',
+          entity: 'Customer',
+          payload: { DisplayName: 'Zed Alpha' },
+          lookup: { displayName: 'Zed Alpha' },
+        },
+        {
+          key: 'row:1',
+          entity: 'Vendor',
+          payload: { DisplayName: 'Zed Beta' },
+          lookup: { displayName: 'Zed Beta' },
+        },
+      ],
+      { sliceSize: 1, onSettled: (o) => seen.push(`${o.key}:${o.state}:${o.ledgerId}`) },
+    );
+    expect(outcomes.map((o) => o.state)).toEqual(['created', 'created']);
+    expect(seen).toEqual(outcomes.map((o) => `row:1:created:${o.ledgerId}`));
+  });
+
+  it('a row left pending by one slice and created by a later one is reported pending, then created', async () => {
+    h = await startHarness();
+    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    const input = {
+      key: 'again',
+      entity: 'Invoice' as const,
+      payload: invoicePayload(customer, item, 'AG-1'),
+      lookup: { docNumber: 'AG-1' },
+    };
+    // The first slice's only send fails before commit; with one round it leaves the row for later.
+    h.emulator.faults.nextFaults.push('503');
+    const seen: string[] = [];
+    const outcomes = await createMany(h.client, h.ledger, [input, input], {
+      sliceSize: 1,
+      maxRounds: 1,
+      onSettled: (o) => seen.push(o.state),
+    });
+    expect(outcomes.map((o) => o.state)).toEqual(['pending', 'created']);
+    expect(seen).toEqual(['pending', 'created']);
+    expect(invoicesWithDocNumber(h.emulator, h.realm, 'AG-1')).toBe(1);
+  });
+});

@@ -41,7 +41,10 @@ import {
  */
 
 export interface CreateManyOptions {
-  /** Called once per item when it reaches a final state (or is left pending at the end). */
+  /**
+   * Called once per ledger row when it reaches a final state (or is left pending at the end); with slices, a
+   * row reported pending is reported again if a later slice settles it.
+   */
   onSettled?: (outcome: CreateOutcome) => void;
   /** Rounds of resend-after-lookup before leaving items pending for the next run. */
   maxRounds?: number;
@@ -86,13 +89,16 @@ export async function createMany(
   const limits = client.limiter.limits;
   const slice = options.sliceSize ?? limits.itemsPerBatch * limits.maxConcurrent * 4;
   if (inputs.length <= slice) return createSlice(client, ledger, inputs, options);
-  // A key repeated across slices is one intent: report it once, as a single slice would.
-  const reported = new Set<string>();
+  // A ledger row repeated across slices is one intent: report it once, as a single slice would — except
+  // that a row one slice left pending and a later slice settled is reported again with its final state.
+  // (Rows, not keys: one key may stand for an Invoice and a Bill.)
+  const reported = new Map<number, CreateOutcome['state']>();
   const onSettled =
     options.onSettled &&
     ((outcome: CreateOutcome) => {
-      if (reported.has(outcome.key)) return;
-      reported.add(outcome.key);
+      const earlier = reported.get(outcome.ledgerId);
+      if (earlier !== undefined && (earlier !== 'pending' || outcome.state === 'pending')) return;
+      reported.set(outcome.ledgerId, outcome.state);
       options.onSettled?.(outcome);
     });
   const outcomes: CreateOutcome[] = [];

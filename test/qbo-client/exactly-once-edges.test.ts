@@ -213,3 +213,63 @@ describe('createMany in slices reports every ledger row, and its final state', (
     expect(invoicesWithDocNumber(h.emulator, h.realm, 'AG-1')).toBe(1);
   });
 });
+
+describe('a batch refused as a whole goes item by item, but not after another worker failed the run', () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it('stops its one-by-one creates once the run has failed: the rest stay planned', async () => {
+    let batches = 0;
+    let failedAt: number | undefined;
+    const singlesAfterFailure: string[] = [];
+    const scripted: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes('/batch?') && ++batches === 1) {
+        // The first batch is refused as a whole (nothing ran): its items go one by one.
+        const fault = {
+          Fault: {
+            Error: [{ Message: 'Request has invalid property', Detail: 'bad', code: '2010' }],
+            type: 'ValidationFault',
+          },
+        };
+        return new Response(JSON.stringify(fault), {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      if (/\/invoice\/\d+\?/.test(url)) {
+        // The 6140 read in the second batch fails for good: the run stops.
+        failedAt = Date.now();
+        return new Response('{"Fault":{"Error":[{"Message":"x","code":"10"}],"type":"ValidationFault"}}', {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      if (/\/invoice\?/.test(url) && init?.method === 'POST') {
+        if (failedAt !== undefined) singlesAfterFailure.push(url);
+        // One-by-one creates are slow enough for the other worker's failure to land among them.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return fetch(input, init);
+    };
+    h = await startHarness({
+      client: { fetch: scripted, limiterOptions: { limits: { maxConcurrent: 2 } } },
+    });
+    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    const other = customerId(h.emulator, h.realm, 'Diego Rodriguez');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    h.emulator.create(h.realm, 'Invoice', invoicePayload(other, item, 'W-30', 999));
+    const inputs = Array.from({ length: 60 }, (_, i) => ({
+      key: `w:${i}`,
+      entity: 'Invoice' as const,
+      payload: invoicePayload(customer, item, `W-${i}`),
+      lookup: { docNumber: `W-${i}` },
+    }));
+    const failure = await createMany(h.client, h.ledger, inputs).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failedAt).toBeDefined();
+    // At most the create already under way when the run failed; the rest of the first batch waits.
+    expect(singlesAfterFailure.length).toBeLessThanOrEqual(1);
+    expect(h.ledger.countByState(h.realm).planned).toBeGreaterThan(20);
+  });
+});

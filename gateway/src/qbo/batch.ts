@@ -148,6 +148,10 @@ async function createSlice(
     }
   }
 
+  // One failing call stops the run: the other workers finish the call they are in but send nothing new,
+  // and the error is rethrown only once all have stopped, so nothing is sent after the caller saw it.
+  let failed: { error: unknown } | undefined;
+
   async function sendBatch(planned: LedgerRow[], requeue: (rows: LedgerRow[]) => void): Promise<void> {
     // A row another run claimed since we read it is its own now: it is not sent from here.
     const claimed = new Set(
@@ -194,6 +198,8 @@ async function createSlice(
       if (error.category === 'validation' || error.category === 'bug') {
         // The whole call was refused (nothing ran): let each item earn its own answer.
         for (const row of batch) {
+          // Another worker failed the run: the rest stay planned (released above) for the next run.
+          if (failed) return;
           await createOnce(client, ledger, inputById.get(row.id)!);
           report(row.id);
         }
@@ -271,9 +277,6 @@ async function createSlice(
     const requeue = (part: LedgerRow[]) => {
       if (part.length > 0) queue.push(part);
     };
-    // One failing batch stops the run: the others finish the call they are in but take no new batch, and
-    // the error is rethrown only once all have stopped, so nothing is sent after the caller saw it.
-    let failed: { error: unknown } | undefined;
     const worker = async () => {
       while (!failed) {
         const next = queue.shift();

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMany } from '../../gateway/src/qbo/batch';
+import { createMany, resumeUnfinished } from '../../gateway/src/qbo/batch';
+import { withMarker } from '../../gateway/src/qbo/resolve';
 import { createOnce } from '../../gateway/src/qbo/write-once';
 import {
   customerId,
@@ -271,5 +272,82 @@ describe('a batch refused as a whole goes item by item, but not after another wo
     // At most the create already under way when the run failed; the rest of the first batch waits.
     expect(singlesAfterFailure.length).toBeLessThanOrEqual(1);
     expect(h.ledger.countByState(h.realm).planned).toBeGreaterThan(20);
+  });
+});
+
+describe('a row that may have been sent before is resent alone with its requestid, never batched', () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+  const day = '2024-05-31';
+
+  const markerInvoice = (customer: string, item: string, key: string) => ({
+    key,
+    entity: 'Invoice' as const,
+    payload: {
+      CustomerRef: { value: customer },
+      TxnDate: day,
+      PrivateNote: 'Customer PO 123',
+      Line: [
+        { DetailType: 'SalesItemLineDetail', Amount: 25, SalesItemLineDetail: { ItemRef: { value: item } } },
+      ],
+    },
+    lookup: { marker: { customerRef: customer, txnDate: day } },
+  });
+
+  /** A person tidies every invoice's note, removing the qb-bridge marker: lookups can no longer find them. */
+  const tidyNotes = (emulator: Harness['emulator'], realm: string) => {
+    for (const invoice of emulator.entities(realm, 'Invoice')) invoice.PrivateNote = 'Customer PO 123';
+  };
+
+  it('resumeUnfinished: a crashed single create whose marker was removed is replayed, not created twice', async () => {
+    h = await startHarness();
+    h.emulator.setCustomTxnNumbers(false);
+    const input = markerInvoice(
+      customerId(h.emulator, h.realm, 'Cool Cars'),
+      itemId(h.emulator, h.realm, 'Hours'),
+      'm1',
+    );
+    const row = h.ledger.plan({ ...input, realm: h.realm });
+    h.ledger.markSent([row.id], 'crashed-process');
+    // The crashed run's single create did commit, then a person removed the marker from the note.
+    const made = await h.client.create('Invoice', withMarker(row), row.requestId);
+    tidyNotes(h.emulator, h.realm);
+    ageSend(h, row.id);
+
+    const outcomes = await resumeUnfinished(h.client, h.ledger);
+    expect(outcomes).toMatchObject([{ state: 'created', qboId: String(made.Id) }]);
+    expect(h.emulator.entities(h.realm, 'Invoice')).toHaveLength(1);
+  });
+
+  it('createMany: the resend after a lookup that found nothing goes alone with the requestid', async () => {
+    let tidyOnDrop = false;
+    const urls: string[] = [];
+    const tidying: typeof fetch = async (input, init) => {
+      urls.push(String(input instanceof Request ? input.url : input));
+      try {
+        return await fetch(input, init);
+      } catch (error) {
+        // The connection dropped after the commit; by the time we look, the marker is gone.
+        if (tidyOnDrop) tidyNotes(h.emulator, h.realm);
+        throw error;
+      }
+    };
+    h = await startHarness({ client: { fetch: tidying } });
+    h.emulator.setCustomTxnNumbers(false);
+    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    const inputs = [markerInvoice(customer, item, 'r1'), markerInvoice(customer, item, 'r2')];
+    tidyOnDrop = true;
+    // The batch fails before anything runs; the resend commits but its answer is lost.
+    h.emulator.faults.nextFaults.push('503', 'drop-after-commit');
+    const outcomes = await createMany(h.client, h.ledger, inputs);
+    expect(outcomes.map((o) => o.state)).toEqual(['created', 'created']);
+    expect(h.emulator.entities(h.realm, 'Invoice')).toHaveLength(2);
+    const paths = urls.map((u) => new URL(u).pathname.split('/').pop());
+    expect(paths.filter((p) => p === 'batch')).toHaveLength(1);
+    for (const outcome of outcomes) {
+      const { requestId } = h.ledger.get(outcome.ledgerId);
+      expect(urls.some((u) => new URL(u).searchParams.get('requestid') === requestId)).toBe(true);
+    }
   });
 });

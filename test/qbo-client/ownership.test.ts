@@ -138,7 +138,9 @@ describe('a sent row belongs to its sender', () => {
     const outcomes = await resumeUnfinished(h.client, h.ledger);
     expect(outcomes).toMatchObject([{ state: 'created', adopted: false }]);
     const paths = h.urls.map((u) => new URL(u).pathname.split('/').pop());
-    expect(paths).toEqual(['query', 'batch']);
+    // A row that may have been sent before is resent alone with its requestid, never through /batch.
+    expect(paths).toEqual(['query', 'invoice']);
+    expect(new URL(h.urls[1]!).searchParams.get('requestid')).toBe(row.requestId);
     expect(carrying(h, row.requestId)).toHaveLength(1);
     expect(h.ledger.get(row.id)).toMatchObject({ state: 'created', attempts: 2 });
   });

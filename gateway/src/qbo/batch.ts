@@ -23,15 +23,20 @@ import {
  *   const outcomes = await createMany(client, ledger, inputs, { onSettled: (o) => progress(o) });
  *
  * Intuit's batch endpoint is not transactional and its requestid replay is unreliable (qbo-api.md §3.2,
- * §4.3), so exactly-once does not lean on it. Instead every item has its own ledger row, moved to `sent`
- * (in one transaction for the whole batch) before the call; its bId is its position in the batch and maps
- * back to that row. Then:
+ * §4.3), so batches carry no requestid and only FIRST attempts go through them: a row that was never sent
+ * (attempts 0) cannot have been committed, so nothing needs replaying. Every row that may have reached
+ * QuickBooks before — resent after a lookup found nothing, taken over from a stopped run, or left by a
+ * crash for `resumeUnfinished` — goes alone through `createOnce` with its stored requestid (§4.3 point 4),
+ * so a commit the lookup missed (a marker a person removed, a commit visible late) is replayed by
+ * QuickBooks rather than created twice. Every item has its own ledger row, moved to `sent` (in one
+ * transaction for the whole batch) before the call; its bId is its position in the batch and maps back
+ * to that row. Then:
  * - an entity in the answer → created; a per-item Fault → rejected with a sentence (6140 may be adopted
  *   when the existing transaction is ours); a throttled item → back to planned; a system fault (10000)
  *   → unknown, like a missing item, since the item may have committed before the fault;
  * - an item missing from the answer, or a whole call whose outcome is unknown (timeout, dropped
  *   connection, 5xx) → `unknown`, settled by DocNumber/DisplayName lookups in `IN (…)` chunks, and only
- *   the items not found are sent again, in later rounds;
+ *   the items not found are sent again, in later rounds, one by one with their requestids;
  * - 413 → the batch is split in half; a whole-batch validation fault → items go one by one (createOnce),
  *   so each gets its own answer; 401/403/reconnect → rows go back to planned and the error stops the run.
  * Rows are claimed for one writer run (`sent_by`) when marked sent, and kept while the call waits
@@ -125,6 +130,15 @@ async function createSlice(
   // The same key twice in one call is one intent: it is sent once and both positions get its outcome.
   const rows = [...new Map(perInput.map((row) => [row.id, row])).values()];
   const inputById = new Map(perInput.map((row, i) => [row.id, inputs[i]!]));
+  // Only rows never sent before go through /batch, which carries no requestid: a row that may have reached
+  // QuickBooks already (sent by an earlier run, taken over, or lost track of in this one) is resent as a
+  // single create with its stored requestid, so QuickBooks replays an earlier commit a lookup missed (a
+  // marker a person removed, a commit that became visible late) instead of creating a second object.
+  const batchable = new Set(rows.filter((row) => row.attempts === 0).map((row) => row.id));
+  const markUnknown = (ids: readonly number[], error: Record<string, unknown>) => {
+    for (const id of ids) batchable.delete(id);
+    ledger.markUnknown(ids, error, sender);
+  };
   const settled = new Set<number>();
   const report = (id: number) => {
     const row = ledger.get(id);
@@ -151,6 +165,13 @@ async function createSlice(
   // One failing call stops the run: the other workers finish the call they are in but send nothing new,
   // and the error is rethrown only once all have stopped, so nothing is sent after the caller saw it.
   let failed: { error: unknown } | undefined;
+
+  /** One row by createOnce (own requestid, lookup before any resend); it is never batched again. */
+  async function sendSingle(row: LedgerRow): Promise<void> {
+    batchable.delete(row.id);
+    await createOnce(client, ledger, inputById.get(row.id)!);
+    report(row.id);
+  }
 
   async function sendBatch(planned: LedgerRow[], requeue: (rows: LedgerRow[]) => void): Promise<void> {
     // A row another run claimed since we read it is its own now: it is not sent from here.
@@ -180,11 +201,11 @@ async function createSlice(
         throw error;
       }
       if (!(error instanceof QboError)) {
-        ledger.markUnknown(ids, { message: String(error) }, sender);
+        markUnknown(ids, { message: String(error) });
         throw error;
       }
       if (error.category === 'retryable') {
-        ledger.markUnknown(ids, error.toJSON(), sender);
+        markUnknown(ids, error.toJSON());
         await resolveUnknown(ids);
         return;
       }
@@ -200,8 +221,7 @@ async function createSlice(
         for (const row of batch) {
           // Another worker failed the run: the rest stay planned (released above) for the next run.
           if (failed) return;
-          await createOnce(client, ledger, inputById.get(row.id)!);
-          report(row.id);
+          await sendSingle(row);
         }
         return;
       }
@@ -244,10 +264,9 @@ async function createSlice(
     if (throttledItem) client.limiter.pause(throttleDelay(throttledItem, retryPolicyOf(client)));
     // Marked unknown before any further call: a read that throws must not leave them `sent` (and so
     // blocked for a whole lease) when they can be looked up by the next run at once.
-    for (const [id, error] of unknown) ledger.markUnknown([id], error, sender);
-    if (missing.length > 0) {
-      ledger.markUnknown(missing, { message: 'QuickBooks answered the batch without these items' }, sender);
-    }
+    for (const [id, error] of unknown) markUnknown([id], error);
+    if (missing.length > 0)
+      markUnknown(missing, { message: 'QuickBooks answered the batch without these items' });
     // A 6140 read QuickBooks does not answer stops the run like any unreachable call (its row is planned again).
     for (const [row, error] of duplicates) await settleFaultOrRelease(client, ledger, row, error, sender);
     for (const row of batch) report(row.id);
@@ -273,7 +292,14 @@ async function createSlice(
             .filter((r) => r.state === 'planned')
         : rows.map((r) => ledger.get(r.id)).filter((r) => r.state === 'planned');
     if (planned.length === 0) break;
-    const queue: LedgerRow[][] = chunk(planned, size);
+    // Batches first (the bulk of a run), then the rows that may have been sent before, one by one.
+    const queue: Array<LedgerRow[] | LedgerRow> = [
+      ...chunk(
+        planned.filter((r) => batchable.has(r.id)),
+        size,
+      ),
+      ...planned.filter((r) => !batchable.has(r.id)),
+    ];
     const requeue = (part: LedgerRow[]) => {
       if (part.length > 0) queue.push(part);
     };
@@ -282,7 +308,8 @@ async function createSlice(
         const next = queue.shift();
         if (!next) return;
         try {
-          await sendBatch(next, requeue);
+          if (Array.isArray(next)) await sendBatch(next, requeue);
+          else await sendSingle(next);
         } catch (error) {
           failed ??= { error };
         }
@@ -304,7 +331,8 @@ async function createSlice(
 
 /**
  * Finishes what an interrupted run left in this realm's ledger (planned, sent, unknown rows) from the
- * payloads the ledger kept: in-flight rows are looked up first, the rest sent once. Safe to run at start-up.
+ * payloads the ledger kept: in-flight rows are looked up first; rows never sent go out in batches, rows
+ * sent before (by createOnce or a batch) alone with their requestids. Safe to run at start-up.
  */
 export async function resumeUnfinished(
   client: QboClient,

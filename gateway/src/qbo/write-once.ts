@@ -28,8 +28,12 @@ import { ReconnectRequiredError } from './token-source';
  * It plans the ledger row (idempotent), settles any earlier unknown outcome by lookup, sends with the
  * row's requestid, and classifies the answer. Call it again with the same key at any time — after a crash,
  * on the next run, twice in a row — and it never creates a second object: a row another run is still
- * sending is left to it (outcome `pending`) until that run's lease runs out (`send-lease.ts`). For many objects use
- * `createMany` in `batch.ts`, which follows the same state machine through `/batch`.
+ * sending is left to it (outcome `pending`) until that run's lease runs out (`send-lease.ts`). When
+ * QuickBooks cannot be reached to settle a row (its lookup or a 6140's read fails with a 5xx, timeout or
+ * throttle) the outcome is `pending` too and the next run continues; only a lost connection (reconnect,
+ * auth) throws. For many objects use `createMany` in `batch.ts`, which follows the same state machine:
+ * first attempts through `/batch`, and every resend of a row that may have been sent before through this
+ * function, with the row's requestid (batches carry none for QuickBooks to replay).
  */
 
 export interface CreateInput extends Omit<PlanInput, 'realm'> {}

@@ -319,6 +319,39 @@ describe('a row that may have been sent before is resent alone with its requesti
     expect(h.emulator.entities(h.realm, 'Invoice')).toHaveLength(1);
   });
 
+  it('items QuickBooks throttled (nothing ran) are still first attempts: the next round batches them', async () => {
+    const urls: string[] = [];
+    let throttleNext = true;
+    const throttling: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      urls.push(url);
+      if (url.includes('/batch?') && throttleNext) {
+        throttleNext = false;
+        const body = JSON.parse(String(init?.body)) as { BatchItemRequest: Array<{ bId: string }> };
+        const fault = { Error: [{ Message: 'ThrottleExceeded', Detail: 'slow down', code: '3001' }] };
+        const answer = { BatchItemResponse: body.BatchItemRequest.map(({ bId }) => ({ bId, Fault: fault })) };
+        return new Response(JSON.stringify(answer), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      return fetch(input, init);
+    };
+    h = await startHarness({ client: { fetch: throttling } });
+    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    const inputs = Array.from({ length: 30 }, (_, i) => ({
+      key: `thr:${i}`,
+      entity: 'Invoice' as const,
+      payload: invoicePayload(customer, item, `TH-${i}`),
+      lookup: { docNumber: `TH-${i}` },
+    }));
+    const outcomes = await createMany(h.client, h.ledger, inputs);
+    expect(outcomes.every((o) => o.state === 'created')).toBe(true);
+    expect(urls.map((u) => new URL(u).pathname.split('/').pop())).toEqual(['batch', 'batch']);
+    expect(h.emulator.entities(h.realm, 'Invoice')).toHaveLength(30);
+  });
+
   it('createMany: the resend after a lookup that found nothing goes alone with the requestid', async () => {
     let tidyOnDrop = false;
     const urls: string[] = [];

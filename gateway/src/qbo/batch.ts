@@ -134,7 +134,11 @@ async function createSlice(
   // QuickBooks already (sent by an earlier run, taken over, or lost track of in this one) is resent as a
   // single create with its stored requestid, so QuickBooks replays an earlier commit a lookup missed (a
   // marker a person removed, a commit that became visible late) instead of creating a second object.
-  const batchable = new Set(rows.filter((row) => row.attempts === 0).map((row) => row.id));
+  // Per batchable row, the attempts it may have while still never having run: this run's own sends that
+  // QuickBooks refused unprocessed (a throttled item, a 413). A higher count means another run sent it
+  // meanwhile, which makes the next send a resend too.
+  const batchable = new Map(rows.filter((row) => row.attempts === 0).map((row) => [row.id, 0]));
+  const isFirstAttempt = (row: LedgerRow) => batchable.get(row.id) === row.attempts;
   const markUnknown = (ids: readonly number[], error: Record<string, unknown>) => {
     for (const id of ids) batchable.delete(id);
     ledger.markUnknown(ids, error, sender);
@@ -183,6 +187,7 @@ async function createSlice(
     );
     const batch = planned.filter((r) => claimed.has(r.id));
     if (batch.length === 0) return;
+    for (const row of batch) if (batchable.has(row.id)) batchable.set(row.id, row.attempts + 1);
     const ids = batch.map((r) => r.id);
     let answers: BatchItemResponse[];
     try {
@@ -294,11 +299,8 @@ async function createSlice(
     if (planned.length === 0) break;
     // Batches first (the bulk of a run), then the rows that may have been sent before, one by one.
     const queue: Array<LedgerRow[] | LedgerRow> = [
-      ...chunk(
-        planned.filter((r) => batchable.has(r.id)),
-        size,
-      ),
-      ...planned.filter((r) => !batchable.has(r.id)),
+      ...chunk(planned.filter(isFirstAttempt), size),
+      ...planned.filter((r) => !isFirstAttempt(r)),
     ];
     const requeue = (part: LedgerRow[]) => {
       if (part.length > 0) queue.push(part);

@@ -72,7 +72,9 @@ describe('createOnce against the emulator', () => {
     const queries = h.urls
       .filter((u) => u.includes('/query?'))
       .map((u) => new URL(u).searchParams.get('query'));
-    expect(queries).toContain("select * from Invoice where DocNumber IN ('R-503')");
+    expect(queries).toContain(
+      "select * from Invoice where DocNumber IN ('R-503') ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000",
+    );
   });
 
   it('a crash after "sent" is continued by the next run: looked up first, adopted when it exists', async () => {

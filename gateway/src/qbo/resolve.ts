@@ -4,7 +4,7 @@ import type { QboError } from './errors';
 import { duplicateDocNumberTarget } from './fault-parse';
 import { type LedgerRow, markerOf, markerPartyField } from './ledger';
 import { nameKey } from './name-key';
-import { qboQuery, queryAll, rowsOf } from './query';
+import { qboQuery, queryAll } from './query';
 
 /**
  * Settling writes whose outcome is unknown, and deciding whether an existing QuickBooks object is ours.
@@ -176,10 +176,12 @@ export async function lookUpRows(
     const isTxn = entity in transactionRefs;
     for (const part of chunkWithin(group, chunkSize, (row) => lookupValue(row).length + 6)) {
       const values = [...new Set(part.map(lookupValue))];
-      const statement = isTxn
-        ? qboQuery(`select * from ${entity} where DocNumber IN ?`, [values])
-        : qboQuery(`select * from ${entity} where Active IN (true, false) and DisplayName IN ?`, [values]);
-      const found = rowsOf(await client.query(statement, `look up ${entity}`), entity);
+      const where = isTxn
+        ? qboQuery('DocNumber IN ?', [values])
+        : qboQuery('Active IN (true, false) and DisplayName IN ?', [values]);
+      // Every page: bill numbers are the vendors' own and repeat across vendors, so thirty numbers can match
+      // hundreds of bills, and a row missing from a truncated first page would read as absent and be resent.
+      const found = await queryAll(client, entity, where);
       for (const row of part) {
         const key = isTxn ? lookupValue(row) : nameKey(lookupValue(row));
         const candidates = found.filter((f) =>

@@ -142,8 +142,27 @@ describe('configuration', () => {
       'QB_CLIENT_ID is deprecated; rename it to QBO_CLIENT_ID.',
       'QBO_COMPANY_ID is deprecated; rename it to QBO_REALM_ID.',
       'QB_ENV is deprecated; rename it to QBO_ENVIRONMENT.',
-      'DATABASE_PATH is deprecated; rename it to DATA_DIR.',
+      'DATABASE_PATH is deprecated; rename it to DATA_DIR (set to the folder that holds the file).',
     ]);
+  });
+
+  it('names the seed variable the user set when its value is wrong', () => {
+    expect(() => loadConfig({ QB_ENV: 'Staging' }, tempDir())).toThrow(
+      'QB_ENV (read as QBO_ENVIRONMENT) is "Staging" but must be one of production, sandbox, emulator',
+    );
+    // The sheet seed sent minorversion 70; Intuit's floor is 75, and the error says which line to change.
+    let error: unknown;
+    try {
+      loadConfig({ QB_MINOR_VERSION: '70' }, tempDir());
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('QB_MINOR_VERSION');
+    expect((error as ConfigError).message).toMatch(/^QB_MINOR_VERSION \(read as QBO_MINOR_VERSION\) is "70"/);
+    expect(
+      loadConfig({ QB_ELIGIBLE_STATUSES: 'submitted,pending' }, tempDir()).SHEETS_ELIGIBLE_STATUSES,
+    ).toBe('submitted,pending');
   });
 
   it('maps QBO_SANDBOX=false to production and lets our own name win over an alias', () => {

@@ -45,7 +45,7 @@ describe('/healthz over real HTTP', () => {
     const body = (await response.json()) as { timestamp: string };
     expect(body).toMatchObject({
       success: false,
-      error: { code: 'not_found' },
+      error: { code: 'not_found', requestId: response.headers.get('x-request-id') },
       message: expect.stringContaining('/api/nothing-here'),
     });
     expect(Date.parse(body.timestamp)).not.toBeNaN();

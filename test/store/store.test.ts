@@ -11,7 +11,7 @@ import { backupStore } from '../../gateway/src/store/backup';
 import { openDatabase } from '../../gateway/src/store/database';
 import { applyMigrations, type Migration, schemaVersion } from '../../gateway/src/store/migrations';
 import { SecretBox, SecretKeyError } from '../../gateway/src/store/secrets';
-import { tempDir, testContext } from '../helpers/context';
+import { capturingLogger, tempDir, testContext } from '../helpers/context';
 
 const silent = createLogger({ level: 'silent' });
 
@@ -81,6 +81,16 @@ describe('secrets at rest', () => {
     second.close();
   });
 
+  it('keeps the store and its key readable by the service user only, and warns about a loosened key file', () => {
+    const dir = tempDir();
+    testContext({ DATA_DIR: dir }).close();
+    expect(fs.statSync(path.join(dir, 'qb-bridge.db')).mode & 0o777).toBe(0o600);
+    fs.chmodSync(path.join(dir, 'secret.key'), 0o644);
+    const { log, text } = capturingLogger('warn');
+    testContext({ DATA_DIR: dir }, log).close();
+    expect(text()).toContain(`secret.key is readable by other users (mode 644); run: chmod 600`);
+  });
+
   it('stops at start-up with a clear error when the key is not the one the store was created with', () => {
     const dir = tempDir();
     testContext({ DATA_DIR: dir, QB_BRIDGE_SECRET_KEY: 'a'.repeat(64) }).close();
@@ -127,6 +137,7 @@ describe('backup', () => {
     const ctx = testContext();
     const out = path.join(tempDir(), 'b.db');
     await backupStore(ctx.db, ctx.config.dataDir, out);
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
     await expect(backupStore(ctx.db, ctx.config.dataDir, out)).rejects.toThrow(/already exists/);
     ctx.close();
   });

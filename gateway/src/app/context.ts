@@ -32,7 +32,8 @@ export function openContext(config: Config, options: OpenOptions = {}): AppConte
   try {
     const applied = applyMigrations(db, allMigrations);
     if (applied.length > 0) log.info({ applied }, 'store migrated');
-    const { key, source } = resolveSecretKey(config.dataDir, config.QB_BRIDGE_SECRET_KEY);
+    const { key, source, warning } = resolveSecretKey(config.dataDir, config.QB_BRIDGE_SECRET_KEY);
+    if (warning) log.warn({ secretKeyFile: source }, warning);
     const secrets = openSecretBox(db, key, source);
     let closed = false;
     return {

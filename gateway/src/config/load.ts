@@ -48,7 +48,7 @@ export function loadConfig(
   cwd = process.cwd(),
 ): Config {
   const merged = { ...readDotenv(cwd), ...environment };
-  const { env, warnings } = applyAliases(merged);
+  const { env, warnings, sources } = applyAliases(merged);
   const relevant: Record<string, string> = {};
   for (const key of Object.keys(envSchema.shape)) {
     const value = env[key];
@@ -62,9 +62,12 @@ export function loadConfig(
     const raw = relevant[variable];
     // URLs can carry credentials (mysql://user:password@host): show them without the userinfo.
     const shown = raw === undefined ? undefined : secret ? '(hidden)' : scrubString(raw);
+    // A value that came in under a seed name is reported under that name: it is the one the user can find.
+    const alias = sources[variable];
+    const named = alias ? `${alias} (read as ${variable})` : variable;
     throw new ConfigError(
-      `${variable} ${describe(issue, shown)}; for example ${variable}=${examples[variable]}`,
-      variable,
+      `${named} ${describe(issue, shown)}; for example ${variable}=${examples[variable]}`,
+      alias ?? variable,
     );
   }
   return { ...parsed.data, dataDir: path.resolve(cwd, parsed.data.DATA_DIR), deprecations: warnings };

@@ -22,6 +22,8 @@ export interface DemoOptions {
   cwd: string;
   /** Gateway port; 0 picks a free one. */
   port?: number;
+  /** Where the demo keeps its store; `./demo-data` unless given. Never DATA_DIR: the demo must not touch a real store. */
+  dataDir?: string;
   log?: Logger;
 }
 
@@ -60,7 +62,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const gatewayUrl = `http://127.0.0.1:${port}`;
   const env: Record<string, string | undefined> = {
     ...options.env,
-    DATA_DIR: options.env.DATA_DIR ?? path.join(options.cwd, 'demo-data'),
+    // The demo writes credentials, an API token and an emulator connection into its store, so it never
+    // follows DATA_DIR (or the seed alias DATABASE_PATH) to a real one, nor that store's encryption key.
+    DATA_DIR: path.resolve(options.cwd, options.dataDir ?? 'demo-data'),
+    DATABASE_PATH: undefined,
+    QB_BRIDGE_SECRET_KEY: undefined,
     QBO_ENVIRONMENT: 'emulator',
     QBO_API_BASE_URL: emulator.url,
     QBO_AUTHORIZE_URL: `${emulator.url}/connect/oauth2`,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { AppContext } from '../app/context';
 import { CliError, ExitCode } from '../cli/exit-codes';
+import { wholeNumberOption } from '../cli/options';
 import type { CliRuntime } from '../cli/runtime';
 import {
   AuthorizationError,
@@ -184,7 +185,7 @@ export function registerQboAuthCommands(program: Command, runtime: CliRuntime): 
     .command('authorize-qbo')
     .description('Connect a QuickBooks Online company: prints the Intuit URL, then waits for the redirect')
     .option('--no-listen', 'do not listen for the redirect; paste the URL the browser lands on into stdin')
-    .option('--timeout <seconds>', 'how long to wait for the redirect', (v) => Number.parseInt(v, 10), 300)
+    .option('--timeout <seconds>', 'how long to wait for the redirect', wholeNumberOption('--timeout'), 300)
     .option('--json', 'print the result as JSON')
     .action(async (options: AuthorizeOptions) => {
       const settings = oauthSettings(runtime.config());

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../cli/exit-codes';
+import { wholeNumberOption } from '../cli/options';
 import type { CliRuntime } from '../cli/runtime';
 import { recordQbrAudit } from './audit';
 import { hashPassword, maxPasswordChars, resolveCredentials, saveCredentials } from './credentials';
@@ -105,7 +106,7 @@ export function registerQbwcCommands(program: Command, runtime: CliRuntime): voi
     )
     .option('--out <path>', 'where to write it ("-" for stdout)', 'qb-bridge.qwc')
     .option('--app-name <name>', 'name shown in the Web Connector', 'qb-bridge')
-    .option('--every <minutes>', 'how often the Web Connector runs it', (v) => Number.parseInt(v, 10), 60)
+    .option('--every <minutes>', 'how often the Web Connector runs it', wholeNumberOption('--every'), 60)
     .action((options: { url: string; out: string; appName: string; every: number }) => {
       let urls: ReturnType<typeof qwcUrls>;
       try {

@@ -59,7 +59,12 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Hono<AppEn
 
   for (const m of modules) m.register(app);
 
-  app.notFound((c) => c.json(errorEnvelope('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) =>
+    c.json(
+      errorEnvelope('not_found', `No route for ${c.req.method} ${c.req.path}`, undefined, c.get('requestId')),
+      404,
+    ),
+  );
   app.onError((error, c) => {
     const id = c.get('requestId');
     if (error instanceof HttpError) {

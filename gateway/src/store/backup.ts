@@ -13,7 +13,15 @@ function timestamp(now: Date): string {
 export async function backupStore(db: Db, dataDir: string, out?: string, now = new Date()): Promise<string> {
   const target = path.resolve(out ?? path.join(dataDir, 'backups', `qb-bridge-${timestamp(now)}.db`));
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  if (fs.existsSync(target)) throw new Error(`${target} already exists; choose another --out path`);
+  try {
+    // Created empty with owner-only mode first: a backup holds everything the store does.
+    fs.writeFileSync(target, '', { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new Error(`${target} already exists; choose another --out path`);
+    }
+    throw error;
+  }
   await db.backup(target);
   return target;
 }

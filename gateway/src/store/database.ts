@@ -14,8 +14,12 @@ export const storeFileName = 'qb-bridge.db';
  * extra fsync per commit costs nothing that matters.
  */
 export function openDatabase(dataDir: string): Db {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, storeFileName));
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, storeFileName);
+  // The store holds audit rows, QuickBooks ids and encrypted secrets: readable by the service user only.
+  // SQLite gives its -wal and -shm files the main file's mode, so creating it 0600 covers them too.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

@@ -32,7 +32,7 @@ function parseKey(text: string): Buffer {
 export function resolveSecretKey(
   dataDir: string,
   configured: string | undefined,
-): { key: Buffer; source: string } {
+): { key: Buffer; source: string; warning?: string } {
   if (configured) return { key: parseKey(configured), source: 'QB_BRIDGE_SECRET_KEY' };
   const file = path.join(dataDir, keyFileName);
   if (!fs.existsSync(file)) {
@@ -44,7 +44,11 @@ export function resolveSecretKey(
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  return { key: parseKey(fs.readFileSync(file, 'utf8')), source: file };
+  const key = parseKey(fs.readFileSync(file, 'utf8'));
+  const mode = fs.statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return { key, source: file };
+  const warning = `${file} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${file}`;
+  return { key, source: file, warning };
 }
 
 /** AES-256-GCM for values that must never sit in the store in plain text (tokens, passwords). */

@@ -48,7 +48,20 @@ export function reprocess(ctx: AppContext, scope: ReprocessScope, now = new Date
   if (rows.length === 0) throw new NothingToReprocessError(scope);
   const periods: ReprocessedPeriod[] = [];
   for (const row of rows) {
-    const raw = history.rawResponse(row.id) ?? '';
+    let raw: string;
+    try {
+      raw = history.rawResponse(row.id) ?? '';
+    } catch (error) {
+      // One damaged row (disk, a bad restore) must not stop the other months: report it and go on.
+      const reason = error instanceof Error ? error.message : String(error);
+      periods.push({
+        period: row.period,
+        historyId: row.id,
+        outcome: 'failed',
+        error: `the stored response (history id ${row.id}) cannot be read (${reason}); let the Web Connector fetch ${row.period} again`,
+      });
+      continue;
+    }
     const result = interpretProfitAndLoss(
       raw,
       profitAndLossRequestId(row.period),

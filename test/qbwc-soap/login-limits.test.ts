@@ -128,7 +128,7 @@ describe('password hash gate', () => {
       { strUserName: username, strPassword: password },
       { remoteIp: office },
     );
-    expect(answer).toEqual(['', 'busy', '', '']);
+    expect(answer).toEqual(['', 'busy', '60', '']);
     release();
     await holding;
     expect(countRows(ctx!, 'qbwc_login_attempts')).toBe(0); // not a failed guess

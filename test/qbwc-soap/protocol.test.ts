@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listQbrAudit } from '../../gateway/src/qbwc/audit';
 import { ensureQwcIdentity } from '../../gateway/src/qbwc/qwc-file';
 import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/sample-responses';
+import { defaultMinIntervalMs } from '../../gateway/src/qbwc/service';
 import { supersedeGraceMs } from '../../gateway/src/qbwc/sessions';
 import { escapeXml } from '../../gateway/src/qbwc/xml-guard';
 import { countRows, type Harness, harness, password, receiveParams, sendParams, username } from './helpers';
@@ -191,14 +192,18 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
 
   it('answers none when there is no work, and busy for a second concurrent session', async () => {
     h = await harness({ planned: 0 });
-    const [ticket, status] = await login(h);
+    const [ticket, status, postpone, minRunEvery] = await login(h);
     expect(status).toBe('none');
+    // no postpone, and the Web Connector is told not to run more often than every 15 minutes
+    expect([postpone, minRunEvery]).toEqual(['', String(defaultMinIntervalMs / 1000)]);
+    expect(minRunEvery).toBe('900');
     expect((await h.call('closeConnection', [['ticket', ticket!]])).text).toMatch(/Nothing to update/);
     h.close();
     h = await harness();
     const [a] = await login(h);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(await login(h)).toEqual(['', 'busy', '', '']);
+    // postponed until the first session could be superseded (5 min of quiet), plus a margin
+    expect(await login(h)).toEqual(['', 'busy', String(supersedeGraceMs / 1000 + 5), '']);
     expect(listQbrAudit(h.ctx.db, { limit: 1 })[0]).toMatchObject({
       outcome: 'denied',
       failureReason: 'busy',
@@ -242,7 +247,8 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
     const [first] = await login(h);
     await h.call('sendRequestXML', sendParams(first!)); // QuickBooks is building the report
     h.clock.advance(supersedeGraceMs - 60_000);
-    expect(await login(h)).toEqual(['', 'busy', '', '']);
+    // one minute of grace left: the Web Connector is asked to come back just after it
+    expect(await login(h)).toEqual(['', 'busy', '65', '']);
     expect(sessionRow(h)).toMatchObject({ id: 1, status: 'active' });
     h.clock.advance(2 * 60_000);
     const [second, status] = await login(h);

@@ -29,6 +29,9 @@ export const defaultSessionPolicy: SessionPolicy = { idleTtlMs: 30 * 60_000, max
  */
 export const supersedeGraceMs = 5 * 60_000;
 
+/** The Web Connector schedules in minutes; a shorter postpone only earns another refusal. */
+export const minPostponeSeconds = 60;
+
 const supersededMessage =
   'This session was replaced by a newer Web Connector login for the same user (the Web Connector restarted or never closed it).';
 
@@ -179,6 +182,18 @@ export class QbwcSessions {
       else working.push(row);
     }
     return { replaceable, working };
+  }
+
+  /**
+   * How long a login refused with `busy` should wait (authenticate[2]): until every working session of the
+   * user has either gone quiet long enough to be superseded or, more likely, finished. At least a minute, so
+   * a Web Connector is not sent straight back into the same refusal.
+   */
+  busyPostponeSeconds(working: readonly SessionRow[]): number {
+    const now = this.now().getTime();
+    const graceMs = this.policy.supersedeAfterQuietMs ?? supersedeGraceMs;
+    const waitMs = Math.max(0, ...working.map((row) => new Date(row.lastSeenAt).getTime() + graceMs - now));
+    return Math.max(minPostponeSeconds, Math.ceil(waitMs / 1000) + 5);
   }
 
   /** Ends an older session for a newer login of the same user; its ticket answers as expired from now on. */

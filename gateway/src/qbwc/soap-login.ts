@@ -9,6 +9,7 @@ import {
   pruneIntervalMs,
   pruneLoginRecords,
 } from './login-limits';
+import { minPostponeSeconds } from './sessions';
 import type { CallMeta } from './soap-methods';
 
 export interface LoginGateOptions {
@@ -75,7 +76,8 @@ export class QbwcLoginGate {
         this.lastBusyWarnAt = now.getTime();
         log.warn({ remoteIp: meta.remoteIp }, 'qbwc logins turned away: too many at once');
       }
-      return ['', 'busy', '', ''];
+      // Hashes free up within seconds; the shortest postpone the Web Connector's scheduler honours is plenty.
+      return ['', 'busy', String(minPostponeSeconds), ''];
     }
     if (login.reason === 'address_limited') {
       const limit = this.options.addressLimit;

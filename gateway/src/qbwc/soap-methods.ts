@@ -6,6 +6,7 @@ import { defaultLockoutPolicy, type LockoutPolicy } from './credentials';
 import { negotiateQbxmlVersion, parseHcpResponse } from './hcp';
 import { type AddressLimitPolicy, defaultAddressLimitPolicy, type HashGate } from './login-limits';
 import { qwcIdentity } from './qwc-file';
+import { defaultMinIntervalMs } from './service';
 import type { SessionRow } from './session-store';
 import { type Clock, defaultSessionPolicy, QbwcSessions, type SessionPolicy } from './sessions';
 import { SoapClientError, type SoapResult } from './soap-envelope';
@@ -48,6 +49,11 @@ export interface QbwcSoapOptions {
   /** Older Web Connectors are told to upgrade ("O:"), between this and `warnBelow` they get a warning. */
   requireClientVersion?: string;
   warnBelowClientVersion?: string;
+  /**
+   * Sent as authenticate[3] with "none": the Web Connector then never schedules us more often than the
+   * work side would find something new (its `minIntervalMs`, `defaultMinIntervalMs` unless changed).
+   */
+  minRunEverySeconds?: number;
 }
 
 export interface CallMeta {
@@ -84,6 +90,7 @@ export class QbwcSoapMethods {
   private readonly login: QbwcLoginGate;
   private readonly requireClient: string;
   private readonly warnClient: string;
+  private readonly minRunEverySeconds: string;
   /** clientVersion arrives before authenticate, without a ticket: remembered per address for the session row. */
   private readonly clientVersions = new Map<string, string>();
 
@@ -106,6 +113,8 @@ export class QbwcSoapMethods {
     });
     this.requireClient = options.requireClientVersion ?? '2.0';
     this.warnClient = options.warnBelowClientVersion ?? '2.1.0.30';
+    const everyS = options.minRunEverySeconds ?? defaultMinIntervalMs / 1000;
+    this.minRunEverySeconds = everyS > 0 ? String(Math.ceil(everyS)) : '';
   }
 
   async call(method: string, params: Params, meta: CallMeta = {}): Promise<SoapResult> {
@@ -164,8 +173,9 @@ export class QbwcSoapMethods {
     if (refused) return refused;
     const { replaceable, working } = this.sessions.collisions(username);
     if (working.length > 0) {
-      audit('denied', 'busy', { activeSession: working[0]!.id });
-      return ['', 'busy', '', ''];
+      const postpone = this.sessions.busyPostponeSeconds(working);
+      audit('denied', 'busy', { activeSession: working[0]!.id, postponeSeconds: postpone });
+      return ['', 'busy', String(postpone), ''];
     }
     const { ticket, row } = this.sessions.open({
       username,
@@ -202,7 +212,7 @@ export class QbwcSoapMethods {
       const now = this.sessions.now().toISOString();
       this.sessions.update(row, { status: 'completed', phase: 'finished', completedAt: now });
       this.sessions.finishWork(info, 'completed');
-      return [ticket, 'none', '', ''];
+      return [ticket, 'none', '', this.minRunEverySeconds];
     }
     return [ticket, '', '', ''];
   }

@@ -47,9 +47,15 @@ async function gateway(env: Record<string, string> = {}) {
   return client;
 }
 
+/**
+ * January of this year: always in the first session (the backlog from January is at most ten months, within
+ * the twelve reports a session asks for), and the sample's January amounts are its base amounts.
+ */
+const january = `${today.getUTCFullYear()}-01`;
+
 describe('a real SOAP client built from our WSDL', () => {
-  it('drives a whole session against the real work: P&L months and the employee query land as metrics', async () => {
-    const client = await gateway();
+  it('drives a whole session against the real work: every metric of a month lands to the cent', async () => {
+    const client = await gateway({ QBWC_START_PERIOD: january });
     expect((await client.serverVersionAsync({}))[0].serverVersionResult).toMatch(/^qb-bridge/);
     expect((await client.clientVersionAsync({ strVersion: '2.3.0.215' }))[0]?.clientVersionResult ?? '').toBe(
       '',
@@ -88,17 +94,60 @@ describe('a real SOAP client built from our WSDL', () => {
     const c = ctx!;
     const session = c.db.prepare('SELECT status, queries_completed FROM qbwc_sync_sessions').get();
     expect(session).toEqual({ status: 'completed', queries_completed: asked.length });
-    const metrics = c.db
+    const rows = c.db
       .prepare(
-        'SELECT period, metric_name, metric_value FROM qbr_metrics_monthly ORDER BY period, metric_name',
+        `SELECT metric_name, metric_value FROM qbr_metrics_monthly WHERE period = ? AND metric_name <> 'employees'`,
       )
-      .all() as Array<{ period: string; metric_name: string; metric_value: unknown }>;
-    const names = new Set(metrics.map((m) => m.metric_name));
-    expect(names.has('employees')).toBe(true);
-    expect(metrics.length).toBeGreaterThan(3);
-    const employees = metrics.find((m) => m.metric_name === 'employees');
-    expect(Number(employees?.metric_value)).toBe(sampleEmployeeCount);
-    expect(metrics.some((m) => m.period === lastMonth && m.metric_name === 'net_profit')).toBe(true);
+      .all(january) as Array<{ metric_name: string; metric_value: string }>;
+    const month = Object.fromEntries(rows.map((r) => [r.metric_name, r.metric_value]));
+    // The sample's January P&L (sample-responses.ts), through the default mappings:
+    expect(month).toEqual({
+      // Managed Services: Monitoring 50,000.00 + Help Desk 30,000.00 + Service Credits (Rückerstattung) −1,250.00
+      mrr: '78750.00',
+      // Professional Services
+      nrr: '25000.00',
+      orr: '0.00',
+      // Hardware Sales
+      product_sales: '4321.09',
+      // 7000 · Interest Income matches no default mapping: unmapped, so in no metric
+      misc_revenue: '0.00',
+      // Payroll Expenses: Wages 30,000.00 + Payroll Taxes 2,295.00 (the Officer Salary goes to owner_comp)
+      employee_expense: '32295.00',
+      // Payroll Expenses: Officer Salary (José Núñez), %Officer% outranks %Payroll%
+      owner_comp: '8000.00',
+      owner_comp_taxes: '0.00',
+      // Cost of Goods Sold: Subcontractors 12,000.00 + Hardware for Resale 2,750.55
+      product_cogs: '14750.55',
+      // Rent Expense 20,000.00 + Office Expenses: Supplies 480.00 + Supplier Refunds −82.50
+      // (Café & Meals (Ngụy) 123.45 matches no mapping: unmapped)
+      other_expenses: '20397.50',
+      // 78,750.00 + 25,000.00 + 0 + 4,321.09 + 0
+      total_revenue: '108071.09',
+      // 32,295.00 + 8,000.00 + 0 + 14,750.55 + 20,397.50
+      total_expenses: '75443.05',
+      // 108,071.09 − 75,443.05
+      net_profit: '32628.04',
+    });
+    // Net Income in QuickBooks = 108,071.09 − 14,750.55 − 60,815.95 (expenses incl. Café 123.45) + 42.17 interest
+    // = 32,546.76 = net_profit 32,628.04 + the unmapped −123.45 + 42.17: the month reconciles to the cent.
+    const history = c.db
+      .prepare(`SELECT parsed_data FROM qbwc_sync_history WHERE sync_type = 'profit_loss' AND period = ?`)
+      .pluck()
+      .get(january) as string;
+    expect(JSON.parse(history)).toMatchObject({
+      net_income_reported: '32546.76',
+      net_income_matches: true,
+      unmapped_count: 2,
+      unmapped: [
+        expect.objectContaining({ account: '6800 · Café & Meals (Ngụy)', amount: '123.45' }),
+        expect.objectContaining({ account: '7000 · Interest Income', amount: '42.17' }),
+      ],
+    });
+    const employees = c.db
+      .prepare(`SELECT metric_value FROM qbr_metrics_monthly WHERE metric_name = 'employees' AND period = ?`)
+      .pluck()
+      .get(today.toISOString().slice(0, 7));
+    expect(employees).toBe(String(sampleEmployeeCount));
 
     // Right after a complete sync there is nothing new: "none" keeps QuickBooks closed.
     const [again] = await client.authenticateAsync({ strUserName: username, strPassword: password });

@@ -19,6 +19,13 @@ export interface SampleAccount {
   growthCents: number;
 }
 
+/**
+ * Shaped like a small IT services company's chart of accounts, with what real reports carry and a parser
+ * must get right: parents with children (subtotals QuickBooks adds), a negative income line (service
+ * credits refunded to customers), a negative expense (a supplier refund), owner pay nested under payroll,
+ * non-ASCII names, and two accounts no default mapping takes (they stay unmapped). January amounts are the
+ * base amounts, so a test can work out a January by hand.
+ */
 export const sampleAccounts: readonly SampleAccount[] = [
   {
     path: ['4100 · Managed Services', '4110 · Monitoring'],
@@ -32,12 +39,25 @@ export const sampleAccounts: readonly SampleAccount[] = [
     baseCents: 3_000_000,
     growthCents: 10_000,
   },
-  { path: ['4200 · Professional Services'], section: 'Income', baseCents: 2_500_000, growthCents: 0 },
   {
-    path: ['5000 · Subcontractors'],
+    path: ['4100 · Managed Services', '4190 · Service Credits (Rückerstattung)'],
+    section: 'Income',
+    baseCents: -125_000,
+    growthCents: -1_000,
+  },
+  { path: ['4200 · Professional Services'], section: 'Income', baseCents: 2_500_000, growthCents: 0 },
+  { path: ['4300 · Hardware Sales'], section: 'Income', baseCents: 432_109, growthCents: 0 },
+  {
+    path: ['5000 · Cost of Goods Sold', '5010 · Subcontractors'],
     section: 'Cost of Goods Sold',
     baseCents: 1_200_000,
     growthCents: 5_000,
+  },
+  {
+    path: ['5000 · Cost of Goods Sold', '5020 · Hardware for Resale'],
+    section: 'Cost of Goods Sold',
+    baseCents: 275_055,
+    growthCents: 0,
   },
   {
     path: ['6300 · Payroll Expenses', '6310 · Wages'],
@@ -51,7 +71,25 @@ export const sampleAccounts: readonly SampleAccount[] = [
     baseCents: 229_500,
     growthCents: 0,
   },
+  {
+    path: ['6300 · Payroll Expenses', '6330 · Officer Salary (José Núñez)'],
+    section: 'Expense',
+    baseCents: 800_000,
+    growthCents: 0,
+  },
   { path: ['6500 · Rent Expense'], section: 'Expense', baseCents: 2_000_000, growthCents: 0 },
+  {
+    path: ['6700 · Office Expenses', '6710 · Supplies'],
+    section: 'Expense',
+    baseCents: 48_000,
+    growthCents: 500,
+  },
+  {
+    path: ['6700 · Office Expenses', '6720 · Supplier Refunds'],
+    section: 'Expense',
+    baseCents: -8_250,
+    growthCents: 0,
+  },
   { path: ['6800 · Café & Meals (Ngụy)'], section: 'Expense', baseCents: 12_345, growthCents: 101 },
   { path: ['7000 · Interest Income'], section: 'Other Income', baseCents: 4_217, growthCents: 3 },
 ];

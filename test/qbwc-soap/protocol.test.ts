@@ -310,7 +310,7 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
       ).text,
     ).not.toBe('');
     expect((await h.call('getServerVersion', [['ticket', 'x']])).text).toMatch(/^qb-bridge/);
-    expect((await h.call('clientVersion', [['strVersion', '1.5.0.0']])).text).toBe('O:2.1.0.30');
+    expect((await h.call('clientVersion', [['strVersion', '1.5.0.0']])).text).toBe('O:2.0');
     expect((await h.call('clientVersion', [['strVersion', '2.0.1.30']])).text).toMatch(/^W:/);
   });
 });

@@ -6,6 +6,11 @@ import { z } from 'zod';
  */
 const optionalText = z.string().trim().min(1).optional();
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month written YYYY-MM');
+/** A Web Connector version as it reports itself in clientVersion: 2.1.0.30, 2.3.0.215, or shorter (2.0). */
+const dottedVersion = z
+  .string()
+  .trim()
+  .regex(/^\d{1,5}(\.\d{1,5}){0,3}$/, 'must be a dotted version number like 2.1.0.30');
 const port = z.coerce
   .number({ error: 'must be a whole number' })
   .int('must be a whole number')
@@ -97,6 +102,8 @@ export const envSchema = z.object({
   QBWC_PASSWORD_HASH: optionalText,
   QBWC_START_PERIOD: month.optional(),
   QBWC_REPORT_BASIS: z.enum(['Accrual', 'Cash']).default('Accrual'),
+  QBWC_MIN_CLIENT_VERSION: dottedVersion.default('2.0'),
+  QBWC_WARN_CLIENT_VERSION: dottedVersion.default('2.1.0.30'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -138,4 +145,6 @@ export const examples: Record<keyof Env, string> = {
   QBWC_PASSWORD_HASH: 'set it with `qb-bridge qbwc set-password`',
   QBWC_START_PERIOD: '2025-01',
   QBWC_REPORT_BASIS: 'Accrual',
+  QBWC_MIN_CLIENT_VERSION: '2.0',
+  QBWC_WARN_CLIENT_VERSION: '2.1.0.30',
 };

@@ -46,7 +46,10 @@ export interface QbwcSoapOptions {
   /** Caps concurrent password hashes; one per process unless a test gives its own. */
   hashGate?: HashGate;
   clock?: Clock;
-  /** Older Web Connectors are told to upgrade ("O:"), between this and `warnBelow` they get a warning. */
+  /**
+   * Older Web Connectors are told to upgrade ("O:"), between this and `warnBelow` they get a warning.
+   * Default: QBWC_MIN_CLIENT_VERSION / QBWC_WARN_CLIENT_VERSION.
+   */
   requireClientVersion?: string;
   warnBelowClientVersion?: string;
   /**
@@ -111,8 +114,8 @@ export class QbwcSoapMethods {
       addressLimit: options.addressLimit ?? defaultAddressLimitPolicy,
       hashGate: options.hashGate,
     });
-    this.requireClient = options.requireClientVersion ?? '2.0';
-    this.warnClient = options.warnBelowClientVersion ?? '2.1.0.30';
+    this.requireClient = options.requireClientVersion ?? ctx.config.QBWC_MIN_CLIENT_VERSION;
+    this.warnClient = options.warnBelowClientVersion ?? ctx.config.QBWC_WARN_CLIENT_VERSION;
     const everyS = options.minRunEverySeconds ?? defaultMinIntervalMs / 1000;
     this.minRunEverySeconds = everyS > 0 ? String(Math.ceil(everyS)) : '';
   }

@@ -90,7 +90,7 @@ describe('find-or-create names against the emulator', () => {
     });
     expect(outcome).toMatchObject({ state: 'rejected', code: '6240' });
     expect(outcome.state === 'rejected' && outcome.message).toMatch(
-      /customer, vendor or employee .*rename one/,
+      /^An employee named "Sam Lee" already exists; QuickBooks needs customer, vendor and employee names to differ — rename one/,
     );
   });
 

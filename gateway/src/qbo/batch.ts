@@ -31,8 +31,8 @@ import {
  * QuickBooks rather than created twice. Every item has its own ledger row, moved to `sent` (in one
  * transaction for the whole batch) before the call; its bId is its position in the batch and maps back
  * to that row. Then:
- * - an entity in the answer → created; a per-item Fault → rejected with a sentence (6140 may be adopted
- *   when the existing transaction is ours); a throttled item → back to planned; a system fault (10000)
+ * - an entity in the answer → created; a per-item Fault → rejected with a sentence (6140/6240 may be
+ *   adopted when the existing transaction or name is ours); a throttled item → back to planned; a system fault (10000)
  *   → unknown, like a missing item, since the item may have committed before the fault;
  * - an item missing from the answer, or a whole call whose outcome is unknown (timeout, dropped
  *   connection, 5xx) → `unknown`, settled by DocNumber/DisplayName lookups in `IN (…)` chunks, and only
@@ -237,7 +237,7 @@ async function createSlice(
     const unknown: Array<[number, Record<string, unknown>]> = [];
     const duplicates: Array<[LedgerRow, QboError]> = [];
     let throttledItem: QboError | undefined;
-    // Every answer of the batch is recorded in one commit; only 6140 needs a further read, done after it.
+    // Every answer of the batch is recorded in one commit; only 6140/6240 need a further read, done after it.
     ledger.transaction(() => {
       for (const [i, row] of batch.entries()) {
         const answer = byBid.get(String(i));
@@ -256,7 +256,7 @@ async function createSlice(
             throttledItem = itemError;
           } else if (isUnknownItemFault(itemError)) {
             unknown.push([row.id, itemError.toJSON()]);
-          } else if (itemError.hasCode('6140')) {
+          } else if (itemError.hasCode('6140') || itemError.hasCode('6240')) {
             duplicates.push([row, itemError]);
           } else {
             ledger.markRejected(row.id, itemError.toJSON(), itemError.intuitTid);
@@ -272,7 +272,7 @@ async function createSlice(
     for (const [id, error] of unknown) markUnknown([id], error);
     if (missing.length > 0)
       markUnknown(missing, { message: 'QuickBooks answered the batch without these items' });
-    // A 6140 read QuickBooks does not answer stops the run like any unreachable call (its row is planned again).
+    // A 6140/6240 read QuickBooks does not answer stops the run like any unreachable call (its row is planned again).
     for (const [row, error] of duplicates) await settleFaultOrRelease(client, ledger, row, error, sender);
     for (const row of batch) report(row.id);
     await resolveUnknown([...unknown.map(([id]) => id), ...missing]);

@@ -2,7 +2,8 @@ import type { QboClient } from './client';
 import type { QboLedger } from './ledger';
 import { cleanDisplayName, nameKey } from './name-key';
 import { qboQuery, rowsOf } from './query';
-import { createOnce } from './write-once';
+import type { PersonEntity } from './resolve';
+import { createOnce, inactiveNameMessage, nameClashMessage, recordCreated } from './write-once';
 
 /**
  * Find-or-create for Customer and Vendor by DisplayName (qbo-api.md §5.2–5.3). QuickBooks keeps ONE name
@@ -12,7 +13,6 @@ import { createOnce } from './write-once';
  */
 
 export type NameEntity = 'Customer' | 'Vendor';
-type PersonEntity = NameEntity | 'Employee';
 
 export interface NameRecord {
   id: string;
@@ -44,9 +44,6 @@ export class NameConflictError extends Error {
     this.name = 'NameConflictError';
   }
 }
-
-const article = (entity: PersonEntity) =>
-  entity === 'Employee' ? 'An employee' : `A ${entity.toLowerCase()}`;
 
 function toRecord(row: Record<string, unknown>): NameRecord {
   return {
@@ -89,15 +86,6 @@ export function validateDisplayName(displayName: string): string {
   return name;
 }
 
-function inactiveMessage(entity: NameEntity, name: string): string {
-  return `The ${entity.toLowerCase()} "${name}" exists in QuickBooks but is inactive; make it active in QuickBooks (or use a different name) and run again.`;
-}
-
-function clashMessage(wanted: NameEntity, other: PersonEntity, name: string, active: boolean): string {
-  const lists = other === 'Employee' ? 'customer, vendor and employee names' : 'customer and vendor names';
-  return `${article(other)} named "${name}"${active ? '' : ' (inactive)'} already exists; QuickBooks needs ${lists} to differ — rename one (for example "${name} (${wanted.toLowerCase()})").`;
-}
-
 /** Who else holds the name: the other list and employees. */
 async function otherHolder(
   client: QboClient,
@@ -121,7 +109,7 @@ export async function findOrCreateName(
   const existing = await findName(client, input.entity, name);
   if (existing) {
     if (!existing.active)
-      throw new NameConflictError(inactiveMessage(input.entity, existing.displayName), {
+      throw new NameConflictError(inactiveNameMessage(input.entity, existing.displayName), {
         entity: input.entity,
         ...existing,
       });
@@ -130,7 +118,7 @@ export async function findOrCreateName(
   const other = await otherHolder(client, input.entity, name);
   if (other) {
     throw new NameConflictError(
-      clashMessage(input.entity, other.entity, other.record.displayName, other.record.active),
+      nameClashMessage(input.entity, other.entity, other.record.displayName, other.record.active),
       {
         entity: other.entity,
         ...other.record,
@@ -154,17 +142,23 @@ export async function findOrCreateName(
   }
   if (outcome.state === 'rejected' && outcome.code === '6240') {
     // Someone took the name between our check and the create, or QuickBooks matches names we could not see.
+    // createOnce already adopts a holder it can see; this re-read catches one that became visible since.
     const now = await findName(client, input.entity, name);
-    if (now?.active) return { ...now, created: false };
+    if (now?.active) {
+      // The row would otherwise stay rejected, and the next run would try to create the name again.
+      const row = ledger.get(outcome.ledgerId);
+      recordCreated(client, ledger, row, { qboId: now.id, syncToken: now.syncToken, adopted: true });
+      return { ...now, created: false };
+    }
     if (now)
-      throw new NameConflictError(inactiveMessage(input.entity, now.displayName), {
+      throw new NameConflictError(inactiveNameMessage(input.entity, now.displayName), {
         entity: input.entity,
         ...now,
       });
     const holder = await otherHolder(client, input.entity, name);
     if (holder) {
       throw new NameConflictError(
-        clashMessage(input.entity, holder.entity, holder.record.displayName, holder.record.active),
+        nameClashMessage(input.entity, holder.entity, holder.record.displayName, holder.record.active),
         {
           entity: holder.entity,
           ...holder.record,

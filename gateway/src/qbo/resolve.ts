@@ -3,7 +3,7 @@ import type { QboClient } from './client';
 import type { QboError } from './errors';
 import { duplicateDocNumberTarget } from './fault-parse';
 import { type LedgerRow, markerOf, markerPartyField } from './ledger';
-import { nameKey } from './name-key';
+import { cleanDisplayName, nameKey } from './name-key';
 import { qboQuery, queryAll } from './query';
 
 /**
@@ -221,6 +221,58 @@ export async function resolveDuplicateDocNumber(
   }
   const entity = await client.read(target.txnType ?? row.entity, target.txnId);
   return isOurs(row, entity) ? { kind: 'found', entity } : { kind: 'taken', entity };
+}
+
+export type PersonEntity = 'Customer' | 'Vendor' | 'Employee';
+
+/** Every record of one name list whose DisplayName matches (case, spacing, quote style ignored), inactive included. */
+export async function findByDisplayName(
+  client: QboClient,
+  entity: PersonEntity,
+  displayName: string,
+): Promise<Record<string, unknown>[]> {
+  // As sent and as QuickBooks may have stored it (spaces collapsed): the query compares spacing literally.
+  const forms = [...new Set([displayName, cleanDisplayName(displayName)])];
+  const rows = await queryAll(
+    client,
+    entity,
+    qboQuery('Active IN (true, false) and DisplayName IN ?', [forms]),
+  );
+  const key = nameKey(displayName);
+  return rows.filter((r) => typeof r.DisplayName === 'string' && nameKey(r.DisplayName) === key);
+}
+
+/** Who holds a name QuickBooks refused with 6240. */
+export type NameHolder =
+  /** Our own list holds it and it is ours (names are unique: the one we meant to create). */
+  | { kind: 'found'; entity: Record<string, unknown> }
+  /** Our own list holds it, but inactive: adopting it would attach new transactions to a hidden record. */
+  | { kind: 'inactive'; entity: Record<string, unknown> }
+  /** Another list (customers, vendors, employees share one name space) holds it. */
+  | { kind: 'other'; holder: PersonEntity; entity: Record<string, unknown> }
+  /** QuickBooks says the name is used, but no list we can read shows it. */
+  | { kind: 'unseen' };
+
+/**
+ * A 6240 (duplicate name) on our Customer/Vendor create: the same name twice in a run, or our own earlier
+ * create whose answer was lost under another key, is the record we want; any other holder is a clash the
+ * user has to resolve, and the caller says which list holds it.
+ */
+export async function resolveDuplicateName(
+  client: QboClient,
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
+): Promise<NameHolder> {
+  const name = 'displayName' in row.lookup ? row.lookup.displayName : String(row.payload.DisplayName ?? '');
+  const own = row.entity as PersonEntity;
+  const ours = (await findByDisplayName(client, own, name)).find((c) => isOurs(row, c));
+  if (ours?.Active === false) return { kind: 'inactive', entity: ours };
+  if (ours) return { kind: 'found', entity: ours };
+  const others: PersonEntity[] = own === 'Customer' ? ['Vendor', 'Employee'] : ['Customer', 'Employee'];
+  for (const holder of others) {
+    const [entity] = await findByDisplayName(client, holder, name);
+    if (entity) return { kind: 'other', holder, entity };
+  }
+  return { kind: 'unseen' };
 }
 
 export function createdFields(entity: Record<string, unknown>): { qboId: string; syncToken: string | null } {

@@ -1,7 +1,16 @@
 import type { QboClient } from './client';
 import { QboError } from './errors';
 import { type LedgerRow, mintSenderId, type PlanInput, type QboLedger } from './ledger';
-import { createdFields, lookUpRows, type Resolution, resolveDuplicateDocNumber, withMarker } from './resolve';
+import {
+  createdFields,
+  lookUpRows,
+  type NameHolder,
+  type PersonEntity,
+  type Resolution,
+  resolveDuplicateDocNumber,
+  resolveDuplicateName,
+  withMarker,
+} from './resolve';
 import { sendLeaseMs, withSendLease } from './send-lease';
 import { ReconnectRequiredError } from './token-source';
 
@@ -117,6 +126,37 @@ export function takenError(row: LedgerRow, existing: Record<string, unknown>): R
   };
 }
 
+const article = (entity: PersonEntity) =>
+  entity === 'Employee' ? 'An employee' : `A ${entity.toLowerCase()}`;
+
+export function inactiveNameMessage(entity: 'Customer' | 'Vendor', name: string): string {
+  return `The ${entity.toLowerCase()} "${name}" exists in QuickBooks but is inactive; make it active in QuickBooks (or use a different name) and run again.`;
+}
+
+export function nameClashMessage(
+  wanted: 'Customer' | 'Vendor',
+  other: PersonEntity,
+  name: string,
+  active: boolean,
+): string {
+  const lists = other === 'Employee' ? 'customer, vendor and employee names' : 'customer and vendor names';
+  return `${article(other)} named "${name}"${active ? '' : ' (inactive)'} already exists; QuickBooks needs ${lists} to differ — rename one (for example "${name} (${wanted.toLowerCase()})").`;
+}
+
+/** The rejection for a 6240 whose holder is not ours: says which list holds the name and what to do. */
+function nameTakenError(row: LedgerRow, holder: Exclude<NameHolder, { kind: 'found' }>, error: QboError) {
+  const wanted = row.entity === 'Vendor' ? 'Vendor' : 'Customer';
+  const name = 'displayName' in row.lookup ? row.lookup.displayName : String(row.payload.DisplayName ?? '');
+  const shown = (entity: Record<string, unknown>) => String(entity.DisplayName ?? name);
+  const message =
+    holder.kind === 'inactive'
+      ? inactiveNameMessage(wanted, shown(holder.entity))
+      : holder.kind === 'other'
+        ? nameClashMessage(wanted, holder.holder, shown(holder.entity), holder.entity.Active !== false)
+        : `QuickBooks says the name "${name}" is already used by a customer, vendor or employee (inactive ones count too), but qb-bridge cannot see which; find it in QuickBooks and rename one.`;
+  return { ...error.toJSON(), message };
+}
+
 /**
  * Records a created object; a second, different id for the same row means QuickBooks now holds two objects
  * (two runs sent it): the ledger keeps the first and an operator is told to void the other.
@@ -162,7 +202,10 @@ export function settle(
   }
 }
 
-/** Handles a definitive (non-ambiguous) fault for the sender's own row; 6140 may still turn out to be ours. */
+/**
+ * Handles a definitive (non-ambiguous) fault for the sender's own row; a 6140 or 6240 may still turn out to
+ * be ours (a resend of something that did commit, or the same name asked for twice).
+ */
 export async function settleFault(
   client: QboClient,
   ledger: QboLedger,
@@ -178,6 +221,15 @@ export async function settleFault(
     } else {
       // The number is used but we could not see by whom: that is a rejection.
       ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
+    }
+    return;
+  }
+  if (error.hasCode('6240') && (row.entity === 'Customer' || row.entity === 'Vendor')) {
+    const holder = await resolveDuplicateName(client, row);
+    if (holder.kind === 'found') {
+      recordCreated(client, ledger, row, { ...createdFields(holder.entity), adopted: true });
+    } else {
+      ledger.markRejected(row.id, nameTakenError(row, holder, error), error.intuitTid);
     }
     return;
   }
@@ -198,9 +250,9 @@ function unreachableOutcome(row: LedgerRow, what: string, error: QboError): Crea
 }
 
 /**
- * `settleFault` for the sender's own row. When the read a 6140 needs cannot reach QuickBooks, the row goes
- * back to planned with that error before the error is rethrown: a 6140 proves this request created
- * nothing, so the row must not stay `sent` (blocked for a whole lease).
+ * `settleFault` for the sender's own row. When the read a 6140/6240 needs cannot reach QuickBooks, the row
+ * goes back to planned with that error before the error is rethrown: either fault proves this request
+ * created nothing, so the row must not stay `sent` (blocked for a whole lease).
  */
 export async function settleFaultOrRelease(
   client: QboClient,
@@ -213,7 +265,9 @@ export async function settleFaultOrRelease(
     await settleFault(client, ledger, row, error);
   } catch (readError) {
     if (isUnreachable(readError)) {
-      const what = `who holds number ${String(row.payload.DocNumber ?? '')}`;
+      const what = error.hasCode('6240')
+        ? `who holds the name "${String(row.payload.DisplayName ?? '')}"`
+        : `who holds number ${String(row.payload.DocNumber ?? '')}`;
       ledger.releaseUnsent([row.id], sender, { message: unreachableMessage(what, readError) });
     }
     throw readError;

@@ -48,6 +48,7 @@ export function newTicket(): string {
 
 export class QbwcSessions {
   readonly store: SessionStore;
+  private readonly fileWaits = new Map<number, number>();
 
   constructor(
     private readonly db: Db,
@@ -201,12 +202,30 @@ export class QbwcSessions {
     this.expire(row, this.now(), byId);
   }
 
-  /** Another live session of this user (the Web Connector on a second PC, or a second click). */
-  otherActive(
-    filter: { username?: string; companyFile?: string },
-    exceptId?: number,
-  ): SessionRow | undefined {
+  /**
+   * The live session of another Web Connector (another user, or another PC) already sending requests for
+   * this company file. One that has finished its requests and only waits for closeConnection holds nothing.
+   */
+  companyFileHolder(companyFile: string, exceptId: number): SessionRow | undefined {
     const now = this.now();
-    return this.store.active(filter).find((row) => row.id !== exceptId && !this.isStale(row, now));
+    return this.store
+      .active({ companyFile })
+      .find((row) => row.id !== exceptId && row.phase !== 'finished' && !this.isStale(row, now));
+  }
+
+  /**
+   * How long (ms) this session has been waiting for a company file, counting from its first try. In memory:
+   * after a restart the wait starts again, which only makes one session wait a little longer.
+   */
+  waitedForFile(sessionId: number): number {
+    const now = this.now().getTime();
+    if (!this.fileWaits.has(sessionId) && this.fileWaits.size >= 1000) this.fileWaits.clear();
+    const since = this.fileWaits.get(sessionId) ?? now;
+    this.fileWaits.set(sessionId, since);
+    return now - since;
+  }
+
+  stopWaitingForFile(sessionId: number): void {
+    this.fileWaits.delete(sessionId);
   }
 }

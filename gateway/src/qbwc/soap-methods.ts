@@ -3,12 +3,11 @@ import { version } from '../version';
 import { recordQbrAudit } from './audit';
 import { clientVersionAnswer } from './client-version';
 import { defaultLockoutPolicy, type LockoutPolicy } from './credentials';
-import { negotiateQbxmlVersion, parseHcpResponse } from './hcp';
 import { type AddressLimitPolicy, defaultAddressLimitPolicy, type HashGate } from './login-limits';
-import { qwcIdentity } from './qwc-file';
 import { defaultMinIntervalMs } from './service';
 import type { SessionRow } from './session-store';
 import { type Clock, defaultSessionPolicy, QbwcSessions, type SessionPolicy } from './sessions';
+import { defaultCompanyFileWaitMs, startCompanyFile } from './soap-company-file';
 import { SoapClientError, type SoapResult } from './soap-envelope';
 import { QbwcLoginGate } from './soap-login';
 import type { QbwcWork } from './work';
@@ -57,6 +56,8 @@ export interface QbwcSoapOptions {
    * work side would find something new (its `minIntervalMs`, `defaultMinIntervalMs` unless changed).
    */
   minRunEverySeconds?: number;
+  /** How long a session waits (NoOp) for another Web Connector's session on the same company file. */
+  companyFileWaitMs?: number;
 }
 
 export interface CallMeta {
@@ -94,6 +95,7 @@ export class QbwcSoapMethods {
   private readonly requireClient: string;
   private readonly warnClient: string;
   private readonly minRunEverySeconds: string;
+  private readonly companyFileWaitMs: number;
   /** clientVersion arrives before authenticate, without a ticket: remembered per address for the session row. */
   private readonly clientVersions = new Map<string, string>();
 
@@ -116,6 +118,7 @@ export class QbwcSoapMethods {
     });
     this.requireClient = options.requireClientVersion ?? ctx.config.QBWC_MIN_CLIENT_VERSION;
     this.warnClient = options.warnBelowClientVersion ?? ctx.config.QBWC_WARN_CLIENT_VERSION;
+    this.companyFileWaitMs = options.companyFileWaitMs ?? defaultCompanyFileWaitMs;
     const everyS = options.minRunEverySeconds ?? defaultMinIntervalMs / 1000;
     this.minRunEverySeconds = everyS > 0 ? String(Math.ceil(everyS)) : '';
   }
@@ -234,39 +237,21 @@ export class QbwcSoapMethods {
       return '';
     }
     if (row.companyFile === null) {
-      const companyFile = (p.strCompanyFileName ?? '').trim();
-      const holder = companyFile ? this.sessions.otherActive({ companyFile }, row.id) : undefined;
-      if (holder) {
-        return this.fail(
-          row,
-          `Another Web Connector session (started ${holder.createdAt}) is already updating ${companyFile}; qb-bridge will sync at the next run.`,
-        );
-      }
-      const hcp = p.strHCPResponse ?? '';
-      let supported: string[] = [];
-      let fileId: string | null = null;
-      if (hcp.trim() !== '') {
-        let facts: ReturnType<typeof parseHcpResponse>;
-        try {
-          facts = parseHcpResponse(hcp);
-        } catch (error) {
-          if (!(error instanceof UnsafeXmlError)) throw error;
-          return this.fail(row, `QuickBooks' company information was refused: ${error.message}`);
-        }
-        const identity = qwcIdentity(this.ctx.db);
-        fileId = identity ? (facts.fileIds[identity.ownerId.toUpperCase()] ?? null) : null;
-        if (identity && fileId && fileId.toUpperCase() !== identity.fileId.toUpperCase()) {
-          return this.fail(
-            row,
-            `This company file${facts.companyName ? ` (${facts.companyName})` : ''} was connected with a different qb-bridge QWC file (FileID ${fileId}); download the current one from /api/qbwc/app.qwc and add it again.`,
-          );
-        }
-        supported = facts.supportedVersions;
-        this.sessions.store.saveHcpResponse(row.id, hcp);
-      }
-      const choice = negotiateQbxmlVersion(p.qbXMLMajorVers ?? '', p.qbXMLMinorVers ?? '', supported);
-      if (!choice.ok) return this.fail(row, choice.error);
-      row = this.sessions.update(row, { companyFile, fileId, qbxmlVersion: choice.version });
+      const start = startCompanyFile(
+        this.ctx.db,
+        this.sessions,
+        row,
+        {
+          companyFile: p.strCompanyFileName ?? '',
+          hcpResponse: p.strHCPResponse ?? '',
+          qbXMLMajorVers: p.qbXMLMajorVers ?? '',
+          qbXMLMinorVers: p.qbXMLMinorVers ?? '',
+        },
+        this.companyFileWaitMs,
+      );
+      if (start.kind === 'wait') return '';
+      if (start.kind === 'refused') return this.fail(row, start.error);
+      row = start.row;
       info = this.sessions.info(row, info.ticket);
     }
     const request = this.work.nextRequest(info);

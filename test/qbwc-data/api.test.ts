@@ -187,10 +187,10 @@ describe('/api/qbwc REST', () => {
     expect(listQbrAudit(t.ctx.db, { action: 'qbwc_mapping_create' })[0]?.actor).toBe('test');
   });
 
-  it('lists 22 default mappings, history with unmapped accounts, and status per period', async () => {
+  it('lists 23 default mappings, history with unmapped accounts, and status per period', async () => {
     syncMarch();
     const mappings = (await call('GET', '/api/qbwc/mappings')).json.data as unknown[];
-    expect(mappings).toHaveLength(22);
+    expect(mappings).toHaveLength(23);
     const history = (await call('GET', '/api/qbwc/history?sync_type=profit_loss&period=2025-03')).json
       .data as Array<{
       parsed_data: { unmapped_count: number; net_income_matches: boolean };
@@ -237,6 +237,7 @@ describe('/api/qbwc REST', () => {
       computed_net_profit: '10000.00',
       unmapped_net: '-1200.00',
       ignored_net: '0.00',
+      uncategorized_net: '0.00',
       difference_cents: 10_000,
     });
     const history = (await call('GET', '/api/qbwc/history?sync_type=profit_loss&period=2025-03')).json

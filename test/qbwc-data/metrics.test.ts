@@ -84,6 +84,7 @@ describe('QBR metrics', () => {
       product_cogs: '0.00',
       other_expenses: '20000.00',
       total_revenue: '105000.00',
+      uncategorized_expenses: '0.00',
       total_expenses: '50000.00',
       net_profit: '55000.00',
     });
@@ -119,6 +120,7 @@ interface ParsedPnl {
     computed_net_profit: string;
     unmapped_net: string;
     ignored_net: string;
+    uncategorized_net: string;
     difference_cents: number | null;
   };
 }
@@ -157,6 +159,7 @@ describe('QBR metrics respect the P&L section of each account', () => {
       computed_net_profit: '10000.00',
       unmapped_net: '-1200.00',
       ignored_net: '0.00',
+      uncategorized_net: '0.00',
       difference_cents: 0,
     });
     expect(parsed.net_income_matches).toBe(true);
@@ -234,6 +237,7 @@ describe('QBR metrics respect the P&L section of each account', () => {
       computed_net_profit: '5000.00',
       unmapped_net: '-85.00',
       ignored_net: '-40.00',
+      uncategorized_net: '0.00',
       difference_cents: 0,
     });
     expect(parsed.net_income_matches).toBe(true);
@@ -250,6 +254,7 @@ describe('QBR metrics respect the P&L section of each account', () => {
       computed_net_profit: '15681.25',
       unmapped_net: '0.00',
       ignored_net: '0.00',
+      uncategorized_net: '0.00',
       difference_cents: 0,
     });
   });

@@ -4,11 +4,19 @@ import { type MappingInput, specificPriorityDefault } from './mappings';
  * The seed's 22 default account mappings (seed-systems.md §4.5), all `contains`. The seed applied them in
  * undefined row order; here the order is explicit: owner compensation outranks the payroll patterns (an
  * "Officer" account under "Payroll Expenses" is owner pay, which the seed subtracted from payroll), the
- * specific income/expense patterns come next, and the `%Expense%` catch-all is last.
+ * specific income/expense patterns come next, and the `%Expense%` catch-all is last. A 23rd sends
+ * "Uncategorized Expense" to `uncategorized_expenses` (below).
  */
 export const ownerPriority = 300;
 export const specificPriority = specificPriorityDefault;
 export const catchAllPriority = 0;
+
+/**
+ * Not one of the seed's 22: its users added `uncategorized_expenses` for account 6999 by hand and the seed
+ * subtracted it from total_expenses. Outranks the `%Expense%` catch-all, which would otherwise count it.
+ */
+export const uncategorizedPattern = '%Uncategorized Expense%';
+export const uncategorizedNotes = 'Uncategorized expenses (6999): shown apart, kept out of total_expenses';
 
 export const defaultMappings: readonly MappingInput[] = [
   m('nrr', '%Non-Recurring%', 'Non-Recurring Revenue'),
@@ -32,6 +40,7 @@ export const defaultMappings: readonly MappingInput[] = [
   m('owner_comp', '%Officer%', 'Officer compensation', ownerPriority),
   m('product_cogs', '%Cost of Goods%', 'COGS'),
   m('product_cogs', '%COGS%', 'COGS'),
+  m('uncategorized_expenses', uncategorizedPattern, uncategorizedNotes),
   m('other_expenses', '%Expense%', 'General expenses (catch-all)', catchAllPriority),
 ];
 

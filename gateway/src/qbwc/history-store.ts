@@ -5,7 +5,7 @@
 import zlib from 'node:zlib';
 import { formatCents } from '../../../shared/src/money';
 import type { Db } from '../store/database';
-import type { MetricName } from './metrics';
+import { type MetricName, optionalMetrics } from './metrics';
 import type { PlanStep } from './plan';
 import type { StatusClass } from './qbxml-parse';
 
@@ -180,7 +180,8 @@ export class HistoryStore {
   }
 
   /**
-   * Writes every given metric for the month, zeros included, replacing what was there, including a row of
+   * Writes every given metric for the month, zeros included (bar the optional metrics, whose zero removes
+   * the row), replacing what was there, including a row of
    * the same metric this integration wrote under its other source (earlier versions stored the computed
    * metrics as `quickbooks`), so each metric has one row per month from here.
    */
@@ -205,6 +206,11 @@ export class HistoryStore {
     this.db.transaction(() => {
       for (const m of metrics) {
         for (const other of metricSources) if (other !== m.source) dropOtherSource.run(period, m.name, other);
+        // An optional metric at zero is an absence (no uncategorized expenses left): drop, do not store.
+        if (m.value === 0 && optionalMetrics.includes(m.name)) {
+          dropOtherSource.run(period, m.name, m.source);
+          continue;
+        }
         upsert.run({
           period,
           name: m.name,

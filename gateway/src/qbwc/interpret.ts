@@ -152,6 +152,7 @@ export function reconciliationJson(r: Reconciliation): Record<string, unknown> {
     computed_net_profit: formatCents(r.computedNetProfitCents),
     unmapped_net: formatCents(r.unmappedNetCents),
     ignored_net: formatCents(r.ignoredNetCents),
+    uncategorized_net: formatCents(r.uncategorizedNetCents),
     difference_cents: r.differenceCents,
   };
 }

@@ -23,6 +23,7 @@ export const mappedMetricKeys = [
   'owner_comp_taxes',
   'product_cogs',
   'other_expenses',
+  'uncategorized_expenses',
   'ignore',
 ] as const;
 export type MappedMetricKey = (typeof mappedMetricKeys)[number];
@@ -70,11 +71,26 @@ export function isMatchType(value: unknown): value is MatchType {
   return typeof value === 'string' && (matchTypes as readonly string[]).includes(value);
 }
 
+/**
+ * Keys seed users added that named QuickBooks' own subtotal rows (the seed read "Total …" SubtotalRows as if
+ * they were accounts). qb-bridge never reads subtotals as accounts, so such a mapping would match nothing or,
+ * pointed at accounts, count them a second time; each is refused with what replaces it.
+ */
+export const retiredSeedMetricKeys: Readonly<Record<string, string>> = {
+  total_income:
+    "total_income mapped the report's 'Total Income' subtotal; qb-bridge adds up the income accounts themselves (total_revenue) and checks them against QuickBooks' Net Income, so map the income accounts to nrr, mrr, orr, product_sales or misc_revenue instead",
+  total_expenses_qb:
+    "total_expenses_qb mapped the report's 'Total Expense' subtotal; qb-bridge adds up the expense accounts themselves (total_expenses), so map the expense accounts instead",
+  payroll_total:
+    "payroll_total mapped the 'Total … Payroll Expenses' subtotal to carve owner pay out of payroll; here owner_comp / owner_comp_taxes mappings outrank the payroll ones (priority), so map the owner's accounts to those instead",
+};
+
 /** Throws MappingValidationError unless the mapping can be stored and evaluated safely. */
 export function validateMapping(input: MappingInput): MappingInput {
   if (!isMappedMetricKey(input.metricKey)) {
+    const retired = retiredSeedMetricKeys[String(input.metricKey)];
     throw new MappingValidationError(
-      `qbr_metric_key must be one of ${mappedMetricKeys.join(', ')}`,
+      retired ?? `qbr_metric_key must be one of ${mappedMetricKeys.join(', ')}`,
       'qbr_metric_key',
     );
   }
@@ -234,7 +250,10 @@ export function evaluationOrder<T extends Mapping>(mappings: readonly T[]): T[] 
     );
 }
 
-/** Metrics fed by Income / Other Income accounts; the other mapped metrics (bar `ignore`) are expenses. */
+/**
+ * Metrics fed by Income / Other Income accounts; the other mapped metrics (bar `ignore`) take expense
+ * accounts, `uncategorized_expenses` included (it is kept out of the totals, see `metrics.ts`).
+ */
 export const revenueMetricKeys = ['nrr', 'mrr', 'orr', 'product_sales', 'misc_revenue'] as const;
 export const expenseMetricKeys = [
   'employee_expense',

@@ -28,8 +28,22 @@ import { type AccountKind, type LeafAccount, netEffectCents } from './pnl';
 
 export const revenueMetrics = revenueMetricKeys;
 export const expenseMetrics = expenseMetricKeys;
+/**
+ * Expenses still waiting to be classified (QuickBooks' "Uncategorized Expense", account 6999 in the seed's
+ * company). Like the seed (total_expenses = … − uncategorized_expenses), they are shown on their own and kept
+ * out of total_expenses and net_profit: they are a bookkeeping to-do, not a cost of the quarter yet. The
+ * reconciliation counts them, so the month still adds up to QuickBooks' Net Income to the cent.
+ */
+export const excludedMetrics = ['uncategorized_expenses'] as const;
+/** Stored only for a month that has some: a zero removes the month's row instead of adding one. */
+export const optionalMetrics: readonly string[] = excludedMetrics;
 export const calculatedMetrics = ['total_revenue', 'total_expenses', 'net_profit'] as const;
-export const profitAndLossMetrics = [...revenueMetrics, ...expenseMetrics, ...calculatedMetrics] as const;
+export const profitAndLossMetrics = [
+  ...revenueMetrics,
+  ...expenseMetrics,
+  ...excludedMetrics,
+  ...calculatedMetrics,
+] as const;
 export type ProfitAndLossMetric = (typeof profitAndLossMetrics)[number];
 export const metricNames = [...profitAndLossMetrics, 'employees'] as const;
 export type MetricName = (typeof metricNames)[number];
@@ -68,7 +82,12 @@ export interface Reconciliation {
   /** What the unmapped and the ignored accounts add to Net Income (income up, costs down). */
   unmappedNetCents: number;
   ignoredNetCents: number;
-  /** computed + unmapped + ignored − QuickBooks; 0 when the metrics account for every cent, null unknown. */
+  /** What the accounts in uncategorized_expenses (kept out of net_profit) add to Net Income. */
+  uncategorizedNetCents: number;
+  /**
+   * computed + unmapped + ignored + uncategorized − QuickBooks; 0 when the metrics account for every cent,
+   * null unknown.
+   */
   differenceCents: number | null;
 }
 
@@ -80,7 +99,7 @@ export function emptyMetricValues(): MetricValues {
 
 /** Adds the calculated metrics to mapped sums. */
 export function withCalculatedMetrics(
-  mapped: Record<(typeof revenueMetrics | typeof expenseMetrics)[number], number>,
+  mapped: Record<(typeof revenueMetrics | typeof expenseMetrics | typeof excludedMetrics)[number], number>,
 ): MetricValues {
   const totalRevenue = revenueMetrics.reduce((sum, k) => sum + mapped[k], 0);
   const totalExpenses = expenseMetrics.reduce((sum, k) => sum + mapped[k], 0);
@@ -132,21 +151,27 @@ export function computeMonthMetrics(
  * with the wrong sign, twice, or not at all shows up as a difference here.
  */
 export function reconcile(month: MonthMetrics, qbNetIncomeCents: number | null): Reconciliation {
-  const netOf = (metric: 'ignore' | null) =>
+  const netOf = (metric: 'ignore' | 'uncategorized_expenses' | null) =>
     month.assignments
       .filter((a) => a.metricKey === metric)
       .reduce((sum, a) => sum + netEffectCents(a.kind, a.amountCents), 0);
   const unmappedNetCents = netOf(null);
   const ignoredNetCents = netOf('ignore');
+  const uncategorizedNetCents = netOf('uncategorized_expenses');
   const computedNetProfitCents = month.values.net_profit;
   return {
     qbNetIncomeCents,
     computedNetProfitCents,
     unmappedNetCents,
     ignoredNetCents,
+    uncategorizedNetCents,
     differenceCents:
       qbNetIncomeCents === null
         ? null
-        : computedNetProfitCents + unmappedNetCents + ignoredNetCents - qbNetIncomeCents,
+        : computedNetProfitCents +
+          unmappedNetCents +
+          ignoredNetCents +
+          uncategorizedNetCents -
+          qbNetIncomeCents,
   };
 }

@@ -7,7 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { Migration } from '../store/migrations';
-import { defaultMappings } from './default-mappings';
+import { defaultMappings, uncategorizedNotes, uncategorizedPattern } from './default-mappings';
+import { specificPriorityDefault } from './mappings';
 
 export const qbwcDataMigrations: Migration[] = [
   {
@@ -100,5 +101,19 @@ export const qbwcDataMigrations: Migration[] = [
       UPDATE qbr_metrics_monthly SET data_source = 'calculated'
        WHERE data_source = 'quickbooks' AND metric_name IN ('total_revenue', 'total_expenses', 'net_profit');
     `,
+  },
+  {
+    owner: 'qbwc.data',
+    version: 3,
+    name: 'default mapping: Uncategorized Expense → uncategorized_expenses (kept out of total_expenses)',
+    // Databases created before the mapping existed get it too; one that has it (new databases) keeps its own.
+    up: (db: Database.Database) => {
+      const now = new Date().toISOString();
+      db.prepare(
+        `INSERT OR IGNORE INTO qbwc_account_mappings
+           (qbr_metric_key, qb_account_pattern, match_type, priority, is_active, notes, created_at, updated_at)
+         VALUES ('uncategorized_expenses', ?, 'contains', ?, 1, ?, ?, ?)`,
+      ).run(uncategorizedPattern, specificPriorityDefault, uncategorizedNotes, now, now);
+    },
   },
 ];

@@ -6,6 +6,7 @@ import { createQbwcSoapRoutes, type QbwcSoapRouteOptions } from '../../gateway/s
 import type { PlannedRequest, QbwcSessionInfo, QbwcWork, ResponseOutcome } from '../../gateway/src/qbwc/work';
 import { childrenNamed, firstChild, readXml } from '../../gateway/src/qbwc/xml-reader';
 import { createApp } from '../../gateway/src/server/app';
+import type { RouteModule } from '../../gateway/src/server/routes';
 import { testContext } from '../helpers/context';
 
 export const username = 'acme-qbwc';
@@ -62,6 +63,7 @@ export interface Harness {
   clock: { now: Date; advance(ms: number): void };
   calls: ReturnType<typeof recordingWork>['calls'];
   post(body: string, headers?: Record<string, string>): Promise<Response>;
+  request(path: string, init?: RequestInit): Promise<Response>;
   call(
     method: string,
     params?: ReadonlyArray<[string, string]>,
@@ -75,6 +77,8 @@ export async function harness(
     planned?: number;
     route?: QbwcSoapRouteOptions;
     log?: AppContext['log'];
+    /** Mounted beside the SOAP routes (e.g. the REST API), reachable through `request`. */
+    modules?: RouteModule[];
   } = {},
 ): Promise<Harness> {
   const ctx = testContext(options.env ?? {}, options.log);
@@ -87,7 +91,7 @@ export async function harness(
   };
   const { work, calls } = recordingWork(options.planned);
   const module = createQbwcSoapRoutes({ work: () => work, clock: () => clock.now, ...options.route });
-  const app = createApp(ctx, { modules: [module] });
+  const app = createApp(ctx, { modules: [module, ...(options.modules ?? [])] });
   const post = (body: string, headers: Record<string, string> = {}) =>
     Promise.resolve(
       app.request('/api/qbwc', {
@@ -101,6 +105,7 @@ export async function harness(
     clock,
     calls,
     post,
+    request: (path, init) => Promise.resolve(app.request(path, init)),
     async call(method, params = []) {
       const response = await post(qbwcRequestBody(method, params), {
         SOAPAction: `"${intuitNs}${method}"`,

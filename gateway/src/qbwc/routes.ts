@@ -16,6 +16,7 @@ import { DuplicateMappingError, MappingStore, type StoredMapping } from './mappi
 import { MappingValidationError } from './mappings';
 import { NothingToReprocessError, reprocess } from './reprocess';
 import { SessionStore } from './session-store';
+import { sessionAsOf } from './sessions';
 
 type C = Context<AppEnv>;
 
@@ -80,7 +81,8 @@ function register(app: Hono<AppEnv>): void {
 
   app.get('/api/qbwc/status', (c) => {
     const { db } = c.get('ctx');
-    const sessions = new SessionStore(db).recent(10);
+    const now = new Date();
+    const sessions = new SessionStore(db).recent(10).map((row) => sessionAsOf(row, now));
     const history = new HistoryStore(db);
     const last = sessions.find((s) => s.status !== 'active');
     const active = sessions.find((s) => s.status === 'active');

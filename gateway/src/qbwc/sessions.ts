@@ -37,6 +37,34 @@ const supersededMessage =
 
 export type Clock = () => Date;
 
+const expiredMessage = 'The session expired: the Web Connector stopped calling.';
+
+/** When an active session stops being valid (ms): idle TTL after its last call, or the absolute cap. */
+function expiresAt(row: SessionRow, policy: SessionPolicy): number {
+  return Math.min(
+    new Date(row.lastSeenAt).getTime() + policy.idleTtlMs,
+    new Date(row.createdAt).getTime() + policy.maxLifetimeMs,
+  );
+}
+
+/**
+ * A session row as a reader should see it at `now`. Stale sessions are only marked expired when the Web
+ * Connector next calls (reapStale, lookup); until then the row still says active, which would show a dead
+ * session as a running sync. Pure: nothing is written.
+ */
+export function sessionAsOf(row: SessionRow, now: Date, policy = defaultSessionPolicy): SessionRow {
+  if (row.status !== 'active') return row;
+  const expiry = expiresAt(row, policy);
+  if (expiry >= now.getTime()) return row;
+  return {
+    ...row,
+    status: 'expired',
+    phase: 'finished',
+    completedAt: new Date(expiry).toISOString(),
+    lastError: row.lastError ?? expiredMessage,
+  };
+}
+
 export type TicketLookup =
   | { kind: 'active'; row: SessionRow; info: QbwcSessionInfo }
   | { kind: 'expired' | 'closed'; row: SessionRow }
@@ -74,10 +102,7 @@ export class QbwcSessions {
   }
 
   private isStale(row: SessionRow, now: Date): boolean {
-    return (
-      now.getTime() - new Date(row.lastSeenAt).getTime() > this.policy.idleTtlMs ||
-      now.getTime() - new Date(row.createdAt).getTime() > this.policy.maxLifetimeMs
-    );
+    return expiresAt(row, this.policy) < now.getTime();
   }
 
   /** Marks every stale active session expired and lets the work side release it; returns how many. */
@@ -93,7 +118,6 @@ export class QbwcSessions {
 
   private expire(row: SessionRow, now: Date, supersededBy?: number): void {
     const superseded = supersededBy !== undefined;
-    const expiredMessage = 'The session expired: the Web Connector stopped calling.';
     this.store.update(row.id, {
       status: 'expired',
       phase: 'finished',

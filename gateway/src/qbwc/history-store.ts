@@ -8,6 +8,7 @@ import type { Db } from '../store/database';
 import { type MetricName, optionalMetrics } from './metrics';
 import type { PlanStep } from './plan';
 import type { StatusClass } from './qbxml-parse';
+import { QbwcSessionJobs } from './session-jobs';
 
 export type SyncType = PlanStep['kind'];
 
@@ -87,7 +88,12 @@ export interface WorkState {
 }
 
 export class HistoryStore {
-  constructor(private readonly db: Db) {}
+  /** The session's job row follows its work state (session-jobs.ts). */
+  private readonly sessionJobs: QbwcSessionJobs;
+
+  constructor(private readonly db: Db) {
+    this.sessionJobs = new QbwcSessionJobs(db);
+  }
 
   insert(entry: HistoryInput, now = new Date()): number {
     const raw = zlib.gzipSync(Buffer.from(entry.rawResponse, 'utf8'));
@@ -249,6 +255,7 @@ export class HistoryStore {
            cursor = 0, last_error = NULL, outcome = NULL, updated_at = excluded.updated_at`,
       )
       .run(state.sessionId, JSON.stringify(state.plan), state.reportBasis, stamp, stamp);
+    this.sessionJobs.planned(state.sessionId, state.plan.length);
   }
 
   workState(sessionId: number): WorkState | undefined {
@@ -292,5 +299,7 @@ export class HistoryStore {
         outcome: patch.outcome ?? null,
         now: now.toISOString(),
       });
+    if (patch.outcome !== undefined) this.sessionJobs.finished(sessionId, patch.outcome);
+    else this.sessionJobs.progressed(sessionId, this.workState(sessionId)?.cursor ?? 0);
   }
 }

@@ -116,4 +116,10 @@ export const qbwcDataMigrations: Migration[] = [
       ).run(uncategorizedPattern, specificPriorityDefault, uncategorizedNotes, now, now);
     },
   },
+  {
+    owner: 'qbwc.data',
+    version: 4,
+    name: "each session's job (jobs table) next to its work state",
+    up: 'ALTER TABLE qbwc_work_state ADD COLUMN job_id TEXT;',
+  },
 ];

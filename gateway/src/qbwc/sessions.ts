@@ -186,6 +186,13 @@ export class QbwcSessions {
     return { kind: 'active', row: touched, info: this.info(touched, ticket) };
   }
 
+  /** Whether a ticket belongs to a session that may still call; unlike lookup, touches and expires nothing. */
+  isLive(ticket: string): boolean {
+    if (!/^[0-9a-f]{64}$/.test(ticket)) return false;
+    const row = this.store.byTicket(ticket);
+    return row !== undefined && row.status === 'active' && !this.isStale(row, this.now());
+  }
+
   update(row: SessionRow, patch: SessionPatch): SessionRow {
     this.store.update(row.id, patch);
     return { ...row, ...patch };

@@ -58,6 +58,39 @@ export function parseSoapCall(body: string, soapAction?: string): SoapCall {
   return { method: call.name, params };
 }
 
+/**
+ * Bodies above this are not decoded before their ticket is known to be live: a big `response` costs seconds
+ * of CPU and hundreds of MB to decode, which nobody without a session may make us spend. Real calls other
+ * than receiveResponseXML (and the first sendRequestXML's HCP response, ~10-20 KB) stay below it.
+ */
+export const ticketFirstAboveChars = 64 * 1024;
+/** The Web Connector writes `<ticket>` as the first parameter; 16 KB leaves room for any envelope preamble. */
+const peekChars = 16 * 1024;
+
+export interface SoapPeek {
+  /** Local name of the first element in Body, not yet checked against its namespace. */
+  method: string;
+  /** Text of the method's first `<ticket>` parameter found in the head, trimmed; undefined when none. */
+  ticket: string | undefined;
+}
+
+/**
+ * The method and ticket of a request from its first KBs only, nothing decoded: a bounded regex scan, so a
+ * body of any size costs the same. Undefined when the head shows no method element or SOAPAction names
+ * another method; the full parse (`parseSoapCall`) stays the judge of everything else.
+ */
+export function peekSoapCall(body: string, soapAction?: string): SoapPeek | undefined {
+  const head = body.slice(0, peekChars);
+  const call = /<(?:[\w.-]+:)?Body\b[^>]*>\s*<(?:[\w.-]+:)?([A-Za-z_][\w.-]*)[\s/>]/.exec(head);
+  if (!call) return undefined;
+  const method = call[1]!;
+  const action = soapActionMethod(soapAction);
+  if (action !== '' && action !== method) return undefined;
+  const params = head.slice(call.index + call[0].length);
+  const ticket = /<(?:[\w.-]+:)?ticket(?:\s[^>]*)?(?:\/>|>([^<]*)<\/(?:[\w.-]+:)?ticket\s*>)/.exec(params);
+  return { method, ticket: ticket ? (ticket[1] ?? '').trim() : undefined };
+}
+
 export type SoapResult = string | number | readonly string[];
 
 const envelopeStart =

@@ -8,8 +8,15 @@ import type { RouteModule } from '../server/routes';
 import { resolveCredentials } from './credentials';
 import { buildQwcFile, ensureQwcIdentity, QwcUrlError, qwcUrls } from './qwc-file';
 import { createQbwcWork } from './service';
-import { parseSoapCall, SoapClientError, soapFault, soapResponse } from './soap-envelope';
-import { type CallMeta, QbwcSoapMethods, type QbwcSoapOptions } from './soap-methods';
+import {
+  parseSoapCall,
+  peekSoapCall,
+  SoapClientError,
+  soapFault,
+  soapResponse,
+  ticketFirstAboveChars,
+} from './soap-envelope';
+import { type CallMeta, isQbwcMethod, QbwcSoapMethods, type QbwcSoapOptions } from './soap-methods';
 import type { QbwcWork } from './work';
 import { buildWsdl } from './wsdl';
 import { maxSoapBodyBytes, UnsafeXmlError } from './xml-guard';
@@ -34,6 +41,28 @@ const xmlType = 'text/xml; charset=utf-8';
 function publicBase(c: Context<AppEnv>): string {
   const configured = c.get('ctx').config.PUBLIC_URL;
   return (configured ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+}
+
+/**
+ * A large body is decoded only for a live ticket (qbwc.md §12: nothing costly before authentication). One
+ * that shows a Web Connector method and a ticket that is not live gets that method's in-protocol answer
+ * for such a ticket (-1, '', …), computed from the ticket alone; one that shows neither is not a Web
+ * Connector call and gets a fault. Undefined: decode it as usual.
+ */
+async function answerBeforeDecoding(
+  service: QbwcSoapMethods,
+  body: string,
+  soapAction: string | undefined,
+  meta: CallMeta,
+): Promise<{ xml: string; status: 200 | 500 } | undefined> {
+  const peek = peekSoapCall(body, soapAction);
+  if (peek?.ticket !== undefined && service.sessions.isLive(peek.ticket)) return undefined;
+  if (!peek || peek.ticket === undefined || !isQbwcMethod(peek.method)) {
+    const message = `A request of ${body.length} characters must be a Web Connector call with its <ticket> first`;
+    return { xml: soapFault('Client', message), status: 500 };
+  }
+  const result = await service.call(peek.method, { ticket: peek.ticket }, meta);
+  return { xml: soapResponse(peek.method, result), status: 200 };
 }
 
 export function createQbwcSoapRoutes(options: QbwcSoapRouteOptions = {}): RouteModule {
@@ -62,16 +91,27 @@ export function createQbwcSoapRoutes(options: QbwcSoapRouteOptions = {}): RouteM
           userAgent: c.req.header('user-agent'),
           requestId: c.get('requestId'),
         };
+        const ctx = c.get('ctx');
+        if (body.length > ticketFirstAboveChars) {
+          const early = await answerBeforeDecoding(serviceFor(ctx), body, c.req.header('soapaction'), meta);
+          if (early !== undefined) {
+            ctx.log.warn(
+              { requestId: meta.requestId, chars: body.length, remoteIp: meta.remoteIp },
+              'qbwc large request without a live ticket answered undecoded',
+            );
+            return c.body(early.xml, early.status, { 'Content-Type': xmlType });
+          }
+        }
         let call: ReturnType<typeof parseSoapCall>;
         try {
           call = parseSoapCall(body, c.req.header('soapaction'));
         } catch (error) {
           if (!(error instanceof SoapClientError || error instanceof UnsafeXmlError)) throw error;
-          c.get('ctx').log.warn({ requestId: meta.requestId, reason: error.message }, 'qbwc request refused');
+          ctx.log.warn({ requestId: meta.requestId, reason: error.message }, 'qbwc request refused');
           return c.body(soapFault('Client', error.message), 500, { 'Content-Type': xmlType });
         }
         try {
-          const result = await serviceFor(c.get('ctx')).call(call.method, call.params, meta);
+          const result = await serviceFor(ctx).call(call.method, call.params, meta);
           return c.body(soapResponse(call.method, result), 200, { 'Content-Type': xmlType });
         } catch (error) {
           if (!(error instanceof SoapClientError)) throw error;

@@ -11,7 +11,8 @@ import { parseReportResponse } from '../gateway/src/qbwc/qbxml-parse';
  */
 const targetBytes = 10 * 1024 * 1024;
 
-function generate(): { xml: string; accounts: number } {
+/** Also sent through the whole gateway by `qbwc-soap.ts` (with the requestID of the month it answers). */
+export function generateLargePnl(requestId = 'pl-2025-01'): { xml: string; accounts: number } {
   const rows: string[] = [];
   let n = 0;
   let accounts = 0;
@@ -57,7 +58,7 @@ function generate(): { xml: string; accounts: number } {
     `<TotalRow rowNumber="${++n}"><ColData colID="1" value="Net Income"/><ColData colID="2" value="0.00"/></TotalRow>`,
   );
   const xml = `<?xml version="1.0" ?>
-<QBXML><QBXMLMsgsRs><GeneralSummaryReportQueryRs requestID="pl-2025-01" statusCode="0" statusSeverity="Info" statusMessage="Status OK">
+<QBXML><QBXMLMsgsRs><GeneralSummaryReportQueryRs requestID="${requestId}" statusCode="0" statusSeverity="Info" statusMessage="Status OK">
 <ReportRet><ReportTitle>Profit &amp; Loss</ReportTitle><ReportSubtitle>January 2025</ReportSubtitle><ReportBasis>Accrual</ReportBasis>
 <NumRows>${n}</NumRows><NumColumns>2</NumColumns><NumColTitleRows>1</NumColTitleRows>
 <ColDesc colID="1" dataType="STRTYPE"><ColTitle titleRow="1"/><ColType>Label</ColType></ColDesc>
@@ -74,7 +75,7 @@ function median(values: number[]): number {
 }
 
 export async function run(): Promise<Array<Record<string, unknown>>> {
-  const { xml, accounts } = generate();
+  const { xml, accounts } = generateLargePnl();
   const mappings = defaultMappings.map((m, i) => ({ ...m, id: i + 1 }));
   const sizeMb = Number((Buffer.byteLength(xml) / 1024 / 1024).toFixed(2));
   const gc = (globalThis as { gc?: () => void }).gc;

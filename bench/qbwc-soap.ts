@@ -1,133 +1,236 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type ServerType, serve } from '@hono/node-server';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { openContext } from '../gateway/src/app/context';
 import { loadConfig } from '../gateway/src/config/load';
 import { createLogger } from '../gateway/src/log/logger';
 import { hashPassword, type ScryptParams, saveCredentials } from '../gateway/src/qbwc/credentials';
-import { callQbwc, soapEndpoint } from '../gateway/src/qbwc/play-session';
-import { answerSampleRequest, sampleHcpResponse } from '../gateway/src/qbwc/sample-responses';
-import { createQbwcSoapRoutes } from '../gateway/src/qbwc/soap-routes';
-import type { QbwcWork } from '../gateway/src/qbwc/work';
-import { createApp } from '../gateway/src/server/app';
+import { callQbwc, qbwcRequestBody, soapEndpoint } from '../gateway/src/qbwc/play-session';
+import {
+  answerSampleRequest,
+  sampleChartOfAccounts,
+  sampleHcpResponse,
+} from '../gateway/src/qbwc/sample-responses';
+import { intuitNs } from '../gateway/src/qbwc/soap-envelope';
+import { startServer } from '../gateway/src/server/serve';
+import { generateLargePnl } from './qbwc-parse';
 
 /**
- * Requests/s of `POST /api/qbwc` for whole Web Connector sessions over real HTTP on loopback:
- * authenticate → N × (sendRequestXML + receiveResponseXML with a realistic P&L) → closeConnection.
- * The work side is a fixed plan, so the numbers are the SOAP shell's own (parse, sessions, store, escape).
+ * Whole Web Connector sessions against the real gateway over loopback HTTP: the real SOAP service and the
+ * real work (plan, qbXML build, P&L parse, mappings, metrics, the gzip'd history insert, the job row), with
+ * QuickBooks' side answering P&Ls of a realistic size (a 200-account chart, ~60 KB per report):
+ * authenticate → 12 × P&L (ten backlog months, the previous and current month) + the employee count →
+ * closeConnection. Then one session whose first P&L is ~10 MB, sent to a gateway in a child process so its
+ * peak RSS is the gateway's own (qbwc-parse measures the parse alone).
  */
-function fixedPlanWork(requests: number): QbwcWork {
-  const cursor = new Map<number, number>();
-  const pnl = (i: number) => {
-    const month = String((i % 12) + 1).padStart(2, '0');
-    return `<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="13.0"?>\n<QBXML><QBXMLMsgsRq onError="stopOnError"><GeneralSummaryReportQueryRq requestID="pl-2025-${month}"><GeneralSummaryReportType>ProfitAndLossStandard</GeneralSummaryReportType><ReportPeriod><FromReportDate>2025-${month}-01</FromReportDate><ToReportDate>2025-${month}-28</ToReportDate></ReportPeriod><SummarizeColumnsBy>TotalOnly</SummarizeColumnsBy><ReportBasis>Accrual</ReportBasis></GeneralSummaryReportQueryRq></QBXMLMsgsRq></QBXML>\n`;
-  };
-  return {
-    plan: (s) => {
-      cursor.set(s.sessionId, 0);
-      return requests;
-    },
-    nextRequest: (s) => {
-      const i = cursor.get(s.sessionId) ?? 0;
-      return i < requests
-        ? { xml: pnl(i), kind: 'profit_loss', period: `2025-${String((i % 12) + 1).padStart(2, '0')}` }
-        : null;
-    },
-    receive: (s) => {
-      const done = (cursor.get(s.sessionId) ?? 0) + 1;
-      cursor.set(s.sessionId, done);
-      return { percent: done >= requests ? 100 : Math.floor((done * 100) / requests) };
-    },
-    finish: () => {},
-  };
-}
+const username = 'bench';
+const password = 'bench-password-123456';
+const chartSize = 200;
+/** Far enough back that every session has a full backlog to read (the plan never answers "none"). */
+const startPeriod = '1990-01';
+const serverFlag = 'QBB_BENCH_QBWC_SERVER';
 
 function percentile(sorted: number[], p: number): number {
   return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 100) / 100;
 }
 
-async function measure(options: { sessions: number; requestsPerSession: number; scrypt: ScryptParams }) {
+function openBenchContext(dir: string) {
+  return openContext(
+    loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', QBWC_START_PERIOD: startPeriod }, dir),
+    { log: createLogger({ level: 'silent' }) },
+  );
+}
+
+const sendParams = (ticket: string, first: boolean): Array<[string, string]> => [
+  ['ticket', ticket],
+  ['strHCPResponse', first ? sampleHcpResponse() : ''],
+  ['strCompanyFileName', 'C:\\Company Files\\Acme.QBW'],
+  ['qbXMLCountry', 'US'],
+  ['qbXMLMajorVers', '13'],
+  ['qbXMLMinorVers', '0'],
+];
+
+async function measureSessions(options: { sessions: number; scrypt: ScryptParams }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbb-bench-qbwc-'));
-  const ctx = openContext(loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' }, dir), {
-    log: createLogger({ level: 'silent' }),
-  });
-  const password = 'bench-password-123456';
-  saveCredentials(ctx.db, 'bench', await hashPassword(password, options.scrypt));
-  const app = createApp(ctx, {
-    modules: [createQbwcSoapRoutes({ work: () => fixedPlanWork(options.requestsPerSession) })],
-  });
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const endpoint = soapEndpoint(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  const latencies: number[] = [];
-  const authLatencies: number[] = [];
+  const ctx = openBenchContext(dir);
+  saveCredentials(ctx.db, username, await hashPassword(password, options.scrypt));
+  const running = await startServer(ctx, 0, '127.0.0.1');
+  const endpoint = soapEndpoint(running.url);
+  const chart = sampleChartOfAccounts(chartSize);
+  const byMethod = new Map<string, number[]>();
   const timed = async (method: string, params: Array<[string, string]>) => {
     const started = performance.now();
     const result = await callQbwc(endpoint, method, params);
-    (method === 'authenticate' ? authLatencies : latencies).push(performance.now() - started);
+    const list = byMethod.get(method) ?? [];
+    list.push(performance.now() - started);
+    byMethod.set(method, list);
     return result;
   };
-  const responseBytes = Buffer.byteLength(
-    answerSampleRequest(
-      fixedPlanWork(1).nextRequest({ sessionId: 0, ticket: '', companyFile: '', qbXmlVersion: '13.0' })!.xml,
-    ),
-  );
+  let responseBytes = 0;
+  let requests = 0;
   const started = performance.now();
   for (let s = 0; s < options.sessions; s++) {
-    const auth = await timed('authenticate', [
-      ['strUserName', 'bench'],
-      ['strPassword', password],
-    ]);
-    const ticket = auth.strings[0]!;
-    for (let i = 0; i < options.requestsPerSession; i++) {
-      const request = await timed('sendRequestXML', [
-        ['ticket', ticket],
-        ['strHCPResponse', i === 0 ? sampleHcpResponse() : ''],
-        ['strCompanyFileName', 'C:\\Acme.QBW'],
-        ['qbXMLCountry', 'US'],
-        ['qbXMLMajorVers', '13'],
-        ['qbXMLMinorVers', '0'],
-      ]);
-      await timed('receiveResponseXML', [
-        ['ticket', ticket],
-        ['response', answerSampleRequest(request.text)],
-        ['hresult', ''],
-        ['message', ''],
-      ]);
+    const ticket = (
+      await timed('authenticate', [
+        ['strUserName', username],
+        ['strPassword', password],
+      ])
+    ).strings[0]!;
+    for (let i = 0; ; i++) {
+      const request = (await timed('sendRequestXML', sendParams(ticket, i === 0))).text;
+      if (request === '') throw new Error('the gateway stopped asking before the plan was done');
+      const response = answerSampleRequest(request, { accounts: chart });
+      if (request.includes('GeneralSummaryReportQueryRq')) responseBytes = Buffer.byteLength(response);
+      requests++;
+      const percent = Number(
+        (
+          await timed('receiveResponseXML', [
+            ['ticket', ticket],
+            ['response', response],
+            ['hresult', ''],
+            ['message', ''],
+          ])
+        ).text,
+      );
+      if (percent < 0) throw new Error(`the gateway refused a response (${percent})`);
+      if (percent >= 100) break;
     }
     await timed('closeConnection', [['ticket', ticket]]);
   }
   const totalMs = performance.now() - started;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  ctx.close();
+  const jobs = ctx.jobs.list({ flow: 'qbwc', limit: 1000 });
+  const metricRows = Number(ctx.db.prepare('SELECT COUNT(*) FROM qbr_metrics_monthly').pluck().get());
+  await running.stop(100);
   fs.rmSync(dir, { recursive: true, force: true });
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const authSorted = [...authLatencies].sort((a, b) => a - b);
-  const calls = latencies.length + authLatencies.length;
-  const otherMs = latencies.reduce((a, b) => a + b, 0);
+  const sorted = (method?: string) =>
+    [
+      ...(method
+        ? (byMethod.get(method) ?? [])
+        : [...byMethod].flatMap(([m, v]) => (m === 'authenticate' ? [] : v))),
+    ].sort((a, b) => a - b);
+  const all = sorted();
+  const receive = sorted('receiveResponseXML');
+  const send = sorted('sendRequestXML');
+  const calls = [...byMethod.values()].reduce((n, v) => n + v.length, 0);
   return {
+    metric: 'qbwc_full_sessions',
     sessions: options.sessions,
-    requestsPerSession: options.requestsPerSession,
+    requestsPerSession: requests / options.sessions,
+    pnlAccounts: chart.length,
+    pnlResponseBytes: responseBytes,
     scryptN: options.scrypt.N,
-    responseBytes,
     calls,
-    callsPerSec: Math.round(calls / (totalMs / 1000)),
-    nonAuthCallsPerSec: Math.round(latencies.length / (otherMs / 1000)),
     sessionsPerSec: Math.round((options.sessions / (totalMs / 1000)) * 100) / 100,
-    p50Ms: percentile(sorted, 0.5),
-    p95Ms: percentile(sorted, 0.95),
-    authP50Ms: percentile(authSorted, 0.5),
+    callsPerSec: Math.round(calls / (totalMs / 1000)),
+    callP50Ms: percentile(all, 0.5),
+    callP95Ms: percentile(all, 0.95),
+    receiveP50Ms: percentile(receive, 0.5),
+    receiveP95Ms: percentile(receive, 0.95),
+    sendP50Ms: percentile(send, 0.5),
+    authP50Ms: percentile(sorted('authenticate'), 0.5),
+    jobsDone: jobs.filter((j) => j.state === 'done').length,
+    metricRows,
   };
 }
 
+/** Child side: a gateway on a fresh store; prints its URL, and its peak RSS when stdin closes. */
+async function serveForBench(dir: string): Promise<void> {
+  const ctx = openBenchContext(dir);
+  saveCredentials(ctx.db, username, await hashPassword(password, { N: 2 ** 12, r: 8, p: 1 }));
+  const running = await startServer(ctx, 0, '127.0.0.1');
+  const rssMb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+  process.stdout.write(`${JSON.stringify({ url: running.url, rssIdleMb: rssMb() })}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', async () => {
+    const stored = ctx.db
+      .prepare(
+        `SELECT raw_chars AS rawChars, length(raw_response) AS gzBytes, outcome FROM qbwc_sync_history
+         ORDER BY raw_chars DESC LIMIT 1`,
+      )
+      .get() as { rawChars: number; gzBytes: number; outcome: string } | undefined;
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    await running.stop(100);
+    process.stdout.write(`${JSON.stringify({ peakRssMb, rssEndMb: rssMb(), stored })}\n`);
+    process.exit(0);
+  });
+}
+
+async function measureLargeReport() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbb-bench-qbwc-10mb-'));
+  // The bundle this code runs from, run again as the gateway process.
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+    env: { ...process.env, [serverFlag]: dir },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => JSON.parse(String((await lines.next()).value)) as Record<string, unknown>;
+  try {
+    const ready = (await next()) as { url: string; rssIdleMb: number };
+    const endpoint = soapEndpoint(ready.url);
+    const ticket = (
+      await callQbwc(endpoint, 'authenticate', [
+        ['strUserName', username],
+        ['strPassword', password],
+      ])
+    ).strings[0]!;
+    const request = (await callQbwc(endpoint, 'sendRequestXML', sendParams(ticket, true))).text;
+    const requestId = /requestID="([^"]+)"/.exec(request)?.[1] ?? '';
+    const { xml, accounts } = generateLargePnl(requestId);
+    // What the Web Connector sends: the report XML-escaped inside the SOAP envelope.
+    const body = qbwcRequestBody('receiveResponseXML', [
+      ['ticket', ticket],
+      ['response', xml],
+      ['hresult', ''],
+      ['message', ''],
+    ]);
+    const started = performance.now();
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      body,
+      headers: {
+        'Content-Type': 'text/xml; charset=utf-8',
+        SOAPAction: `"${intuitNs}receiveResponseXML"`,
+      },
+    });
+    const answer = await res.text();
+    const ms = performance.now() - started;
+    const percent = Number(/<receiveResponseXMLResult>(-?\d+)</.exec(answer)?.[1] ?? Number.NaN);
+    child.stdin!.end();
+    const end = (await next()) as {
+      peakRssMb: number;
+      stored?: { rawChars: number; gzBytes: number; outcome: string };
+    };
+    return {
+      metric: 'qbwc_10mb_pnl_through_soap',
+      value: Math.round(ms),
+      unit: 'ms',
+      httpStatus: res.status,
+      percent,
+      reportMb: Number((Buffer.byteLength(xml) / 1024 / 1024).toFixed(2)),
+      soapBodyMb: Number((Buffer.byteLength(body) / 1024 / 1024).toFixed(2)),
+      accounts,
+      gatewayRssIdleMb: ready.rssIdleMb,
+      gatewayPeakRssMb: end.peakRssMb,
+      storedOutcome: end.stored?.outcome,
+      storedGzipMb: end.stored ? Number((end.stored.gzBytes / 1024 / 1024).toFixed(2)) : null,
+    };
+  } finally {
+    child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.env[serverFlag]) await serveForBench(process.env[serverFlag]);
+
 export async function run(): Promise<Array<Record<string, unknown>>> {
   return [
-    // The production hash cost (N=2^16): authenticate dominates a short session.
-    await measure({ sessions: 10, requestsPerSession: 3, scrypt: { N: 2 ** 16, r: 8, p: 1 } }),
-    // A long session (a year of monthly P&Ls): the per-call cost of the SOAP shell itself.
-    await measure({ sessions: 20, requestsPerSession: 13, scrypt: { N: 2 ** 12, r: 8, p: 1 } }),
+    // The production hash cost (N=2^16): what a real session costs end to end.
+    await measureSessions({ sessions: 10, scrypt: { N: 2 ** 16, r: 8, p: 1 } }),
+    // A cheap hash, more sessions: the per-call cost of the SOAP shell and the work.
+    await measureSessions({ sessions: 20, scrypt: { N: 2 ** 12, r: 8, p: 1 } }),
+    await measureLargeReport(),
   ];
 }

@@ -96,6 +96,28 @@ export const sampleAccounts: readonly SampleAccount[] = [
 
 export const sampleEmployeeCount = 3;
 
+/**
+ * A bigger company's chart: the sample accounts plus generated ones up to `total` accounts (parents of five
+ * children, some negative, non-ASCII names), for a benchmark whose reports should be of realistic size
+ * (a QuickBooks Desktop company typically has one to a few hundred P&L accounts).
+ */
+export function sampleChartOfAccounts(total: number): SampleAccount[] {
+  const chart = [...sampleAccounts];
+  const sections: PnlSection[] = ['Income', 'Expense', 'Expense', 'Cost of Goods Sold', 'Other Expense'];
+  const words = ['Consulting', 'Licences', 'Travel Expense', 'Gebühren', 'Ngụy Supplies', 'Café', 'Cloud'];
+  for (let i = 0; chart.length < total; i++) {
+    const section = sections[Math.floor(i / 5) % sections.length]!;
+    const parent = `${8000 + Math.floor(i / 5)} · ${words[Math.floor(i / 5) % words.length]} Group`;
+    chart.push({
+      path: [parent, `${8000 + i}.${i % 5} · ${words[i % words.length]} ${i}`],
+      section,
+      baseCents: ((i * 7919) % 250_000) - (i % 9 === 0 ? 30_000 : 0),
+      growthCents: i % 3,
+    });
+  }
+  return chart;
+}
+
 function monthIndex(period: string): number {
   const [year, month] = period.split('-').map(Number);
   return (year ?? 2025) * 12 + (month ?? 1) - 1;
@@ -115,9 +137,12 @@ export interface SamplePnlTotals {
   netIncomeCents: number;
 }
 
-export function samplePnlTotals(period: string): SamplePnlTotals {
+export function samplePnlTotals(
+  period: string,
+  accounts: readonly SampleAccount[] = sampleAccounts,
+): SamplePnlTotals {
   const sum = (section: PnlSection) =>
-    sampleAccounts
+    accounts
       .filter((a) => a.section === section)
       .reduce((total, a) => total + sampleAmountCents(a, period), 0);
   const t = {
@@ -153,8 +178,13 @@ class Rows {
   }
 }
 
-function sectionRows(rows: Rows, section: PnlSection, period: string): number {
-  const accounts = sampleAccounts.filter((a) => a.section === section);
+function sectionRows(
+  rows: Rows,
+  section: PnlSection,
+  period: string,
+  chart: readonly SampleAccount[],
+): number {
+  const accounts = chart.filter((a) => a.section === section);
   if (accounts.length === 0) return 0;
   rows.text(section);
   let total = 0;
@@ -191,19 +221,20 @@ export function sampleProfitAndLossResponse(
   from: string,
   to: string,
   basis = 'Accrual',
+  accounts: readonly SampleAccount[] = sampleAccounts,
 ): string {
   const period = from.slice(0, 7);
-  const t = samplePnlTotals(period);
+  const t = samplePnlTotals(period, accounts);
   const rows = new Rows();
   rows.text('Ordinary Income/Expense');
-  sectionRows(rows, 'Income', period);
-  sectionRows(rows, 'Cost of Goods Sold', period);
+  sectionRows(rows, 'Income', period, accounts);
+  sectionRows(rows, 'Cost of Goods Sold', period, accounts);
   rows.amount('SubtotalRow', 'Gross Profit', t.incomeCents - t.cogsCents);
-  sectionRows(rows, 'Expense', period);
+  sectionRows(rows, 'Expense', period, accounts);
   rows.amount('SubtotalRow', 'Net Ordinary Income', t.incomeCents - t.cogsCents - t.expenseCents);
   rows.text('Other Income/Expense');
-  sectionRows(rows, 'Other Income', period);
-  sectionRows(rows, 'Other Expense', period);
+  sectionRows(rows, 'Other Income', period, accounts);
+  sectionRows(rows, 'Other Expense', period, accounts);
   rows.amount('SubtotalRow', 'Net Other Income', t.otherIncomeCents - t.otherExpenseCents);
   rows.amount('TotalRow', 'Net Income', t.netIncomeCents);
   const month = monthNames[Number(period.slice(5, 7)) - 1] ?? period;
@@ -240,7 +271,10 @@ export function sampleEmployeeResponse(requestId: string, count = sampleEmployee
  * Answers a whole qbXML request message set the way QuickBooks would: one `…Rs` per `…Rq`, in order, with
  * the request's requestID. Unsupported requests get statusCode 3250-style errors so a test sees them.
  */
-export function answerSampleRequest(requestXml: string, options: { employees?: number } = {}): string {
+export function answerSampleRequest(
+  requestXml: string,
+  options: { employees?: number; accounts?: readonly SampleAccount[] } = {},
+): string {
   const root = readXml(requestXml, { allowProcessingInstructions: true, what: 'The qbXML request' });
   const set = root.name === 'QBXML' ? firstChild(root, 'QBXMLMsgsRq') : undefined;
   if (!set) throw new Error('Not a qbXML request message set');
@@ -251,7 +285,7 @@ export function answerSampleRequest(requestXml: string, options: { employees?: n
       const from = (period && firstChild(period, 'FromReportDate')?.text) || '2025-01-01';
       const to = (period && firstChild(period, 'ToReportDate')?.text) || from;
       const basis = firstChild(rq, 'ReportBasis')?.text || 'Accrual';
-      return sampleProfitAndLossResponse(requestId, from, to, basis);
+      return sampleProfitAndLossResponse(requestId, from, to, basis, options.accounts);
     }
     if (rq.name === 'EmployeeQueryRq') return sampleEmployeeResponse(requestId, options.employees);
     const rs = rq.name.replace(/Rq$/, 'Rs');

@@ -10,6 +10,7 @@ import {
   verifyPassword,
 } from '../../gateway/src/qbwc/credentials';
 import { negotiateQbxmlVersion } from '../../gateway/src/qbwc/hcp';
+import { buildEmployeeRequest, requestVersion } from '../../gateway/src/qbwc/qbxml-build';
 import { testContext } from '../helpers/context';
 
 const cheap = { N: 2 ** 12, r: 8, p: 1 };
@@ -70,5 +71,27 @@ describe('qbXML version negotiation', () => {
     expect(negotiateQbxmlVersion('13', '0', ['8.0', '10.0', '12.0'])).toEqual({ ok: true, version: '12.0' });
     expect(negotiateQbxmlVersion('', '', [])).toEqual({ ok: true, version: '13.0' });
     expect(negotiateQbxmlVersion('6', '1', []).ok).toBe(false);
+  });
+
+  it('every version it accepts can be written by the request templates, and both name the same minimum', () => {
+    for (const [major, minor] of [
+      ['7', '0'],
+      ['12', '0'],
+      ['13', '0'],
+      ['16', '0'],
+    ] as const) {
+      const choice = negotiateQbxmlVersion(major, minor, []);
+      expect(choice.ok).toBe(true);
+      if (choice.ok)
+        expect(buildEmployeeRequest(requestVersion(choice.version))).toContain('<?qbxml version=');
+    }
+    const refused = negotiateQbxmlVersion('6', '0', []);
+    expect(refused).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/needs 7\.0 or later \(QuickBooks 2008/),
+    });
+    expect(() => requestVersion('6.0')).toThrow(/needs qbXML 7\.0 or later.*QuickBooks Desktop \(2008/);
+    // one escaper for everything we emit: the request templates escape like the SOAP answers
+    expect(buildEmployeeRequest('13.0"/><x a="')).toContain('version="13.0&quot;/&gt;&lt;x a=&quot;"');
   });
 });

@@ -1,3 +1,4 @@
+import { maxQbXmlVersion, minQbXmlVersion } from './qbxml-build';
 import { childrenNamed, firstChild, readXml, type XmlElement } from './xml-reader';
 
 /**
@@ -39,11 +40,6 @@ export function parseHcpResponse(xml: string): HcpFacts {
   };
 }
 
-/** The qbXML level qb-bridge's requests are written for (qbwc.md §6.1). */
-export const preferredQbxmlVersion = '13.0';
-/** GeneralSummaryReportQuery, ReportRet and EmployeeQuery are unchanged from 7.0 on (qbwc.md §6.1). */
-export const minimumQbxmlVersion = '7.0';
-
 function toNumber(version: string): number | undefined {
   const m = /^(\d+)\.(\d+)$/.exec(version.trim());
   return m ? Number(m[1]) * 1000 + Number(m[2]) : undefined;
@@ -53,14 +49,15 @@ export type VersionChoice = { ok: true; version: string } | { ok: false; error: 
 
 /**
  * 13.0 unless the Web Connector's request processor (qbXMLMajorVers/MinorVers) or QuickBooks'
- * SupportedQBXMLVersion list says less; below 7.0 we refuse with a sentence the user can act on.
+ * SupportedQBXMLVersion list says less; below 7.0 we refuse with a sentence the user can act on. Both ends
+ * come from the request templates (qbxml-build.ts), which are what has to be valid at the chosen level.
  */
 export function negotiateQbxmlVersion(
   major: string,
   minor: string,
   supported: readonly string[],
 ): VersionChoice {
-  let best = toNumber(preferredQbxmlVersion)!;
+  let best = toNumber(maxQbXmlVersion)!;
   const reported = /^\d+$/.test(major.trim())
     ? toNumber(`${major.trim()}.${/^\d+$/.test(minor.trim()) ? minor.trim() : '0'}`)
     : undefined;
@@ -71,10 +68,10 @@ export function negotiateQbxmlVersion(
     best = usable.length > 0 ? Math.max(...usable) : Math.min(best, ...numeric);
   }
   const version = `${Math.floor(best / 1000)}.${best % 1000}`;
-  if (best < toNumber(minimumQbxmlVersion)!) {
+  if (best < toNumber(minQbXmlVersion)!) {
     return {
       ok: false,
-      error: `This QuickBooks speaks qbXML ${version}; qb-bridge needs ${minimumQbxmlVersion} or later (QuickBooks 2008 or newer). Update QuickBooks to sync.`,
+      error: `This QuickBooks speaks qbXML ${version}; qb-bridge needs ${minQbXmlVersion} or later (QuickBooks 2008 or newer). Update QuickBooks to sync.`,
     };
   }
   return { ok: true, version };

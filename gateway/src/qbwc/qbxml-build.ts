@@ -4,18 +4,24 @@
  * from object keys or user text.
  */
 import { monthRange, type PlanStep } from './plan';
+import { escapeXml } from './xml-guard';
 
 export type ReportBasis = 'Accrual' | 'Cash';
 
-/** The highest level these templates were validated against; lower levels down to 7.0 share the shapes. */
+/** The highest level these templates were validated against (the level qb-bridge prefers to speak). */
 export const maxQbXmlVersion = '13.0';
-const minMajor = 7;
+/**
+ * The lowest level these templates are valid at: GeneralSummaryReportQuery, ReportRet and EmployeeQuery
+ * are unchanged from 7.0 (QuickBooks 2008) on (qbwc.md §6.1). Version negotiation refuses anything below.
+ */
+export const minQbXmlVersion = '7.0';
+const minMajor = Number(minQbXmlVersion.split('.')[0]);
 
 /** Thrown when the QuickBooks side speaks a qbXML level too old for these requests. */
 export class QbXmlVersionError extends Error {
   constructor(version: string) {
     super(
-      `QuickBooks reports qbXML ${version}, but qb-bridge needs qbXML ${minMajor}.0 or later; update QuickBooks Desktop (2009 or newer) and run the Web Connector again`,
+      `QuickBooks reports qbXML ${version}, but qb-bridge needs qbXML ${minQbXmlVersion} or later; update QuickBooks Desktop (2008 or newer) and run the Web Connector again`,
     );
     this.name = 'QbXmlVersionError';
   }
@@ -30,12 +36,6 @@ export function requestVersion(negotiated: string | undefined): string {
   if (major < minMajor) throw new QbXmlVersionError(`${major}.${minor}`);
   if (major > 13 || (major === 13 && minor > 0)) return maxQbXmlVersion;
   return `${major}.${minor}`;
-}
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
-  );
 }
 
 function envelope(version: string, body: string): string {

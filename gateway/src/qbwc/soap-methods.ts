@@ -7,6 +7,7 @@ import { type AddressLimitPolicy, defaultAddressLimitPolicy, type HashGate } fro
 import { defaultMinIntervalMs } from './service';
 import type { SessionRow } from './session-store';
 import { type Clock, defaultSessionPolicy, QbwcSessions, type SessionPolicy } from './sessions';
+import { closeConnection, connectionError } from './soap-close';
 import { defaultCompanyFileWaitMs, startCompanyFile } from './soap-company-file';
 import { SoapClientError, type SoapResult } from './soap-envelope';
 import { QbwcLoginGate } from './soap-login';
@@ -147,11 +148,11 @@ export class QbwcSoapMethods {
       case 'receiveResponseXML':
         return this.receiveResponseXML(p);
       case 'connectionError':
-        return this.connectionError(p, meta);
+        return connectionError(this.ctx.db, this.sessions, p, meta);
       case 'getLastError':
         return this.getLastError(p.ticket ?? '');
       case 'closeConnection':
-        return this.closeConnection(p.ticket ?? '', meta);
+        return closeConnection(this.ctx.db, this.sessions, p.ticket ?? '', meta);
       case 'getInteractiveURL':
         return '';
       case 'interactiveDone':
@@ -333,67 +334,5 @@ export class QbwcSoapMethods {
     if (found.row.lastError) return found.row.lastError;
     if (found.kind !== 'active') return 'This session is closed.';
     return 'NoOp';
-  }
-
-  private closeConnection(ticket: string, meta: CallMeta): string {
-    const found = this.sessions.lookup(ticket);
-    if (found.kind === 'unknown') return 'Session closed.';
-    if (found.kind !== 'active') {
-      if (found.row.status === 'completed' && found.row.queriesTotal === 0) {
-        return 'Nothing to update: the QuickBooks figures are up to date.';
-      }
-      return found.row.lastError ?? `Session ${found.row.status}.`;
-    }
-    const { row, info } = found;
-    const completed = row.lastPercent === 100 && !row.lastError;
-    const now = this.sessions.now().toISOString();
-    this.sessions.update(row, {
-      status: completed ? 'completed' : 'failed',
-      phase: 'finished',
-      completedAt: now,
-      lastError: completed
-        ? null
-        : (row.lastError ?? 'The Web Connector closed the session before it finished.'),
-    });
-    this.sessions.finishWork(info, completed ? 'completed' : 'failed');
-    recordQbrAudit(this.ctx.db, {
-      actor: row.username,
-      action: 'qbwc_sync',
-      outcome: completed ? 'success' : 'failure',
-      resource: `session:${row.id}`,
-      failureReason: completed ? undefined : (row.lastError ?? 'closed_early'),
-      details: {
-        ticketHint: row.ticketHint,
-        queriesCompleted: row.queriesCompleted,
-        queriesTotal: row.queriesTotal,
-        status: completed ? 'completed' : 'failed',
-      },
-      ipAddress: meta.remoteIp,
-    });
-    return completed
-      ? `OK: ${row.queriesCompleted} of ${row.queriesTotal} requests done.`
-      : `Stopped: ${row.lastError ?? 'the session ended before it finished'}`;
-  }
-
-  private connectionError(p: Params, meta: CallMeta): string {
-    const found = this.sessions.lookup(p.ticket ?? '');
-    if (found.kind !== 'active') return 'done';
-    const { row, info } = found;
-    const hresult = (p.hresult ?? '').trim();
-    const message = (p.message ?? '').trim();
-    const error = `The Web Connector could not open QuickBooks (${hresult || 'no code'}): ${message || 'no message'}`;
-    const now = this.sessions.now().toISOString();
-    this.sessions.update(row, { status: 'failed', phase: 'finished', completedAt: now, lastError: error });
-    this.sessions.finishWork(info, 'failed');
-    recordQbrAudit(this.ctx.db, {
-      actor: row.username,
-      action: 'qbwc_connection_error',
-      outcome: 'failure',
-      resource: `session:${row.id}`,
-      failureReason: message.slice(0, 200) || hresult,
-      details: { hresult, ticketHint: row.ticketHint },
-      ipAddress: meta.remoteIp,
-    });
-    return 'done';
   }
 }

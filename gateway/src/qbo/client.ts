@@ -75,7 +75,10 @@ export interface QboClientOptions {
   /** Emulator time scale: divides rate-limit windows, throttle pauses, backoff and the request timeout. */
   timeScale?: number;
   fetch?: typeof fetch;
-  /** A specific limiter; by default clients with the same limits and time scale share one per process. */
+  /**
+   * A specific limiter; by default clients with the same limits and time scale share one per process, and
+   * its budget lives in the store (`ctx.db`) so other processes on the same store share it too.
+   */
   limiter?: RateLimiter;
   limiterOptions?: Omit<LimiterOptions, 'timeScale'>;
   retry?: Partial<RetryPolicy>;
@@ -104,7 +107,7 @@ function entityOf(json: Record<string, unknown>, entity: string, operation: stri
 }
 
 export function createQboClient(
-  ctx: Pick<AppContext, 'config' | 'log'>,
+  ctx: Pick<AppContext, 'config' | 'log'> & Partial<Pick<AppContext, 'db'>>,
   options: QboClientOptions,
 ): QboClient {
   const realmId = options.realmId ?? ctx.config.QBO_REALM_ID;
@@ -115,9 +118,10 @@ export function createQboClient(
     );
   }
   const timeScale = options.timeScale ?? options.limiter?.timeScale ?? 1;
-  const limiter = (options.limiter ?? sharedRateLimiter({ ...options.limiterOptions, timeScale })).forRealm(
-    realmId,
-  );
+  // With the store, the realm's budget and 429 pauses are shared with every other process using it.
+  const limiter = (
+    options.limiter ?? sharedRateLimiter({ ...options.limiterOptions, timeScale, db: ctx.db })
+  ).forRealm(realmId);
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry, timeScale };
   const clock = options.clock ?? realClock;
   const endpoints = qboEndpoints(ctx.config);
@@ -224,6 +228,14 @@ export function createQboClient(
       return entityOf(answer.json, entity, operation);
     },
     async batch(items) {
+      const max = limiter.limits.itemsPerBatch;
+      if (items.length > max) {
+        // QuickBooks rejects the whole call (qbo-api.md §3.2); refusing here keeps a caller's bug from
+        // spending a batch call of the per-minute budget on a certain failure.
+        throw new Error(
+          `A QuickBooks batch holds at most ${max} items; got ${items.length}. Split it (the batch writer in batch.ts does).`,
+        );
+      }
       const body = {
         BatchItemRequest: items.map((item) => {
           if (item.query !== undefined) return { bId: item.bId, Query: item.query };

@@ -16,7 +16,29 @@
  *
  * `timeScale` shrinks every window (60 → a minute lasts one second) so tests and the benchmark run against
  * an emulator configured with the same scale.
+ *
+ * Across processes: Intuit counts per realm and app, so `qb-bridge serve` and a CLI command (`sync-customers`)
+ * on the same realm share one budget. Given the store (`db`), the buckets and the 429 pause live in one row
+ * per realm (`qbo_rate_budget`, see shared-budget.ts), reserved in one short IMMEDIATE transaction per
+ * request. Without a store (unit tests, tools) they stay in memory, as before.
+ *
+ * Concurrency stays per process on purpose: a slot held in the store would need a write to take it and
+ * another to give it back, and a process killed mid-request would leak it until some lease expired. Intuit
+ * allows 10 concurrent calls per realm; we use 4 per process, so `serve` plus one CLI command stay at 8,
+ * and the shared per-second bucket (10/s) caps how fast all processes together can start calls.
  */
+import type { Db } from '../store/database';
+import {
+  type BudgetShapes,
+  budgetShapes,
+  type RealmBudget,
+  type RequestKind,
+  refilled,
+  waitForToken,
+} from './rate-budget';
+import { SharedBudget } from './shared-budget';
+
+export { type BucketShape, bucketShape, type RequestKind } from './rate-budget';
 
 export interface RateLimits {
   requestsPerMinute: number;
@@ -52,57 +74,58 @@ export interface LimiterOptions {
   headroom?: number;
   timeScale?: number;
   clock?: Clock;
+  /** The store: when given, the per-minute/per-second/batch budget and 429 pauses are shared by every process. */
+  db?: Db;
+  /** Wall clock for the shared budget (ms since the epoch; every process must read the same clock). */
+  wallNow?: () => number;
 }
 
-/** Steady rate and burst for one limit, such that burst + rate × window never exceeds the limit. */
-export function bucketShape(limit: number, headroom: number): { steady: number; burst: number } {
-  if (limit <= 1) return { steady: 1, burst: 1 };
-  const steady = Math.max(1, Math.min(limit - 1, Math.floor(limit * headroom)));
-  return { steady, burst: limit - steady };
-}
-
-class Bucket {
-  private tokens: number;
+class MemoryBudget implements RealmBudget {
+  private minute: number;
+  private second: number;
+  private batches: number;
   private last: number;
-  private readonly capacity: number;
-  private readonly perMs: number;
+  private pausedUntil = 0;
 
-  constructor(limit: number, windowMs: number, headroom: number, now: number) {
-    const { steady, burst } = bucketShape(limit, headroom);
-    this.capacity = burst;
-    this.perMs = steady / windowMs;
-    this.tokens = burst;
+  constructor(
+    private readonly shapes: BudgetShapes,
+    private readonly clock: Clock,
+  ) {
+    this.minute = shapes.minute.capacity;
+    this.second = shapes.second.capacity;
+    this.batches = shapes.batches.capacity;
+    this.last = clock.now();
+  }
+
+  reserve(kind: RequestKind): number {
+    const now = this.clock.now();
+    if (now < this.pausedUntil) return this.pausedUntil - now;
+    const elapsed = now - this.last;
     this.last = now;
+    this.minute = refilled(this.shapes.minute, this.minute, elapsed);
+    this.second = refilled(this.shapes.second, this.second, elapsed);
+    this.batches = refilled(this.shapes.batches, this.batches, elapsed);
+    const wait = Math.max(
+      waitForToken(this.shapes.minute, this.minute),
+      waitForToken(this.shapes.second, this.second),
+      kind === 'batch' ? waitForToken(this.shapes.batches, this.batches) : 0,
+    );
+    if (wait > 0) return wait;
+    this.minute -= 1;
+    this.second -= 1;
+    if (kind === 'batch') this.batches -= 1;
+    return 0;
   }
 
-  private refill(now: number): void {
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
-    this.last = now;
-  }
-
-  /** Milliseconds until one token is available (0 = now). */
-  wait(now: number): number {
-    this.refill(now);
-    // A hair of tolerance so float rounding cannot leave us one ulp short forever.
-    return this.tokens >= 1 - 1e-9 ? 0 : (1 - this.tokens) / this.perMs;
-  }
-
-  take(now: number): void {
-    this.refill(now);
-    this.tokens -= 1;
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
   }
 }
-
-export type RequestKind = 'request' | 'batch';
 
 /** One realm's queue: callers are admitted in arrival order. */
 export class RealmLimiter {
-  private readonly minute: Bucket;
-  private readonly second: Bucket;
-  private readonly batches: Bucket;
   private readonly maxConcurrent: number;
   private active = 0;
-  private pausedUntil = 0;
   private turn: Promise<void> = Promise.resolve();
   private readonly slotWaiters: Array<() => void> = [];
   /** Admissions so far, for stats and tests. */
@@ -111,14 +134,10 @@ export class RealmLimiter {
 
   constructor(
     readonly limits: RateLimits,
-    headroom: number,
     readonly timeScale: number,
+    private readonly budget: RealmBudget,
     private readonly clock: Clock,
   ) {
-    const now = clock.now();
-    this.minute = new Bucket(limits.requestsPerMinute, 60_000 / timeScale, headroom, now);
-    this.second = new Bucket(limits.requestsPerSecond, 1_000 / timeScale, headroom, now);
-    this.batches = new Bucket(limits.batchesPerMinute, 60_000 / timeScale, headroom, now);
     this.maxConcurrent = Math.max(1, limits.maxConcurrent);
   }
 
@@ -139,32 +158,21 @@ export class RealmLimiter {
   /** Stops admitting anyone until `ms` from now (a 429 was seen); extends, never shortens, a pause. */
   pause(ms: number): void {
     this.pauses += 1;
-    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+    this.budget.pause(ms);
   }
 
   private async admit(kind: RequestKind): Promise<void> {
     for (;;) {
-      const now = this.clock.now();
-      if (now < this.pausedUntil) {
-        await this.clock.sleep(this.pausedUntil - now);
-        continue;
-      }
+      // The slot first: a reservation is spent the moment it is taken, so it must not wait for a slot.
       if (this.active >= this.maxConcurrent) {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
         continue;
       }
-      const wait = Math.max(
-        this.minute.wait(now),
-        this.second.wait(now),
-        kind === 'batch' ? this.batches.wait(now) : 0,
-      );
+      const wait = this.budget.reserve(kind);
       if (wait > 0) {
         await this.clock.sleep(wait);
         continue;
       }
-      this.minute.take(now);
-      this.second.take(now);
-      if (kind === 'batch') this.batches.take(now);
       this.active += 1;
       this.admitted += 1;
       return;
@@ -178,7 +186,11 @@ export class RateLimiter {
   readonly limits: RateLimits;
   readonly headroom: number;
   readonly timeScale: number;
+  /** True when the budget lives in the store and is shared with every other process using it. */
+  readonly sharedAcrossProcesses: boolean;
   private readonly clock: Clock;
+  private readonly shapes: BudgetShapes;
+  private readonly store: SharedBudget | undefined;
 
   constructor(options: LimiterOptions = {}) {
     this.limits = { ...intuitLimits, ...options.limits };
@@ -187,12 +199,16 @@ export class RateLimiter {
     this.timeScale = options.timeScale ?? 1;
     if (!(this.timeScale > 0)) throw new Error('timeScale must be positive');
     this.clock = options.clock ?? realClock;
+    this.shapes = budgetShapes(this.limits, this.headroom, this.timeScale);
+    this.store = options.db ? new SharedBudget(options.db, this.shapes, options.wallNow) : undefined;
+    this.sharedAcrossProcesses = this.store !== undefined;
   }
 
   forRealm(realmId: string): RealmLimiter {
     let limiter = this.realms.get(realmId);
     if (!limiter) {
-      limiter = new RealmLimiter(this.limits, this.headroom, this.timeScale, this.clock);
+      const budget = this.store ? this.store.forRealm(realmId) : new MemoryBudget(this.shapes, this.clock);
+      limiter = new RealmLimiter(this.limits, this.timeScale, budget, this.clock);
       this.realms.set(realmId, limiter);
     }
     return limiter;
@@ -200,22 +216,29 @@ export class RateLimiter {
 }
 
 const shared = new Map<string, RateLimiter>();
+const sharedByStore = new WeakMap<Db, Map<string, RateLimiter>>();
 
 /**
  * The process-wide limiter for these settings: every client of a realm in this process (a sheet job and an
- * MIS run at the same time) draws from the same buckets. A custom clock always gets its own limiter.
+ * MIS run at the same time) draws from the same buckets and concurrency slots; with `db`, the buckets are
+ * also shared with other processes on that store. A custom clock always gets its own limiter.
  */
 export function sharedRateLimiter(options: LimiterOptions = {}): RateLimiter {
-  if (options.clock) return new RateLimiter(options);
+  if (options.clock || options.wallNow) return new RateLimiter(options);
   const key = JSON.stringify({
     limits: { ...intuitLimits, ...options.limits },
     headroom: options.headroom ?? defaultHeadroom,
     timeScale: options.timeScale ?? 1,
   });
-  let limiter = shared.get(key);
+  let limiters = shared;
+  if (options.db) {
+    limiters = sharedByStore.get(options.db) ?? new Map<string, RateLimiter>();
+    sharedByStore.set(options.db, limiters);
+  }
+  let limiter = limiters.get(key);
   if (!limiter) {
     limiter = new RateLimiter(options);
-    shared.set(key, limiter);
+    limiters.set(key, limiter);
   }
   return limiter;
 }

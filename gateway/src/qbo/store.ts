@@ -1,7 +1,8 @@
 import type { Migration } from '../store/migrations';
 
 /**
- * Tables of the QBO client: the exactly-once ledger and the local copy of the company's customers.
+ * Tables of the QBO client: the exactly-once ledger, the local copy of the company's customers and the
+ * per-realm rate budget every process shares.
  * The ledger is keyed by (realm, flow key, entity) — one flow row may produce an Invoice and a Bill — and
  * its requestid is unique so no two intents can ever share one.
  */
@@ -71,6 +72,23 @@ export const qboClientMigrations: Migration[] = [
     // over only once their sent_at is older than the lease.
     up: `
       ALTER TABLE qbo_ledger ADD COLUMN sent_by TEXT;
+    `,
+  },
+  {
+    owner: 'qbo.client',
+    version: 4,
+    name: 'rate budget per realm shared by every process (limiter buckets and the 429 pause)',
+    // One row per realm: the three token buckets of limiter.ts and the end of a throttle pause, all in
+    // wall-clock milliseconds so `serve` and a CLI command on the same store draw from one budget.
+    up: `
+      CREATE TABLE qbo_rate_budget (
+        realm_id TEXT PRIMARY KEY,
+        minute_tokens REAL NOT NULL,
+        second_tokens REAL NOT NULL,
+        batch_tokens REAL NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        throttled_until_ms INTEGER NOT NULL DEFAULT 0
+      );
     `,
   },
 ];

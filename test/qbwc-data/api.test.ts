@@ -127,6 +127,13 @@ describe('/api/qbwc REST', () => {
     expect(
       (await call('POST', '/api/qbwc/mappings', { qbr_metric_key: 'x', qb_account_pattern: 'y' })).status,
     ).toBe(400);
+    // A key the original tool's users added is refused with what replaces it.
+    const retired = await call('POST', '/api/qbwc/mappings', {
+      qbr_metric_key: 'payroll_total',
+      qb_account_pattern: 'Total Payroll Expenses',
+    });
+    expect(retired.status).toBe(400);
+    expect(retired.json.message).toMatch(/owner_comp/);
     expect(
       (
         await call('POST', '/api/qbwc/mappings', {

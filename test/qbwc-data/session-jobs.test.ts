@@ -142,7 +142,12 @@ describe('a Web Connector session is a job (GET /api/jobs)', () => {
     expect(second).toMatch(/^[0-9a-f]{64}$/);
     const jobs = await g.jobs();
     expect(jobs).toHaveLength(2);
-    expect(jobs.find((j) => j.state === 'cancelled')).toMatchObject({ total: 3, done: 1 });
+    expect(jobs.find((j) => j.state === 'cancelled')).toMatchObject({
+      total: 3,
+      done: 1,
+      error: expect.stringContaining('newer'),
+      summary: expect.objectContaining({ periodsProcessed: expect.any(Array) }),
+    });
     expect(jobs.find((j) => j.state === 'running')).toMatchObject({ total: 3, done: 0 });
   });
 

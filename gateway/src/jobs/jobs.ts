@@ -134,8 +134,9 @@ export class JobStore {
     return this.close(id, 'failed', summary, error);
   }
 
-  cancel(id: string): Job {
-    return this.close(id, 'cancelled', null, 'cancelled by user');
+  /** Ends a job nobody will continue; `reason` says why (a user, a newer run replacing it, an expiry). */
+  cancel(id: string, reason = 'cancelled by user', summary: Record<string, unknown> | null = null): Job {
+    return this.close(id, 'cancelled', summary, reason);
   }
 
   get(id: string): Job | undefined {

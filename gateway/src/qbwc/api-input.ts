@@ -6,6 +6,7 @@ import {
   type MappingInput,
   mappedMetricKeys,
   matchTypes,
+  retiredSeedMetricKeys,
   specificPriorityDefault,
 } from './mappings';
 import { isPeriod } from './plan';
@@ -32,8 +33,11 @@ export function readMappingBody(body: Record<string, unknown>, partial: boolean)
   const out: Partial<MappingInput> = {};
   const key = body.qbr_metric_key;
   if (key !== undefined) {
-    if (!isMappedMetricKey(key))
-      throw badRequest(`qbr_metric_key must be one of ${mappedMetricKeys.join(', ')}`);
+    if (!isMappedMetricKey(key)) {
+      // A key seed users added gets the sentence saying what replaces it, not just the list.
+      const retired = retiredSeedMetricKeys[String(key)];
+      throw badRequest(retired ?? `qbr_metric_key must be one of ${mappedMetricKeys.join(', ')}`);
+    }
     out.metricKey = key;
   } else if (!partial) throw badRequest(`qbr_metric_key is required (one of ${mappedMetricKeys.join(', ')})`);
   const pattern = optionalString(body, 'qb_account_pattern');

@@ -89,7 +89,11 @@ export class QbwcSessionJobs {
       this.jobs.finish(id, summary);
     } else if (session?.status === 'expired') {
       // Superseded by a newer login or expired: nobody will continue it, but nothing went wrong in it either.
-      this.jobs.cancel(id);
+      this.jobs.cancel(
+        id,
+        session.lastError ?? 'replaced by a newer Web Connector login, or expired',
+        summary,
+      );
     } else {
       this.jobs.fail(
         id,
@@ -151,7 +155,11 @@ export class QbwcSessionJobs {
       .get(jobId) as number | undefined;
     const session = sessionId === undefined ? undefined : this.session(sessionId);
     if (session?.status === 'expired' || session === undefined) {
-      this.jobs.cancel(jobId);
+      this.jobs.cancel(
+        jobId,
+        session?.lastError ?? 'the Web Connector session expired or was replaced before it finished',
+        sessionId === undefined ? null : this.summary(sessionId),
+      );
     } else {
       this.jobs.fail(
         jobId,

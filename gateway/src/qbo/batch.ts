@@ -4,7 +4,7 @@ import { faultFromObject } from './fault-parse';
 import { type LedgerRow, mintSenderId, type QboLedger } from './ledger';
 import { chunk } from './query';
 import { createdFields, lookUpRows, withMarker } from './resolve';
-import { defaultRetryPolicy, type RetryPolicy, throttleDelay } from './retry';
+import { defaultRetryPolicy, type RetryPolicy, resendDelay, sleep, throttleDelay } from './retry';
 import { sendLeaseMs, withSendLease } from './send-lease';
 import { ReconnectRequiredError } from './token-source';
 import {
@@ -139,8 +139,14 @@ async function createSlice(
   // meanwhile, which makes the next send a resend too.
   const batchable = new Map(rows.filter((row) => row.attempts === 0).map((row) => [row.id, 0]));
   const isFirstAttempt = (row: LedgerRow) => batchable.get(row.id) === row.attempts;
+  // Rows whose send from this run was lost (5xx, dropped, unknown item): a round resending them backs off.
+  const lost = new Set<number>();
+  let backoffs = 0;
   const markUnknown = (ids: readonly number[], error: Record<string, unknown>) => {
-    for (const id of ids) batchable.delete(id);
+    for (const id of ids) {
+      batchable.delete(id);
+      lost.add(id);
+    }
     ledger.markUnknown(ids, error, sender);
   };
   const settled = new Set<number>();
@@ -297,6 +303,12 @@ async function createSlice(
             .filter((r) => r.state === 'planned')
         : rows.map((r) => ledger.get(r.id)).filter((r) => r.state === 'planned');
     if (planned.length === 0) break;
+    if (planned.some((r) => lost.has(r.id))) {
+      // One growing wait per round, not per row: QuickBooks just failed calls, and every lost row of the
+      // round goes out again together after it.
+      backoffs += 1;
+      await sleep(resendDelay(backoffs, client.timeScale));
+    }
     // Batches first (the bulk of a run), then the rows that may have been sent before, one by one.
     const queue: Array<LedgerRow[] | LedgerRow> = [
       ...chunk(planned.filter(isFirstAttempt), size),

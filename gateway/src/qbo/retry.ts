@@ -81,3 +81,17 @@ export function decideRetry(
   }
   return { action: 'fail' };
 }
+
+/**
+ * How long to wait before resending a write whose earlier attempt failed with a 5xx or an unknown outcome
+ * (after the lookup found nothing): the same exponential backoff with jitter as reads, scaled with the
+ * emulator's time. Resending at once would hit a struggling QuickBooks again in lock-step with every other
+ * failed item, and gives a commit that is still becoming visible no time to show up.
+ */
+export function resendDelay(failures: number, timeScale: number, random: () => number = Math.random): number {
+  return backoffDelay(failures, { ...defaultRetryPolicy, timeScale }, random);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

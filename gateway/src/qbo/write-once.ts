@@ -11,6 +11,7 @@ import {
   resolveDuplicateName,
   withMarker,
 } from './resolve';
+import { resendDelay, sleep } from './retry';
 import { sendLeaseMs, withSendLease } from './send-lease';
 import { ReconnectRequiredError } from './token-source';
 
@@ -275,7 +276,7 @@ export async function settleFaultOrRelease(
 }
 
 export interface CreateOnceOptions {
-  /** Lookup-and-resend rounds before giving up for this run (the row stays unknown/planned). */
+  /** Sends (each after a lookup when the one before was lost) before giving up for this run. */
   maxRounds?: number;
 }
 
@@ -289,6 +290,8 @@ export async function createOnce(
   const sender = mintSenderId();
   const leaseMs = sendLeaseMs(client);
   let row = ledger.plan({ ...input, realm: client.realmId });
+  // Sends of ours that ended in a 5xx/unknown outcome: each resend after one waits a growing backoff.
+  let lostSends = 0;
   for (let round = 0; round < maxRounds; round++) {
     if (row.state === 'created' || row.state === 'rejected') return outcomeOf(row);
     if (row.state === 'sent') {
@@ -312,8 +315,16 @@ export async function createOnce(
       }
       settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
       row = ledger.get(row.id);
-      if (row.state === 'planned') row = ledger.replacePayload(row.id, input);
-      continue;
+      // Found, taken, or settled by someone else: the top of the loop reports it. Not found: resent in this
+      // same round, so `maxRounds` counts sends and a lookup does not use one up.
+      if (row.state !== 'planned') continue;
+      row = ledger.replacePayload(row.id, input);
+    }
+    if (lostSends > 0) {
+      await sleep(resendDelay(lostSends, client.timeScale));
+      row = ledger.get(row.id);
+      // Another run may have claimed or settled it while we waited.
+      if (row.state !== 'planned') continue;
     }
     if (ledger.markSent([row.id], sender).length === 0) {
       // Another run claimed it between our read and our claim.
@@ -339,6 +350,7 @@ export async function createOnce(
         throw error;
       }
       if (error.category === 'retryable') {
+        lostSends += 1;
         ledger.markUnknown([row.id], error.toJSON(), sender);
       } else if (
         error.category === 'throttled' ||

@@ -72,6 +72,12 @@ export const envSchema = z.object({
   QBO_AUTHORIZE_URL: httpUrl(true).optional(),
   QBO_TOKEN_URL: httpUrl(true).optional(),
   QBO_REVOKE_URL: httpUrl(true).optional(),
+  // The `qbo-emulator --time-scale` the emulator runs at; honoured only with QBO_ENVIRONMENT=emulator so a
+  // stray value can never shrink the waits Intuit itself asks for (endpoints.ts qboTimeScale).
+  QBO_EMULATOR_TIME_SCALE: z.coerce
+    .number({ error: 'must be a number' })
+    .min(1, 'must be 1 or more (60 makes a QuickBooks minute last one second)')
+    .optional(),
   QBO_DEFAULT_ITEM_ID: z.string().trim().regex(/^\d+$/, 'must be a numeric QuickBooks Item Id').optional(),
   QBO_DEFAULT_EXPENSE_ACCOUNT_ID: z
     .string()
@@ -127,6 +133,7 @@ export const examples: Record<keyof Env, string> = {
   QBO_AUTHORIZE_URL: 'http://127.0.0.1:8788/connect/oauth2',
   QBO_TOKEN_URL: 'http://127.0.0.1:8788/oauth2/v1/tokens/bearer',
   QBO_REVOKE_URL: 'http://127.0.0.1:8788/oauth2/v1/tokens/revoke',
+  QBO_EMULATOR_TIME_SCALE: '60',
   QBO_DEFAULT_ITEM_ID: '1',
   QBO_DEFAULT_EXPENSE_ACCOUNT_ID: '7',
   SHEETS_SYNC_MODE: 'invoice_only',

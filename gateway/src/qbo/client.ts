@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/context';
 import { ConfigError } from '../config/load';
 import type { Logger } from '../log/logger';
-import { type QboEndpoints, qboEndpoints } from './endpoints';
+import { type QboEndpoints, qboEndpoints, qboTimeScale } from './endpoints';
 import { QboError } from './errors';
 import { type QboAnswer, type QboCall, sendQboCall } from './http';
 import {
@@ -72,7 +72,10 @@ export interface QboClient {
 export interface QboClientOptions {
   realmId?: string;
   tokens: TokenSource;
-  /** Emulator time scale: divides rate-limit windows, throttle pauses, backoff and the request timeout. */
+  /**
+   * Emulator time scale: divides rate-limit windows, throttle pauses, backoff and the request timeout.
+   * Defaults to QBO_EMULATOR_TIME_SCALE in emulator mode, 1 otherwise.
+   */
   timeScale?: number;
   fetch?: typeof fetch;
   /**
@@ -117,7 +120,7 @@ export function createQboClient(
       'QBO_REALM_ID',
     );
   }
-  const timeScale = options.timeScale ?? options.limiter?.timeScale ?? 1;
+  const timeScale = options.timeScale ?? options.limiter?.timeScale ?? qboTimeScale(ctx.config);
   // With the store, the realm's budget and 429 pauses are shared with every other process using it.
   const limiter = (
     options.limiter ?? sharedRateLimiter({ ...options.limiterOptions, timeScale, db: ctx.db })

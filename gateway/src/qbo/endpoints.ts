@@ -47,3 +47,12 @@ export function qboEndpoints(config: Config): QboEndpoints {
     appUrl: defaults.app,
   };
 }
+
+/**
+ * How much faster than real time QuickBooks' durations run: the emulator's time scale in emulator mode
+ * (QBO_EMULATOR_TIME_SCALE, matching its `--time-scale`), otherwise 1. Intuit's own hosts always run at 1,
+ * whatever the variable says, so a leftover setting cannot make us retry a 429 too early.
+ */
+export function qboTimeScale(config: Pick<Config, 'QBO_ENVIRONMENT' | 'QBO_EMULATOR_TIME_SCALE'>): number {
+  return config.QBO_ENVIRONMENT === 'emulator' ? (config.QBO_EMULATOR_TIME_SCALE ?? 1) : 1;
+}

@@ -87,6 +87,8 @@ export function registerSandboxCommands(program: Command, runtime: CliRuntime): 
           '  QBO_ENVIRONMENT=emulator',
           `  QBO_API_BASE_URL=${running.url}`,
           `  QBO_CLIENT_ID=${emulator.clientId} QBO_CLIENT_SECRET=${emulator.clientSecret}`,
+          // Without it the gateway waits out a 429 in real seconds while the emulator counts scaled ones.
+          ...(options.timeScale === 1 ? [] : [`  QBO_EMULATOR_TIME_SCALE=${options.timeScale}`]),
           'Press Ctrl+C to stop.',
         ].join('\n'),
       );

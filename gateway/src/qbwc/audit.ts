@@ -80,14 +80,27 @@ interface RawRow extends Omit<QbrAuditRow, 'details'> {
   details: string;
 }
 
-/** Newest first; optionally one action only. */
-export function listQbrAudit(db: Db, options: { action?: string; limit?: number } = {}): QbrAuditRow[] {
+export interface QbrAuditFilter {
+  action?: string;
+  /** Only rows whose outcome is not `success` (failed logins, refused requests, failed sessions). */
+  failuresOnly?: boolean;
+  limit?: number;
+}
+
+/** Newest first; optionally one action only, or failures only. */
+export function listQbrAudit(db: Db, options: QbrAuditFilter = {}): QbrAuditRow[] {
   const rows = db
     .prepare(
       `SELECT id, timestamp, actor, action, outcome, resource, failure_reason AS failureReason, details,
               ip_address AS ipAddress, user_agent AS userAgent
-       FROM qbr_audit_log WHERE (@action IS NULL OR action = @action) ORDER BY id DESC LIMIT @limit`,
+       FROM qbr_audit_log
+       WHERE (@action IS NULL OR action = @action) AND (@failures = 0 OR outcome <> 'success')
+       ORDER BY id DESC LIMIT @limit`,
     )
-    .all({ action: options.action ?? null, limit: options.limit ?? 100 }) as RawRow[];
+    .all({
+      action: options.action ?? null,
+      failures: options.failuresOnly ? 1 : 0,
+      limit: options.limit ?? 100,
+    }) as RawRow[];
   return rows.map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> }));
 }

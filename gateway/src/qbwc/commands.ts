@@ -6,6 +6,7 @@ import { CliError, ExitCode } from '../cli/exit-codes';
 import { wholeNumberOption } from '../cli/options';
 import type { CliRuntime } from '../cli/runtime';
 import { recordQbrAudit } from './audit';
+import { registerQbwcAuditCommand } from './audit-command';
 import { hashPassword, maxPasswordChars, resolveCredentials, saveCredentials } from './credentials';
 import { playSession } from './play-session';
 import { buildQwcFile, ensureQwcIdentity, QwcUrlError, qwcUrls } from './qwc-file';
@@ -62,6 +63,7 @@ async function readPassword(
 export function registerQbwcCommands(program: Command, runtime: CliRuntime): void {
   const qbwc = program.command('qbwc').description('QuickBooks Desktop through the Web Connector');
   registerQbwcReprocessCommand(qbwc, runtime);
+  registerQbwcAuditCommand(qbwc, runtime);
 
   qbwc
     .command('set-password')

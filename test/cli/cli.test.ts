@@ -21,6 +21,7 @@ const commands = [
   'qbwc qwc',
   'qbwc reprocess',
   'qbwc play-session',
+  'qbwc audit',
 ];
 
 describe('qb-bridge CLI', () => {

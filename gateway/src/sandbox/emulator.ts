@@ -20,6 +20,7 @@ import { createRandom } from './random';
 import { ReplayStore } from './replay';
 import { seedCompany } from './seed';
 import { defaultTokenSettings, TokenAuthority, type TokenPair } from './tokens';
+import { registerWebPages } from './web-pages';
 
 export type { EmulatorStats } from './core';
 export type { FaultControls, InjectedFault } from './fault-injection';
@@ -168,6 +169,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     ensureCompany: (id) => void ensureCompany(id),
   });
   registerApiRoutes(app, core);
+  registerWebPages(app, {
+    *companies() {
+      const home = companies.get(realmId);
+      if (home) yield home;
+      for (const company of companies.values()) if (company !== home) yield company;
+    },
+  });
   // Any other API-looking path answers QBO's "Unsupported Operation" (code 500, HTTP 400).
   app.all('/v3/*', (c) => {
     const url = new URL(c.req.url);

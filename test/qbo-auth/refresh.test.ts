@@ -43,6 +43,31 @@ async function worksAtQuickBooks(ctx: AppContext, token: string): Promise<boolea
 
 const refreshes = () => qbo.emulator.stats().tokenRefreshes;
 
+describe('company name read after connecting', () => {
+  it('goes through the API client: logged with its intuit_tid, never with the token', async () => {
+    const captured = capturingLogger();
+    const ctx = ctxOn(tempDataDir(), captured.log);
+    const grant = connectDirectly(createTokenVault(ctx), qbo.emulator);
+    const name = await fetchCompanyName(
+      oauthSettings(ctx.config, 'tokens'),
+      qbo.emulator.realmId,
+      grant.accessToken,
+      ctx,
+    );
+    expect(name).toBe('Sandbox Company_US_1');
+    const call = captured
+      .text()
+      .split('\n')
+      .find((line) => line.includes('"read CompanyInfo"'));
+    expect(call).toMatch(/"intuitTid":"1-[0-9a-f]+-[0-9a-f]+"/);
+    expect(captured.text()).not.toContain(grant.accessToken);
+    // A refused token means "name unknown", not a failed connection.
+    expect(
+      await fetchCompanyName(oauthSettings(ctx.config, 'tokens'), qbo.emulator.realmId, 'bogus', ctx),
+    ).toBeUndefined();
+  });
+});
+
 describe('token vault against the emulator', () => {
   it('refreshes proactively inside the margin and stores the rotated refresh token first', async () => {
     const ctx = ctxOn();

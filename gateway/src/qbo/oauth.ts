@@ -1,7 +1,12 @@
 import OAuthClient from 'intuit-oauth';
+import type { AppContext } from '../app/context';
 import type { Config } from '../config/load';
 import { requireSettings } from '../config/require';
+import { createLogger } from '../log/logger';
+import { createQboClient } from './client';
 import { type QboEndpoints, qboEndpoints } from './endpoints';
+import { QboError } from './errors';
+import { ReconnectRequiredError, type TokenSource } from './token-source';
 
 /**
  * The OAuth adapter: intuit-oauth for the three OAuth calls (authorize URL, token, revoke) and nothing
@@ -24,6 +29,8 @@ export interface OAuthSettings {
   redirectUri: string;
   endpoints: QboEndpoints;
   minorVersion: number;
+  /** The configuration these settings came from (the company-name read builds an API client from it). */
+  config: Config;
 }
 
 /**
@@ -40,6 +47,7 @@ export function oauthSettings(config: Config, use: 'connect' | 'tokens' = 'conne
         config.QBO_REDIRECT_URI ?? `http://127.0.0.1:${config.PORT}${emulatorOAuthDefaults.callbackPath}`,
       endpoints,
       minorVersion: config.QBO_MINOR_VERSION,
+      config,
     };
   }
   requireSettings(
@@ -54,6 +62,7 @@ export function oauthSettings(config: Config, use: 'connect' | 'tokens' = 'conne
     redirectUri: config.QBO_REDIRECT_URI ?? '',
     endpoints,
     minorVersion: config.QBO_MINOR_VERSION,
+    config,
   };
 }
 
@@ -219,34 +228,48 @@ export async function revokeToken(settings: OAuthSettings, refreshToken: string)
 }
 
 /**
- * The company's name for messages; a plain read so connecting does not depend on the API client.
- * Intuit documents reading CompanyInfo by the realm id; if that read fails, the one-row query still works.
+ * The company's name for messages, read right after the code exchange through the API client, so the read
+ * waits its turn in the realm's rate budget (shared with other processes when `ctx` brings the store) and
+ * is logged with its intuit_tid like every other call. Intuit documents reading CompanyInfo by the realm
+ * id; if that read fails, the one-row query still works. The token was issued a moment ago, so a 401 is
+ * not worth a refresh here: the name is then unknown (undefined), as for any failed read.
  */
 export async function fetchCompanyName(
   settings: OAuthSettings,
   realmId: string,
   accessToken: string,
+  ctx?: Pick<AppContext, 'config' | 'log'> & Partial<Pick<AppContext, 'db'>>,
 ): Promise<string | undefined> {
-  const company = `${settings.endpoints.apiBaseUrl}/v3/company/${encodeURIComponent(realmId)}`;
-  const minor = `minorversion=${settings.minorVersion}`;
-  const get = async (url: string): Promise<Record<string, unknown> | undefined> => {
-    const response = await fetch(url, {
-      headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
-      signal: AbortSignal.timeout(15_000),
-    });
-    if (!response.ok) return undefined;
-    const body: unknown = await response.json();
-    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
+  const tokens: TokenSource = {
+    accessToken: async () => accessToken,
+    refreshAfterRejection: async () => {
+      throw new ReconnectRequiredError(realmId, 'the token just issued was refused');
+    },
   };
+  // Without a context there is no logger that knows where this process's logs belong (the CLI keeps stdout
+  // for its output), so the read is not logged; callers that have a context should pass it.
+  const client = createQboClient(ctx ?? { config: settings.config, log: createLogger({ level: 'silent' }) }, {
+    realmId,
+    tokens,
+    timeoutMs: 15_000,
+  });
   const nameOf = (info: unknown) => {
     const name =
       typeof info === 'object' && info !== null ? (info as { CompanyName?: unknown }).CompanyName : undefined;
     return typeof name === 'string' && name.trim() ? name.trim() : undefined;
   };
-  const direct = await get(`${company}/companyinfo/${encodeURIComponent(realmId)}?${minor}`);
-  if (nameOf(direct?.CompanyInfo)) return nameOf(direct?.CompanyInfo);
-  const query = encodeURIComponent('select * from CompanyInfo');
-  const listed = await get(`${company}/query?query=${query}&${minor}`);
-  const rows = (listed?.QueryResponse as { CompanyInfo?: unknown } | undefined)?.CompanyInfo;
+  // A read that fails says "name unknown", as before this went through the client; anything else is a bug.
+  const unknownOn = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof QboError || error instanceof ReconnectRequiredError) return undefined;
+      throw error;
+    }
+  };
+  const direct = nameOf(await unknownOn(() => client.companyInfo()));
+  if (direct) return direct;
+  const listed = await unknownOn(() => client.query('select * from CompanyInfo', 'query CompanyInfo'));
+  const rows = listed?.CompanyInfo;
   return Array.isArray(rows) ? nameOf(rows[0]) : undefined;
 }

@@ -97,7 +97,7 @@ export async function completeAuthorization(
   vault.saveFromCodeExchange(realmId!, grant, { actor: initiator });
   let companyName: string | null = null;
   try {
-    companyName = (await fetchCompanyName(settings, realmId!, grant.accessToken)) ?? null;
+    companyName = (await fetchCompanyName(settings, realmId!, grant.accessToken, ctx)) ?? null;
   } catch (error) {
     ctx.log.warn({ realmId, err: (error as Error).message }, 'could not read the QuickBooks company name');
   }

@@ -23,20 +23,23 @@ import {
  *   const outcomes = await createMany(client, ledger, inputs, { onSettled: (o) => progress(o) });
  *
  * Intuit's batch endpoint is not transactional and its requestid replay is unreliable (qbo-api.md §3.2,
- * §4.3), so batches carry no requestid and only FIRST attempts go through them: a row that was never sent
- * (attempts 0) cannot have been committed, so nothing needs replaying. Every row that may have reached
- * QuickBooks before — resent after a lookup found nothing, taken over from a stopped run, or left by a
- * crash for `resumeUnfinished` — goes alone through `createOnce` with its stored requestid (§4.3 point 4),
- * so a commit the lookup missed (a marker a person removed, a commit visible late) is replayed by
- * QuickBooks rather than created twice. Every item has its own ledger row, moved to `sent` (in one
+ * §4.3), so batches carry no requestid. They take FIRST attempts (a row never sent cannot have been
+ * committed) and this run's own lost sends of rows looked up by DocNumber or DisplayName, once a backoff
+ * and a lookup found nothing: QuickBooks refuses a second object with that number or name (6140/6240),
+ * which settles as ours, so even a commit the lookup missed is not created twice (the full argument is at
+ * `rebatch` below). Every other row that may have reached QuickBooks before — a marker-looked-up row, one
+ * taken over from a stopped run, or left by a crash for `resumeUnfinished` — goes alone through
+ * `createOnce` with its stored requestid (§4.3 point 4), so a commit the lookup missed (a marker a person
+ * removed, a commit visible late) is replayed by QuickBooks rather than created twice. Every item has its own ledger row, moved to `sent` (in one
  * transaction for the whole batch) before the call; its bId is its position in the batch and maps back
  * to that row. Then:
  * - an entity in the answer → created; a per-item Fault → rejected with a sentence (6140/6240 may be
  *   adopted when the existing transaction or name is ours); a throttled item → back to planned; a system fault (10000)
  *   → unknown, like a missing item, since the item may have committed before the fault;
  * - an item missing from the answer, or a whole call whose outcome is unknown (timeout, dropped
- *   connection, 5xx) → `unknown`, settled by DocNumber/DisplayName lookups in `IN (…)` chunks, and only
- *   the items not found are sent again, in later rounds, one by one with their requestids;
+ *   connection, 5xx) → `unknown`; after a growing backoff, settled by DocNumber/DisplayName lookups in
+ *   `IN (…)` chunks, and only the items not found are sent again: in a batch at once when the rule above
+ *   allows, otherwise in the next round one by one with their requestids;
  * - 413 → the batch is split in half; a whole-batch validation fault → items go one by one (createOnce),
  *   so each gets its own answer; 401/403/reconnect → rows go back to planned and the error stops the run.
  * Rows are claimed for one writer run (`sent_by`) when marked sent, and kept while the call waits
@@ -130,32 +133,56 @@ async function createSlice(
   // The same key twice in one call is one intent: it is sent once and both positions get its outcome.
   const rows = [...new Map(perInput.map((row) => [row.id, row])).values()];
   const inputById = new Map(perInput.map((row, i) => [row.id, inputs[i]!]));
-  // Only rows never sent before go through /batch, which carries no requestid: a row that may have reached
-  // QuickBooks already (sent by an earlier run, taken over, or lost track of in this one) is resent as a
-  // single create with its stored requestid, so QuickBooks replays an earlier commit a lookup missed (a
+  // Rows never sent before go through /batch, which carries no requestid (and `rebatch` below): a row that
+  // may have reached QuickBooks already (sent by an earlier run, taken over, or a marker row this run lost
+  // track of) is resent as a single create with its stored requestid, so QuickBooks replays an earlier commit a lookup missed (a
   // marker a person removed, a commit that became visible late) instead of creating a second object.
   // Per batchable row, the attempts it may have while still never having run: this run's own sends that
   // QuickBooks refused unprocessed (a throttled item, a 413). A higher count means another run sent it
   // meanwhile, which makes the next send a resend too.
   const batchable = new Map(rows.filter((row) => row.attempts === 0).map((row) => [row.id, 0]));
   const isFirstAttempt = (row: LedgerRow) => batchable.get(row.id) === row.attempts;
-  // Rows whose send from this run was lost (5xx, dropped, unknown item): a round resending them backs off.
-  const lost = new Set<number>();
-  let backoffs = 0;
+  // How many sends of each row this run lost (5xx, dropped, unknown item): the wait before its lookup and
+  // resend grows with it.
+  const lost = new Map<number, number>();
   const markUnknown = (ids: readonly number[], error: Record<string, unknown>) => {
     for (const id of ids) {
       batchable.delete(id);
-      lost.add(id);
+      lost.set(id, (lost.get(id) ?? 0) + 1);
     }
     ledger.markUnknown(ids, error, sender);
   };
+  /*
+   * Rows this run lost and then looked up without finding, which may go out again in a batch (value: the
+   * attempt count the lookup ran against). Exactly once without a requestid rests on three things:
+   * 1. Our own request is over: QuickBooks answered it (5xx, a faulted or missing item) or our connection
+   *    to it ended. The lookup reads every page, and finding the object settles the row; the resend then
+   *    waits a backoff (`lookUpLost`).
+   * 2. Only rows looked up by DocNumber or DisplayName qualify, because QuickBooks itself refuses a second
+   *    object with the same DocNumber (6140) or name (6240, never allowed): if the first send did commit
+   *    and the lookup missed it (a commit that became visible late), the batched resend is refused, and
+   *    settleFault reads the holder and adopts it when it is ours. Caveat (qbo-api.md §5.1): whether a
+   *    duplicate number raises 6140 depends on a company setting; with it off this guard is gone and a
+   *    batched resend rests on the lookup of point 1 alone, where a single create would also have
+   *    QuickBooks' requestid replay. Marker-looked-up rows have no such guard at all and still go alone
+   *    with their requestid.
+   * 3. The ledger's compare-and-swap: the row is rebatched only at the attempt count the lookup saw; if
+   *    another run sent it since, it is that run's send we know nothing about, and it goes alone.
+   */
+  const rebatch = new Map<number, number>();
+  const mayRebatch = (row: LedgerRow) => rebatch.get(row.id) === row.attempts;
   const settled = new Set<number>();
+  // Outcomes of rows already created (final, never changes): after the last batch the run re-reads only the
+  // others. Re-reading 3,000 rows twice (next round's plan, the return value) is CPU on the tail of the run.
+  const created = new Map<number, CreateOutcome>();
   const report = (id: number) => {
+    if (settled.has(id)) return;
     const row = ledger.get(id);
     if (row.state !== 'created' && row.state !== 'rejected') return;
-    if (settled.has(id)) return;
     settled.add(id);
-    options.onSettled?.(outcomeOf(row));
+    const outcome = outcomeOf(row);
+    if (outcome.state === 'created') created.set(id, outcome);
+    options.onSettled?.(outcome);
   };
 
   /** Settles unknown rows by lookup; the ones not found go back to planned with the latest payload. */
@@ -167,7 +194,10 @@ async function createSlice(
     for (const row of current) {
       settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
       const after = ledger.get(row.id);
-      if (after.state === 'planned') ledger.replacePayload(row.id, inputById.get(row.id)!);
+      if (after.state === 'planned') {
+        ledger.replacePayload(row.id, inputById.get(row.id)!);
+        if (lost.has(row.id) && !('marker' in row.lookup)) rebatch.set(row.id, after.attempts);
+      }
       report(row.id);
     }
   }
@@ -176,9 +206,30 @@ async function createSlice(
   // and the error is rethrown only once all have stopped, so nothing is sent after the caller saw it.
   let failed: { error: unknown } | undefined;
 
+  /**
+   * Rows this run's own send lost: look them up at once (a commit that did land settles without waiting);
+   * when some were not found, wait a backoff that grows with how often they were lost, then queue the ones
+   * that may go in a batch again (the other workers keep the batch slots busy meanwhile). The rest wait
+   * for the next round and go alone, after this same wait.
+   */
+  async function lookUpLost(ids: readonly number[], requeue: (rows: LedgerRow[]) => void): Promise<void> {
+    if (ids.length === 0) return;
+    await resolveUnknown(ids);
+    const absent = ids.map((id) => ledger.get(id)).filter((row) => row.state === 'planned');
+    if (absent.length === 0) return;
+    await sleep(resendDelay(Math.max(...absent.map((row) => lost.get(row.id) ?? 1)), client.timeScale));
+    // Re-read: another run may have claimed a row meanwhile. A row lost `maxRounds` times is left for a
+    // later round or run: QuickBooks keeps failing it.
+    const again = absent
+      .map((row) => ledger.get(row.id))
+      .filter((row) => row.state === 'planned' && mayRebatch(row) && (lost.get(row.id) ?? 0) < maxRounds);
+    for (const part of chunk(again, size)) requeue(part);
+  }
+
   /** One row by createOnce (own requestid, lookup before any resend); it is never batched again. */
   async function sendSingle(row: LedgerRow): Promise<void> {
     batchable.delete(row.id);
+    rebatch.delete(row.id);
     await createOnce(client, ledger, inputById.get(row.id)!);
     report(row.id);
   }
@@ -193,7 +244,11 @@ async function createSlice(
     );
     const batch = planned.filter((r) => claimed.has(r.id));
     if (batch.length === 0) return;
-    for (const row of batch) if (batchable.has(row.id)) batchable.set(row.id, row.attempts + 1);
+    for (const row of batch) {
+      // This send is counted; if QuickBooks refuses it unprocessed (a throttled item, 413) it stays batchable.
+      if (batchable.has(row.id)) batchable.set(row.id, row.attempts + 1);
+      if (rebatch.has(row.id)) rebatch.set(row.id, row.attempts + 1);
+    }
     const ids = batch.map((r) => r.id);
     let answers: BatchItemResponse[];
     try {
@@ -217,7 +272,7 @@ async function createSlice(
       }
       if (error.category === 'retryable') {
         markUnknown(ids, error.toJSON());
-        await resolveUnknown(ids);
+        await lookUpLost(ids, requeue);
         return;
       }
       ledger.releaseUnsent(ids, sender, error.toJSON());
@@ -281,7 +336,7 @@ async function createSlice(
     // A 6140/6240 read QuickBooks does not answer stops the run like any unreachable call (its row is planned again).
     for (const [row, error] of duplicates) await settleFaultOrRelease(client, ledger, row, error, sender);
     for (const row of batch) report(row.id);
-    await resolveUnknown([...unknown.map(([id]) => id), ...missing]);
+    await lookUpLost([...unknown.map(([id]) => id), ...missing], requeue);
   }
 
   // Rows a previous run left in flight are settled before anything is sent: unknown ones (their sender
@@ -301,18 +356,18 @@ async function createSlice(
         ? rows
             .map((r) => (settledEarly.has(r.id) ? ledger.get(r.id) : r))
             .filter((r) => r.state === 'planned')
-        : rows.map((r) => ledger.get(r.id)).filter((r) => r.state === 'planned');
+        : rows
+            .filter((r) => !created.has(r.id))
+            .map((r) => ledger.get(r.id))
+            .filter((r) => r.state === 'planned');
     if (planned.length === 0) break;
-    if (planned.some((r) => lost.has(r.id))) {
-      // One growing wait per round, not per row: QuickBooks just failed calls, and every lost row of the
-      // round goes out again together after it.
-      backoffs += 1;
-      await sleep(resendDelay(backoffs, client.timeScale));
-    }
     // Batches first (the bulk of a run), then the rows that may have been sent before, one by one.
     const queue: Array<LedgerRow[] | LedgerRow> = [
-      ...chunk(planned.filter(isFirstAttempt), size),
-      ...planned.filter((r) => !isFirstAttempt(r)),
+      ...chunk(
+        planned.filter((r) => isFirstAttempt(r) || mayRebatch(r)),
+        size,
+      ),
+      ...planned.filter((r) => !isFirstAttempt(r) && !mayRebatch(r)),
     ];
     const requeue = (part: LedgerRow[]) => {
       if (part.length > 0) queue.push(part);
@@ -334,7 +389,7 @@ async function createSlice(
   }
 
   return perInput.map((r) => {
-    const outcome = outcomeOf(ledger.get(r.id));
+    const outcome = created.get(r.id) ?? outcomeOf(ledger.get(r.id));
     if (outcome.state === 'pending' && !settled.has(r.id)) {
       settled.add(r.id);
       options.onSettled?.(outcome);

@@ -221,83 +221,90 @@ export class QboLedger {
 
   /** Creates the row, or returns the existing one (re-planning a rejected row whose payload changed). */
   plan(input: PlanInput): LedgerRow {
-    const hash = payloadHash(input.payload);
-    const columns = lookupColumns(input.entity, input.payload, input.lookup);
-    return this.db.transaction(() => {
-      const existing = this.find(input.realm, input.key, input.entity);
-      const now = this.now();
-      if (!existing) {
-        const requestId = mintRequestId();
-        const info = this.sql(
-          `INSERT INTO qbo_ledger (realm_id, flow_key, entity, request_id, payload_hash, payload, lookup_doc_number,
-               lookup_display_name, lookup_party_ref, lookup_txn_date, state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)`,
-        ).run(
-          input.realm,
-          input.key,
-          input.entity,
-          requestId,
-          hash,
-          JSON.stringify(input.payload),
-          columns.doc,
-          columns.name,
-          columns.partyRef,
-          columns.txnDate,
-          now,
-          now,
-        );
-        // Built from what was just written rather than read back: planning thousands of rows is on the hot path.
-        const row: LedgerRow = {
-          id: Number(info.lastInsertRowid),
-          realm: input.realm,
-          key: input.key,
-          entity: input.entity,
-          requestId,
-          payloadHash: hash,
-          payload: input.payload,
-          lookup: lookupFromColumns(input.entity, columns),
-          state: 'planned',
-          qboId: null,
-          syncToken: null,
-          adopted: false,
-          error: null,
-          intuitTid: null,
-          attempts: 0,
-          createdAt: now,
-          updatedAt: now,
-          sentAt: null,
-          sentBy: null,
-        };
-        return row;
-      }
-      if (existing.payloadHash === hash) return existing;
-      if (existing.state === 'rejected') {
-        this.sql(
-          `UPDATE qbo_ledger SET state = 'planned', request_id = ?, payload_hash = ?, payload = ?, lookup_doc_number = ?,
-               lookup_display_name = ?, lookup_party_ref = ?, lookup_txn_date = ?, error = NULL, updated_at = ?
-             WHERE id = ?`,
-        ).run(
-          mintRequestId(),
-          hash,
-          JSON.stringify(input.payload),
-          columns.doc,
-          columns.name,
-          columns.partyRef,
-          columns.txnDate,
-          now,
-          existing.id,
-        );
-        return this.get(existing.id);
-      }
-      if (existing.state === 'planned') return this.replacePayload(existing.id, input);
-      // created: the object exists (changing it is an update, not a create); sent/unknown: settle first.
-      return existing;
-    })();
+    return this.transaction(() => this.planInTransaction(input));
   }
 
-  /** `plan` for many intents in one commit (a bulk run plans thousands of rows). */
+  /**
+   * `plan` for many intents in one commit (a bulk run plans thousands of rows). Each row is planned inside
+   * the one transaction directly: a nested transaction per row would add a SAVEPOINT each, CPU that blocks
+   * the event loop while the batches of the run wait for it.
+   */
   planMany(inputs: readonly PlanInput[]): LedgerRow[] {
-    return this.transaction(() => inputs.map((input) => this.plan(input)));
+    return this.transaction(() => inputs.map((input) => this.planInTransaction(input)));
+  }
+
+  /** The body of `plan`; the caller holds the transaction that makes find-then-insert atomic. */
+  private planInTransaction(input: PlanInput): LedgerRow {
+    const hash = payloadHash(input.payload);
+    const columns = lookupColumns(input.entity, input.payload, input.lookup);
+    const existing = this.find(input.realm, input.key, input.entity);
+    const now = this.now();
+    if (!existing) {
+      const requestId = mintRequestId();
+      const info = this.sql(
+        `INSERT INTO qbo_ledger (realm_id, flow_key, entity, request_id, payload_hash, payload, lookup_doc_number,
+               lookup_display_name, lookup_party_ref, lookup_txn_date, state, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)`,
+      ).run(
+        input.realm,
+        input.key,
+        input.entity,
+        requestId,
+        hash,
+        JSON.stringify(input.payload),
+        columns.doc,
+        columns.name,
+        columns.partyRef,
+        columns.txnDate,
+        now,
+        now,
+      );
+      // Built from what was just written rather than read back: planning thousands of rows is on the hot path.
+      const row: LedgerRow = {
+        id: Number(info.lastInsertRowid),
+        realm: input.realm,
+        key: input.key,
+        entity: input.entity,
+        requestId,
+        payloadHash: hash,
+        payload: input.payload,
+        lookup: lookupFromColumns(input.entity, columns),
+        state: 'planned',
+        qboId: null,
+        syncToken: null,
+        adopted: false,
+        error: null,
+        intuitTid: null,
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+        sentAt: null,
+        sentBy: null,
+      };
+      return row;
+    }
+    if (existing.payloadHash === hash) return existing;
+    if (existing.state === 'rejected') {
+      this.sql(
+        `UPDATE qbo_ledger SET state = 'planned', request_id = ?, payload_hash = ?, payload = ?, lookup_doc_number = ?,
+               lookup_display_name = ?, lookup_party_ref = ?, lookup_txn_date = ?, error = NULL, updated_at = ?
+             WHERE id = ?`,
+      ).run(
+        mintRequestId(),
+        hash,
+        JSON.stringify(input.payload),
+        columns.doc,
+        columns.name,
+        columns.partyRef,
+        columns.txnDate,
+        now,
+        existing.id,
+      );
+      return this.get(existing.id);
+    }
+    if (existing.state === 'planned') return this.replacePayload(existing.id, input);
+    // created: the object exists (changing it is an update, not a create); sent/unknown: settle first.
+    return existing;
   }
 
   /**
@@ -391,11 +398,12 @@ export class QboLedger {
       now,
       id,
     ];
+    // The common case — the answer for a row in flight — is one statement, atomic on its own: it runs once
+    // per object, usually inside a batch's commit, where wrapping it would add a SAVEPOINT per row.
+    if (this.sql(`${set} AND state IN ('planned', 'sent', 'unknown')`).run(...args).changes === 1) {
+      return { kind: 'created', fromRejected: false };
+    }
     return this.transaction((): CreatedResult => {
-      // The common case — the answer for a row in flight — is one statement: it runs once per object.
-      if (this.sql(`${set} AND state IN ('planned', 'sent', 'unknown')`).run(...args).changes === 1) {
-        return { kind: 'created', fromRejected: false };
-      }
       const row = this.get(id);
       if (row.state !== 'created' || row.qboId === null || row.qboId === '') {
         this.sql(`${set} AND state = ?`).run(...args, row.state);

@@ -42,8 +42,9 @@ import { ReconnectRequiredError } from './token-source';
  * QuickBooks cannot be reached to settle a row (its lookup or a 6140's read fails with a 5xx, timeout or
  * throttle) the outcome is `pending` too and the next run continues; only a lost connection (reconnect,
  * auth) throws. For many objects use `createMany` in `batch.ts`, which follows the same state machine:
- * first attempts through `/batch`, and every resend of a row that may have been sent before through this
- * function, with the row's requestid (batches carry none for QuickBooks to replay).
+ * first attempts through `/batch` (and its own lost sends of DocNumber/DisplayName rows, which QuickBooks'
+ * 6140/6240 guard), and every other resend of a row that may have been sent before through this function,
+ * with the row's requestid (batches carry none for QuickBooks to replay).
  */
 
 export interface CreateInput extends Omit<PlanInput, 'realm'> {}

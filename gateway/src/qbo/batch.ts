@@ -191,15 +191,19 @@ async function createSlice(
     const current = ids.map((id) => ledger.get(id)).filter((row) => row.state === 'unknown');
     if (current.length === 0) return;
     const looked = await lookUpRows(client, current);
-    for (const row of current) {
-      settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
-      const after = ledger.get(row.id);
-      if (after.state === 'planned') {
-        ledger.replacePayload(row.id, inputById.get(row.id)!);
-        if (lost.has(row.id) && !('marker' in row.lookup)) rebatch.set(row.id, after.attempts);
+    // One commit for the whole lookup, as for a batch's answers: each row on its own would be a synchronous
+    // disk flush (synchronous = FULL) that stalls every other call of the run while it lasts.
+    ledger.transaction(() => {
+      for (const row of current) {
+        settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
+        const after = ledger.get(row.id);
+        if (after.state === 'planned') {
+          ledger.replacePayload(row.id, inputById.get(row.id)!);
+          if (lost.has(row.id) && !('marker' in row.lookup)) rebatch.set(row.id, after.attempts);
+        }
       }
-      report(row.id);
-    }
+    });
+    for (const row of current) report(row.id);
   }
 
   // One failing call stops the run: the other workers finish the call they are in but send nothing new,

@@ -44,6 +44,21 @@ describe('qb-bridge exit codes', () => {
     fs.rmSync(t.dir, { recursive: true, force: true });
   });
 
+  it('exits 4 with one line when the store was migrated by a newer qb-bridge', () => {
+    const dataDir = tempDir();
+    expect(runCli(['migrate'], { DATA_DIR: dataDir }).code).toBe(0);
+    const db = new Database(path.join(dataDir, 'qb-bridge.db'));
+    db.prepare(
+      "INSERT INTO schema_migrations (id, name, applied_at) VALUES ('sheets:001', 'future', 'x')",
+    ).run();
+    db.close();
+    const result = runCli(['migrate'], { DATA_DIR: dataDir });
+    expect(result.code).toBe(4);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining('newer qb-bridge (sheets:001'),
+    ]);
+  });
+
   it('exits 2 with one line naming the option for a malformed number', () => {
     for (const args of [
       ['serve', '--port', 'eighty'],

@@ -18,8 +18,13 @@ describe('log redaction', () => {
     log.info({ config: { QBO_CLIENT_SECRET: 'cs-very-secret', qbwcPassword: 'pw-1' } }, 'config');
     log.info({ list: [{ apiKey: 'k-123' }], nested: { deeper: { clientSecret: 'cs-2' } } }, 'deep');
     log.warn({ mis: 'mysql://reader:pw-in-url@127.0.0.1:3306/mis' }, 'MIS unreachable');
+    log
+      .child({ realmId: '123', accessToken: token })
+      .child({ flow: 'sheets', refreshToken: refresh })
+      .info('bound to a child logger');
     const output = text();
-    expect(lines).toHaveLength(8);
+    expect(lines).toHaveLength(9);
+    expect(output).toContain('"realmId":"123","accessToken":"[REDACTED]","flow":"sheets"');
     for (const secret of [
       token,
       refresh,

@@ -53,6 +53,17 @@ describe('migrations', () => {
     expect(applyMigrations(db, fixed)).toEqual(['t:002']);
   });
 
+  it('refuses a store migrated by a newer qb-bridge instead of running half-compatible', () => {
+    const db = openDatabase(tempDir());
+    applyMigrations(db, allMigrations);
+    db.prepare(
+      "INSERT INTO schema_migrations (id, name, applied_at) VALUES ('sheets:001', 'future', 'x')",
+    ).run();
+    expect(() => applyMigrations(db, allMigrations)).toThrow(
+      /migrated by a newer qb-bridge \(sheets:001 unknown to this version\)/,
+    );
+  });
+
   it('refuses a migration id registered twice', () => {
     const m: Migration = { owner: 't', version: 1, name: 'x', up: 'SELECT 1' };
     expect(() => applyMigrations(openDatabase(tempDir()), [m, m])).toThrow(/registered twice/);

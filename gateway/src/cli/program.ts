@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load';
 import { JobAlreadyRunningError } from '../jobs/jobs';
 import { ReconnectRequiredError } from '../qbo/token-source';
+import { NewerStoreError } from '../store/migrations';
 import { SecretKeyError } from '../store/secrets';
 import { version } from '../version';
 import { CliError, ExitCode } from './exit-codes';
@@ -32,7 +33,7 @@ export function exitCodeFor(error: unknown, runtime: CliRuntime): number {
     runtime.err(error.message);
     return error.exitCode;
   }
-  if (error instanceof ConfigError || error instanceof SecretKeyError) {
+  if (error instanceof ConfigError || error instanceof SecretKeyError || error instanceof NewerStoreError) {
     runtime.err(`Configuration error: ${error.message}`);
     return ExitCode.notConfigured;
   }

@@ -35,7 +35,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     }) as DestinationStream;
     streams.push({ stream: rolling });
   }
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: 'qb-bridge' },
@@ -53,4 +53,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     pino.multistream(streams),
   );
+  // Fields bound with log.child({...}) are serialised once and skip the `log` formatter (pino resets the
+  // `bindings` formatter for children), so they are redacted here. Children inherit this from the root.
+  const child = logger.child; // pino's own, from the prototype: called with each logger as `this`
+  logger.child = function redactingChild<L extends string = never>(
+    this: Logger,
+    bindings: pino.Bindings,
+    options?: pino.ChildLoggerOptions<L>,
+  ) {
+    return child.call(this, redact(bindings) as pino.Bindings, options) as Logger<L>;
+  };
+  return logger;
 }

@@ -22,6 +22,16 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at TEXT NOT NULL
 );`;
 
+export class NewerStoreError extends Error {
+  constructor(readonly unknownMigrations: string[]) {
+    super(
+      `The store was migrated by a newer qb-bridge (${unknownMigrations.join(', ')} unknown to this version); ` +
+        'run the newer version, or restore a backup taken before it',
+    );
+    this.name = 'NewerStoreError';
+  }
+}
+
 /** Applies every migration not yet recorded, each in its own transaction; returns the ids applied. */
 export function applyMigrations(db: Database.Database, migrations: readonly Migration[]): string[] {
   db.exec(bookkeeping);
@@ -38,6 +48,12 @@ export function applyMigrations(db: Database.Database, migrations: readonly Migr
       .all()
       .map((v) => String(v)),
   );
+  // A store written by a newer qb-bridge (a rollback, a backup restored under old code) has tables this code
+  // does not know how to keep consistent: refuse it rather than run half-compatible.
+  const unknown = [...applied].filter((id) => !seen.has(id));
+  if (unknown.length > 0) {
+    throw new NewerStoreError(unknown);
+  }
   const record = db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)');
   const done: string[] = [];
   const ordered = [...migrations].sort((a, b) =>

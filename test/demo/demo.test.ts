@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cliPath } from '../helpers/cli';
 import { tempDir } from '../helpers/context';
@@ -64,6 +64,16 @@ describe('qb-bridge demo (the README command)', () => {
       ]),
     );
     for (const row of metrics.data) expect(row.metric_value).toMatch(/^-?\d+(\.\d{2})?$/);
+
+    // The banner's command plays another whole Web Connector session against the running demo.
+    const play = /^ {2}(echo '.+' \| node .+ qbwc play-session .+)$/m.exec(banner)![1]!;
+    const played = spawnSync('sh', ['-c', play], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd },
+      encoding: 'utf8',
+    });
+    expect(played.status, played.stderr).toBe(0);
+    expect(played.stdout).toMatch(/Outcome: completed; 3 request\(s\)/);
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

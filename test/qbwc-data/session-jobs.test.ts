@@ -20,13 +20,15 @@ afterEach(() => {
 });
 
 /** The gateway as the Web Connector and a dashboard see it: real SOAP service, real work, /api/jobs. */
-async function gateway(minIntervalMs = 0) {
-  ctx = testContext({});
+/** `minIntervalMs` null: the work side takes QBWC_MIN_INTERVAL_MINUTES from the configuration, as in serve. */
+async function gateway(minIntervalMs: number | null = 0, env: Record<string, string> = {}) {
+  ctx = testContext(env);
   saveCredentials(ctx.db, username, await hashPassword(password, { N: 2 ** 12, r: 8, p: 1 }));
   const token = createApiToken(ctx.db, 'test').token;
   const clock = { now: new Date('2025-04-02T09:00:00Z') };
   const soap = createQbwcSoapRoutes({
-    work: (c) => createQbwcWork(c, { now: () => clock.now, minIntervalMs }),
+    work: (c) =>
+      createQbwcWork(c, { now: () => clock.now, ...(minIntervalMs === null ? {} : { minIntervalMs }) }),
     clock: () => clock.now,
   });
   const app = createApp(ctx, { modules: [soap, jobRoutes] });
@@ -162,5 +164,26 @@ describe('a Web Connector session is a job (GET /api/jobs)', () => {
     ]);
     expect(strings[1]).toBe('none');
     expect((await g.jobs()).map((j) => j.state)).toEqual(['done']);
+  });
+
+  it('QBWC_MIN_INTERVAL_MINUTES sets how soon after a complete sync the next one runs', async () => {
+    const completeThenLogin = async (env: Record<string, string>) => {
+      const g = await gateway(null, env);
+      const ticket = await g.login();
+      for (let i = 0; i < 3; i++) await g.exchange(ticket, i === 0);
+      await g.call('closeConnection', [['ticket', ticket]]);
+      g.clock.now = new Date(g.clock.now.getTime() + 6 * 60_000);
+      const { strings } = await g.call('authenticate', [
+        ['strUserName', username],
+        ['strPassword', password],
+      ]);
+      ctx?.close();
+      ctx = undefined;
+      return strings;
+    };
+    // 6 minutes after a complete sync: nothing due under the default 15, and the Web Connector is told so.
+    expect((await completeThenLogin({})).slice(1)).toEqual(['none', '', '900']);
+    expect((await completeThenLogin({ QBWC_MIN_INTERVAL_MINUTES: '5' })).slice(1)).toEqual(['', '', '']);
+    expect((await completeThenLogin({ QBWC_MIN_INTERVAL_MINUTES: '0' })).slice(1)).toEqual(['', '', '']);
   });
 });

@@ -110,6 +110,12 @@ export const envSchema = z.object({
   QBWC_REPORT_BASIS: z.enum(['Accrual', 'Cash']).default('Accrual'),
   QBWC_MIN_CLIENT_VERSION: dottedVersion.default('2.0'),
   QBWC_WARN_CLIENT_VERSION: dottedVersion.default('2.1.0.30'),
+  QBWC_MIN_INTERVAL_MINUTES: z.coerce
+    .number({ error: 'must be a whole number of minutes' })
+    .int('must be a whole number of minutes')
+    .min(0, 'must be 0 or more')
+    .max(1440, 'must be at most 1440 (a day)')
+    .default(15),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -154,4 +160,5 @@ export const examples: Record<keyof Env, string> = {
   QBWC_REPORT_BASIS: 'Accrual',
   QBWC_MIN_CLIENT_VERSION: '2.0',
   QBWC_WARN_CLIENT_VERSION: '2.1.0.30',
+  QBWC_MIN_INTERVAL_MINUTES: '15',
 };

@@ -33,7 +33,15 @@ export interface Demo {
   emulator: RunningEmulator;
   apiToken: string;
   company: { realmId: string; companyName: string | null };
-  webConnector: { outcome: string; requests: number; periods: string[]; metricRows: number };
+  webConnector: {
+    outcome: string;
+    requests: number;
+    periods: string[];
+    metricRows: number;
+    username: string;
+    /** Generated per run for the demo store only; printed so a person can play another session. */
+    password: string;
+  };
   stop(): Promise<void>;
 }
 
@@ -67,6 +75,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     DATA_DIR: path.resolve(options.cwd, options.dataDir ?? 'demo-data'),
     DATABASE_PATH: undefined,
     QB_BRIDGE_SECRET_KEY: undefined,
+    // Every played session syncs again, so the banner's play-session command always shows work being done.
+    QBWC_MIN_INTERVAL_MINUTES: '0',
     QBO_ENVIRONMENT: 'emulator',
     QBO_API_BASE_URL: emulator.url,
     QBO_AUTHORIZE_URL: `${emulator.url}/connect/oauth2`,
@@ -112,13 +122,28 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       emulator,
       apiToken: token,
       company,
-      webConnector: { outcome: played.outcome, requests: played.requests, periods, metricRows },
+      webConnector: {
+        outcome: played.outcome,
+        requests: played.requests,
+        periods,
+        metricRows,
+        username: ctx.config.QBWC_USERNAME,
+        password,
+      },
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** How this process was started, so a printed command runs the same build (`npm run demo` has no `npx` bin). */
+function cliCommand(): string {
+  const script = process.argv[1];
+  if (!script) return 'npx qb-bridge';
+  const relative = path.relative(process.cwd(), script);
+  return `node ${relative && !relative.startsWith('..') ? relative : script}`;
 }
 
 /** What the demo prints: where to look and one command to try for each part. */
@@ -139,6 +164,10 @@ export function demoBanner(demo: Demo): string {
     `  curl ${auth} "${url}/api/qbwc/metrics?from=${from}&to=${to}"`,
     `  curl ${auth} ${url}/api/qbwc/mappings`,
     `  curl "${url}/api/qbwc?wsdl"`,
+    `  curl ${auth} "${url}/api/jobs?flow=qbwc"`,
+    '',
+    'Play another Web Connector session against it (the Web Connector password of this demo store):',
+    `  echo '${demo.webConnector.password}' | ${cliCommand()} qbwc play-session --url ${url} --username ${demo.webConnector.username} --password-stdin`,
     '',
     'The API token above works only against this demo data. Press Ctrl+C to stop.',
   ].join('\n');

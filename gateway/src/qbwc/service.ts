@@ -24,8 +24,6 @@ export interface QbwcWorkOptions {
   minIntervalMs?: number;
 }
 
-export const defaultMinIntervalMs = 15 * 60_000;
-
 /** The metrics a P&L response writes, all of them, zeros included. */
 export function profitAndLossWrites(result: Interpretation): MetricWrite[] {
   if (result.kind !== 'profit_loss' || result.outcome === 'error') return [];
@@ -78,7 +76,7 @@ export function createQbwcWork(ctx: AppContext, options: QbwcWorkOptions = {}): 
   const now = options.now ?? (() => new Date());
   const history = new HistoryStore(ctx.db);
   const mappings = new MappingStore(ctx.db);
-  const minIntervalMs = options.minIntervalMs ?? defaultMinIntervalMs;
+  const minIntervalMs = options.minIntervalMs ?? ctx.config.QBWC_MIN_INTERVAL_MINUTES * 60_000;
 
   function recentlyCompleted(at: Date): boolean {
     if (minIntervalMs <= 0) return false;

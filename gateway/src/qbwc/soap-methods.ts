@@ -4,7 +4,6 @@ import { recordQbrAudit } from './audit';
 import { clientVersionAnswer } from './client-version';
 import { defaultLockoutPolicy, type LockoutPolicy } from './credentials';
 import { type AddressLimitPolicy, defaultAddressLimitPolicy, type HashGate } from './login-limits';
-import { defaultMinIntervalMs } from './service';
 import type { SessionRow } from './session-store';
 import { type Clock, defaultSessionPolicy, QbwcSessions, type SessionPolicy } from './sessions';
 import { closeConnection, connectionError } from './soap-close';
@@ -54,7 +53,7 @@ export interface QbwcSoapOptions {
   warnBelowClientVersion?: string;
   /**
    * Sent as authenticate[3] with "none": the Web Connector then never schedules us more often than the
-   * work side would find something new (its `minIntervalMs`, `defaultMinIntervalMs` unless changed).
+   * work side would find something new (its `minIntervalMs`, QBWC_MIN_INTERVAL_MINUTES unless changed).
    */
   minRunEverySeconds?: number;
   /** How long a session waits (NoOp) for another Web Connector's session on the same company file. */
@@ -120,7 +119,7 @@ export class QbwcSoapMethods {
     this.requireClient = options.requireClientVersion ?? ctx.config.QBWC_MIN_CLIENT_VERSION;
     this.warnClient = options.warnBelowClientVersion ?? ctx.config.QBWC_WARN_CLIENT_VERSION;
     this.companyFileWaitMs = options.companyFileWaitMs ?? defaultCompanyFileWaitMs;
-    const everyS = options.minRunEverySeconds ?? defaultMinIntervalMs / 1000;
+    const everyS = options.minRunEverySeconds ?? ctx.config.QBWC_MIN_INTERVAL_MINUTES * 60;
     this.minRunEverySeconds = everyS > 0 ? String(Math.ceil(everyS)) : '';
   }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
 import { createApiToken } from '../../gateway/src/auth/api-tokens';
@@ -6,7 +5,7 @@ import { connectDemoCompany } from '../../gateway/src/qbo/demo-connect';
 import { readTokenRow } from '../../gateway/src/qbo/token-store';
 import { createTokenVault } from '../../gateway/src/qbo/token-vault';
 import { type RunningServer, startServer } from '../../gateway/src/server/serve';
-import { cliPath } from '../helpers/cli';
+import { runCliAsync } from '../helpers/cli';
 import { freePort, openTestContext, type RunningTestEmulator, startEmulator, tempDataDir } from './helpers';
 
 const day = 86_400_000;
@@ -31,21 +30,6 @@ afterAll(async () => {
   ctx.close();
   await qbo.close();
 });
-
-function runCliAsync(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: env.DATA_DIR,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("the refresh token's hard expiry (x_refresh_token_hard_expires_in)", () => {
   it('is stored by the real code exchange and kept by the real refresh', async () => {

@@ -1,31 +1,11 @@
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../gateway/src/config/load';
 import { createLogger } from '../../gateway/src/log/logger';
 import { createQboClient } from '../../gateway/src/qbo/client';
 import type { TokenSource } from '../../gateway/src/qbo/token-source';
-import { cliPath } from '../helpers/cli';
+import { runCliAsync } from '../helpers/cli';
 import { tempDir } from '../helpers/context';
 import { type Harness, startHarness } from './helpers';
-
-/** Runs the built CLI without blocking this process, which serves the emulator the CLI talks to. */
-function runCliAsync(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>(
-    (resolve, reject) => {
-      const started = Date.now();
-      const child = spawn(process.execPath, [cliPath, ...args], {
-        cwd: env.DATA_DIR,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += String(d)));
-      child.stderr.on('data', (d) => (stderr += String(d)));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-    },
-  );
-}
 
 const noTokens: TokenSource = {
   accessToken: async () => 'unused',

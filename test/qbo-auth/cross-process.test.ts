@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVault } from '../../gateway/src/qbo/token-vault';
+import { bundleChildScript } from '../helpers/child-script';
 import {
   connectDirectly,
   openTestContext,
@@ -14,9 +13,8 @@ import {
   tempDataDir,
 } from './helpers';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
 // Inside the repo's node_modules so the bundle's external packages (better-sqlite3, …) resolve.
-const childBundle = path.join(repoRoot, 'node_modules/.cache/qb-bridge-tests/refresh-child.mjs');
+let childBundle: string;
 
 let qbo: RunningTestEmulator;
 let proxy: http.Server;
@@ -62,17 +60,7 @@ function startSlowTokenProxy(target: string): Promise<void> {
 beforeAll(async () => {
   qbo = await startEmulator();
   await startSlowTokenProxy(`${qbo.url}/oauth2/v1/tokens/bearer`);
-  fs.mkdirSync(path.dirname(childBundle), { recursive: true });
-  await esbuild.build({
-    entryPoints: [path.join(import.meta.dirname, 'fixtures/refresh-child.ts')],
-    outfile: childBundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  childBundle = await bundleChildScript(path.join(import.meta.dirname, 'fixtures/refresh-child.ts'));
 });
 afterAll(async () => {
   await new Promise((resolve) => proxy.close(resolve));

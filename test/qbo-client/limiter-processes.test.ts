@@ -1,7 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
 import { createQboClient } from '../../gateway/src/qbo/client';
@@ -9,6 +7,7 @@ import type { LimiterOptions } from '../../gateway/src/qbo/limiter';
 import { parseTokenResponse } from '../../gateway/src/qbo/oauth';
 import { createTokenVault } from '../../gateway/src/qbo/token-vault';
 import { createEmulator, type Emulator, type RunningEmulator } from '../../gateway/src/sandbox/emulator';
+import { bundleChildScript } from '../helpers/child-script';
 import { tempDir, testContext } from '../helpers/context';
 
 /**
@@ -26,8 +25,7 @@ const callsPerProcess = 200;
 const limiterOptions: Omit<LimiterOptions, 'timeScale'> = {
   limits: { requestsPerMinute: 450, requestsPerSecond },
 };
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const childBundle = path.join(repoRoot, 'node_modules/.cache/qb-bridge-tests/limiter-child.mjs');
+let childBundle: string;
 
 let emulator: Emulator;
 let server: RunningEmulator;
@@ -35,17 +33,7 @@ let server: RunningEmulator;
 beforeAll(async () => {
   emulator = createEmulator({ timeScale, accessTokenTtlSeconds: 3600 * timeScale });
   server = await emulator.listen(0, '127.0.0.1');
-  fs.mkdirSync(path.dirname(childBundle), { recursive: true });
-  await esbuild.build({
-    entryPoints: [path.join(import.meta.dirname, 'limiter-child.ts')],
-    outfile: childBundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  childBundle = await bundleChildScript(path.join(import.meta.dirname, 'limiter-child.ts'));
 });
 afterAll(async () => {
   await server.close();

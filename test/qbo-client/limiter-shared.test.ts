@@ -2,6 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
 import { type Clock, RateLimiter, type RealmLimiter } from '../../gateway/src/qbo/limiter';
 import { tempDir, testContext } from '../helpers/context';
+import { maxInWindow, virtualClock } from '../helpers/virtual-clock';
+
+/** A wall-clock-like start: the shared budget stores times as epoch milliseconds. */
+const wallStart = 1_700_000_000_000;
+
 import { startHarness } from './helpers';
 
 /**
@@ -9,27 +14,6 @@ import { startHarness } from './helpers';
  * CLI command in another process have. A virtual clock (shared by both, advanced by sleeping) replaces the
  * wall clock so a simulated quarter of an hour runs in well under a second.
  */
-function virtualClock(start = 1_700_000_000_000): Clock & { t: number } {
-  const clock = {
-    t: start,
-    now: () => clock.t,
-    sleep: async (ms: number) => {
-      clock.t += ms;
-    },
-  };
-  return clock;
-}
-
-function maxInWindow(times: number[], windowMs: number): number {
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while (times[end]! - times[start]! >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
-
 const opened: AppContext[] = [];
 afterEach(() => {
   for (const ctx of opened.splice(0)) ctx.close();
@@ -65,7 +49,7 @@ async function hammer(limiters: RealmLimiter[], clock: Clock & { t: number }, co
 
 describe('rate limiter shared through the store', () => {
   it('keeps two processes together inside the per-minute, per-second and batch limits', async () => {
-    const clock = virtualClock();
+    const clock = virtualClock(wallStart);
     const start = clock.t;
     const { all, batches } = await hammer(twoProcesses(clock), clock, 1500);
     expect(maxInWindow(all, 60_000)).toBeLessThanOrEqual(500);
@@ -84,7 +68,7 @@ describe('rate limiter shared through the store', () => {
   });
 
   it('makes every process honour a 429 pause that one of them saw', async () => {
-    const clock = virtualClock();
+    const clock = virtualClock(wallStart);
     const [serve, cli] = twoProcesses(clock);
     (await cli.acquire())();
     serve.pause(60_000);
@@ -95,7 +79,7 @@ describe('rate limiter shared through the store', () => {
   });
 
   it('keeps concurrency per process: a slot held in one process does not block the other', async () => {
-    const clock = virtualClock();
+    const clock = virtualClock(wallStart);
     const dir = tempDir();
     const [a, b] = [0, 1].map(() => {
       const ctx = testContext({ DATA_DIR: dir });

@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchCeilingPerMinute, bucketShape, type Clock, RateLimiter } from '../../gateway/src/qbo/limiter';
-
-/** A clock that jumps forward instead of sleeping, so a simulated hour runs in milliseconds. */
-function virtualClock(): Clock & { t: number } {
-  const clock = {
-    t: 0,
-    now: () => clock.t,
-    sleep: async (ms: number) => {
-      clock.t += ms;
-    },
-  };
-  return clock;
-}
-
-function maxInWindow(times: number[], windowMs: number): number {
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while (times[end]! - times[start]! >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
+import { batchCeilingPerMinute, bucketShape, RateLimiter } from '../../gateway/src/qbo/limiter';
+import { maxInWindow, virtualClock } from '../helpers/virtual-clock';
 
 describe('rate limiter', () => {
   it('splits each limit into steady rate and burst that never exceed it together', () => {

@@ -2,25 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createQbwcWork } from '../../gateway/src/qbwc/service';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/context';
-import { fixture, newSession, openTestContext, withRequestId } from '../qbwc-data/helpers';
+import { openTestContext, storeJanuaryAndFebruary } from '../qbwc-data/helpers';
 
 /** The exit codes cron jobs and scripts branch on, from the built binary (design.md: 0, 1, 2, 3, 4). */
 describe('qb-bridge exit codes', () => {
   it('exits 1 when nothing could be done and 3 when only some items failed, with the summary naming them', () => {
     const t = openTestContext();
     try {
-      const work = createQbwcWork(t.ctx, { now: () => new Date('2025-02-10T12:00:00Z') });
-      const session = newSession(t.ctx);
-      work.plan(session);
-      work.receive(session, { xml: fixture('pnl-simple.xml'), hresult: '', message: '' });
-      work.receive(session, {
-        xml: withRequestId(fixture('pnl-nested.xml'), 'pl-2025-02'),
-        hresult: '',
-        message: '',
-      });
+      storeJanuaryAndFebruary(t.ctx);
     } finally {
       t.ctx.close();
     }

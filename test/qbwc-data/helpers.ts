@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type AppContext, openContext } from '../../gateway/src/app/context';
 import { loadConfig } from '../../gateway/src/config/load';
 import { createLogger, type Logger } from '../../gateway/src/log/logger';
+import { createQbwcWork } from '../../gateway/src/qbwc/service';
 import { SessionStore } from '../../gateway/src/qbwc/session-store';
 import type { QbwcSessionInfo } from '../../gateway/src/qbwc/work';
 
@@ -120,4 +121,20 @@ ${rows.join('\n')}
 </GeneralSummaryReportQueryRs>
 </QBXMLMsgsRs></QBXML>
 `;
+}
+
+/**
+ * A Web Connector session on 2025-02-10 that stored January (pnl-simple) and February (pnl-nested, four
+ * accounts no default mapping takes): two months with raw responses on file, as `qbwc reprocess` finds them.
+ */
+export function storeJanuaryAndFebruary(ctx: AppContext): void {
+  const work = createQbwcWork(ctx, { now: () => new Date('2025-02-10T12:00:00Z') });
+  const session = newSession(ctx);
+  work.plan(session);
+  work.receive(session, { xml: fixture('pnl-simple.xml'), hresult: '', message: '' });
+  work.receive(session, {
+    xml: withRequestId(fixture('pnl-nested.xml'), 'pl-2025-02'),
+    hresult: '',
+    message: '',
+  });
 }

@@ -6,7 +6,7 @@ import { HistoryStore } from '../../gateway/src/qbwc/history-store';
 import { MappingStore } from '../../gateway/src/qbwc/mapping-store';
 import { registerQbwcReprocessCommand } from '../../gateway/src/qbwc/reprocess-command';
 import { createQbwcWork } from '../../gateway/src/qbwc/service';
-import { fixture, newSession, openTestContext, type TestContext, withRequestId } from './helpers';
+import { fixture, newSession, openTestContext, storeJanuaryAndFebruary, type TestContext } from './helpers';
 
 let t: TestContext;
 afterEach(() => {
@@ -70,15 +70,7 @@ describe('qb-bridge qbwc reprocess', () => {
     expect((await runReprocess(['--period', '2025-01', '--all'])).error?.exitCode).toBe(ExitCode.usage);
     expect((await runReprocess(['--all'])).error?.exitCode).toBe(ExitCode.failed);
 
-    const work = createQbwcWork(t.ctx, { now: () => new Date('2025-02-10T12:00:00Z') });
-    const session = newSession(t.ctx);
-    work.plan(session);
-    work.receive(session, { xml: fixture('pnl-simple.xml'), hresult: '', message: '' });
-    work.receive(session, {
-      xml: withRequestId(fixture('pnl-nested.xml'), 'pl-2025-02'),
-      hresult: '',
-      message: '',
-    });
+    storeJanuaryAndFebruary(t.ctx);
     const { out } = await runReprocess(['--all']);
     expect(out.join('\n')).toMatch(/2025-01 {2}recomputed/);
     expect(out.join('\n')).toMatch(/2025-02 {2}recomputed.*4 unmapped/);

@@ -2,12 +2,11 @@ import type { Command } from 'commander';
 import type { AppContext } from '../app/context';
 import { CliError, ExitCode } from '../cli/exit-codes';
 import type { CliRuntime } from '../cli/runtime';
-import { configuredIntegrations } from '../config/require';
-import { createQboClient, type QboClient } from './client';
+import { openQbo } from './connection';
 import { type CustomerSyncSummary, syncCustomers } from './customers-cache';
 import { QboError } from './errors';
 import { ReconnectRequiredError } from './token-source';
-import { type ConnectionStatus, createTokenVault } from './token-vault';
+import type { ConnectionStatus } from './token-vault';
 
 /**
  * `qb-bridge test-connections` (the QuickBooks part) and `qb-bridge sync-customers`. Both go through the
@@ -38,31 +37,10 @@ function cliErrorFor(error: unknown): unknown {
   return error;
 }
 
-function openClient(ctx: AppContext, realm?: string): { client: QboClient; token: ConnectionStatus | null } {
-  if (!configuredIntegrations(ctx.config).qbo) {
-    throw new CliError(
-      ExitCode.notConfigured,
-      'QuickBooks is not configured: set QBO_CLIENT_ID and QBO_CLIENT_SECRET (or QBO_ENVIRONMENT=emulator), then run `qb-bridge authorize-qbo`',
-    );
-  }
-  const vault = createTokenVault(ctx);
-  if (vault.connections().length === 0) {
-    throw new CliError(
-      ExitCode.notConfigured,
-      'QuickBooks is not connected yet; run `qb-bridge authorize-qbo` to connect a company',
-    );
-  }
-  const realmId = realm ?? vault.defaultRealm();
-  return {
-    client: createQboClient(ctx, { realmId, tokens: vault }),
-    token: vault.connection(realmId) ?? null,
-  };
-}
-
 /** Reads CompanyInfo through the client; throws CliError with exit 4 when QuickBooks is not connected. */
 export async function checkQboConnection(ctx: AppContext, realm?: string): Promise<QboConnectionCheck> {
   try {
-    const { client, token } = openClient(ctx, realm);
+    const { client, token } = openQbo(ctx, realm);
     const info = await client.companyInfo();
     const companyName = typeof info.CompanyName === 'string' ? info.CompanyName : null;
     return {
@@ -112,7 +90,7 @@ export function registerQboCommands(program: Command, runtime: CliRuntime): void
       const ctx = runtime.open();
       let summary: CustomerSyncSummary;
       try {
-        const { client } = openClient(ctx, options.realm);
+        const { client } = openQbo(ctx, options.realm);
         summary = await syncCustomers(client, ctx.db);
       } catch (error) {
         ctx.audit.record({

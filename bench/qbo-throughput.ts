@@ -4,13 +4,13 @@ import path from 'node:path';
 import { type AppContext, openContext } from '../gateway/src/app/context';
 import { loadConfig } from '../gateway/src/config/load';
 import { createLogger } from '../gateway/src/log/logger';
-import { createMany } from '../gateway/src/qbo/batch';
-import { createQboClient } from '../gateway/src/qbo/client';
-import { QboLedger } from '../gateway/src/qbo/ledger';
-import { batchCeilingPerMinute, intuitLimits } from '../gateway/src/qbo/limiter';
-import { parseTokenResponse } from '../gateway/src/qbo/oauth';
-import { createTokenVault } from '../gateway/src/qbo/token-vault';
-import type { CreateInput } from '../gateway/src/qbo/write-once';
+import { createMany } from '../gateway/src/qbo/exactly-once/batch';
+import { QboLedger } from '../gateway/src/qbo/exactly-once/ledger';
+import type { CreateInput } from '../gateway/src/qbo/exactly-once/write-once';
+import { createQboClient } from '../gateway/src/qbo/http/client';
+import { batchCeilingPerMinute, intuitLimits } from '../gateway/src/qbo/limits/limiter';
+import { parseTokenResponse } from '../gateway/src/qbo/oauth/oauth';
+import { createTokenVault } from '../gateway/src/qbo/oauth/token-vault';
 import { createEmulator } from '../gateway/src/sandbox/emulator';
 
 /**

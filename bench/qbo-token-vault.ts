@@ -4,8 +4,8 @@ import path from 'node:path';
 import { openContext } from '../gateway/src/app/context';
 import { loadConfig } from '../gateway/src/config/load';
 import { createLogger } from '../gateway/src/log/logger';
-import { parseTokenResponse } from '../gateway/src/qbo/oauth';
-import { createTokenVault } from '../gateway/src/qbo/token-vault';
+import { parseTokenResponse } from '../gateway/src/qbo/oauth/oauth';
+import { createTokenVault } from '../gateway/src/qbo/oauth/token-vault';
 import { createEmulator } from '../gateway/src/sandbox/emulator';
 
 const percentile = (sorted: number[], p: number) =>

@@ -1,8 +1,8 @@
 import zlib from 'node:zlib';
-import { defaultMappings } from '../gateway/src/qbwc/default-mappings';
-import { computeMonthMetrics } from '../gateway/src/qbwc/metrics';
-import { readProfitAndLoss } from '../gateway/src/qbwc/pnl';
-import { parseReportResponse } from '../gateway/src/qbwc/qbxml-parse';
+import { defaultMappings } from '../gateway/src/qbwc/metrics/default-mappings';
+import { computeMonthMetrics } from '../gateway/src/qbwc/metrics/metrics';
+import { readProfitAndLoss } from '../gateway/src/qbwc/metrics/pnl';
+import { parseReportResponse } from '../gateway/src/qbwc/qbxml/qbxml-parse';
 
 /**
  * A ~10 MB ProfitAndLossStandard response (tens of thousands of accounts under parent accounts, with

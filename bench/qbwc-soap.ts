@@ -7,14 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { openContext } from '../gateway/src/app/context';
 import { loadConfig } from '../gateway/src/config/load';
 import { createLogger } from '../gateway/src/log/logger';
-import { hashPassword, type ScryptParams, saveCredentials } from '../gateway/src/qbwc/credentials';
-import { callQbwc, qbwcRequestBody, soapEndpoint } from '../gateway/src/qbwc/play-session';
+import { callQbwc, qbwcRequestBody, soapEndpoint } from '../gateway/src/qbwc/play/play-session';
 import {
   answerSampleRequest,
   sampleChartOfAccounts,
   sampleHcpResponse,
-} from '../gateway/src/qbwc/sample-responses';
-import { intuitNs } from '../gateway/src/qbwc/soap-envelope';
+} from '../gateway/src/qbwc/play/sample-responses';
+import { hashPassword, type ScryptParams, saveCredentials } from '../gateway/src/qbwc/sessions/credentials';
+import { intuitNs } from '../gateway/src/qbwc/soap/soap-envelope';
 import { startServer } from '../gateway/src/server/serve';
 import { generateLargePnl } from './qbwc-parse';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../gateway/src/qbo/limiter';
+import type { Clock } from '../../gateway/src/qbo/limits/limiter';
 
 /** A clock that jumps forward instead of sleeping, so a simulated hour of rate limiting runs in milliseconds. */
 export function virtualClock(start = 0): Clock & { t: number } {

@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTokenRow } from '../../gateway/src/qbo/token-store';
+import { readTokenRow } from '../../gateway/src/qbo/oauth/token-store';
 import { startServer } from '../../gateway/src/server/serve';
 import { freePort, openTestContext, type RunningTestEmulator, startEmulator, tempDataDir } from './helpers';
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenVault } from '../../gateway/src/qbo/token-vault';
+import { createTokenVault } from '../../gateway/src/qbo/oauth/token-vault';
 import { bundleChildScript } from '../helpers/child-script';
 import {
   connectDirectly,

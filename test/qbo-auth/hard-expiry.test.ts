@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
 import { createApiToken } from '../../gateway/src/auth/api-tokens';
-import { connectDemoCompany } from '../../gateway/src/qbo/demo-connect';
-import { readTokenRow } from '../../gateway/src/qbo/token-store';
-import { createTokenVault } from '../../gateway/src/qbo/token-vault';
+import { connectDemoCompany } from '../../gateway/src/qbo/oauth/demo-connect';
+import { readTokenRow } from '../../gateway/src/qbo/oauth/token-store';
+import { createTokenVault } from '../../gateway/src/qbo/oauth/token-vault';
 import { type RunningServer, startServer } from '../../gateway/src/server/serve';
 import { runCliAsync } from '../helpers/cli';
 import { freePort, openTestContext, type RunningTestEmulator, startEmulator, tempDataDir } from './helpers';

@@ -6,8 +6,8 @@ import { Writable } from 'node:stream';
 import { type AppContext, openContext } from '../../gateway/src/app/context';
 import { loadConfig } from '../../gateway/src/config/load';
 import { createLogger, type Logger } from '../../gateway/src/log/logger';
-import { parseTokenResponse, type TokenGrant } from '../../gateway/src/qbo/oauth';
-import type { TokenVault } from '../../gateway/src/qbo/token-vault';
+import { parseTokenResponse, type TokenGrant } from '../../gateway/src/qbo/oauth/oauth';
+import type { TokenVault } from '../../gateway/src/qbo/oauth/token-vault';
 import { createEmulator, type Emulator } from '../../gateway/src/sandbox/emulator';
 
 export function tempDataDir(): string {

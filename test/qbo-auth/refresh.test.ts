@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
-import { fetchCompanyName, oauthSettings } from '../../gateway/src/qbo/oauth';
-import { ReconnectRequiredError } from '../../gateway/src/qbo/token-source';
-import { readTokenRow } from '../../gateway/src/qbo/token-store';
-import { createTokenVault, hashRefreshToken } from '../../gateway/src/qbo/token-vault';
+import { fetchCompanyName, oauthSettings } from '../../gateway/src/qbo/oauth/oauth';
+import { ReconnectRequiredError } from '../../gateway/src/qbo/oauth/token-source';
+import { readTokenRow } from '../../gateway/src/qbo/oauth/token-store';
+import { createTokenVault, hashRefreshToken } from '../../gateway/src/qbo/oauth/token-vault';
 import {
   capturingLogger,
   connectDirectly,

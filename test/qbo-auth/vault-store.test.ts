@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
 import { ConfigError, loadConfig } from '../../gateway/src/config/load';
-import { connectionWarnings, qboHealthSection } from '../../gateway/src/qbo/connection-health';
+import { connectionWarnings, qboHealthSection } from '../../gateway/src/qbo/oauth/connection-health';
 import {
   emulatorOAuthDefaults,
   OAuthCallError,
   oauthSettings,
   parseTokenResponse,
   toOAuthCallError,
-} from '../../gateway/src/qbo/oauth';
-import { ReconnectRequiredError } from '../../gateway/src/qbo/token-source';
-import { completeRefresh, readTokenRow, tryTakeRefreshLease } from '../../gateway/src/qbo/token-store';
-import { createTokenVault, sealGrant } from '../../gateway/src/qbo/token-vault';
+} from '../../gateway/src/qbo/oauth/oauth';
+import { ReconnectRequiredError } from '../../gateway/src/qbo/oauth/token-source';
+import { completeRefresh, readTokenRow, tryTakeRefreshLease } from '../../gateway/src/qbo/oauth/token-store';
+import { createTokenVault, sealGrant } from '../../gateway/src/qbo/oauth/token-vault';
 import { openTestContext, tempDataDir } from './helpers';
 
 const day = 24 * 60 * 60 * 1000;

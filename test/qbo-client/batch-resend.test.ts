@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMany } from '../../gateway/src/qbo/batch';
+import { createMany } from '../../gateway/src/qbo/exactly-once/batch';
 import {
   customerId,
   type Harness,

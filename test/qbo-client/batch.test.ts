@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMany, resumeUnfinished } from '../../gateway/src/qbo/batch';
-import type { CreateInput, CreateOutcome } from '../../gateway/src/qbo/write-once';
+import { createMany, resumeUnfinished } from '../../gateway/src/qbo/exactly-once/batch';
+import type { CreateInput, CreateOutcome } from '../../gateway/src/qbo/exactly-once/write-once';
 import { customerId, type Harness, invoicePayload, itemId, startHarness } from './helpers';
 
 function invoices(h: Harness, prefix: string, n: number): CreateInput[] {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createQboClient } from '../../gateway/src/qbo/client';
-import { createRunLookups } from '../../gateway/src/qbo/lookups';
+import { createRunLookups } from '../../gateway/src/qbo/exactly-once/lookups';
+import { createQboClient } from '../../gateway/src/qbo/http/client';
 import { qboQuery } from '../../gateway/src/qbo/query';
 import { capturingLogger } from '../helpers/context';
 import { type Harness, startHarness } from './helpers';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMany } from '../../gateway/src/qbo/batch';
-import { findOrCreateName } from '../../gateway/src/qbo/names';
-import { type CreateInput, createOnce } from '../../gateway/src/qbo/write-once';
+import { createMany } from '../../gateway/src/qbo/exactly-once/batch';
+import { findOrCreateName } from '../../gateway/src/qbo/exactly-once/names';
+import { type CreateInput, createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
 import { type Harness, startHarness } from './helpers';
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMany, resumeUnfinished } from '../../gateway/src/qbo/batch';
-import { withMarker } from '../../gateway/src/qbo/resolve';
-import { createOnce } from '../../gateway/src/qbo/write-once';
+import { createMany, resumeUnfinished } from '../../gateway/src/qbo/exactly-once/batch';
+import { withMarker } from '../../gateway/src/qbo/exactly-once/resolve';
+import { createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
 import {
   customerId,
   type Harness,

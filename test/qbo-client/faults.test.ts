@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorFromResponse, parseRetryAfter } from '../../gateway/src/qbo/errors';
-import { duplicateDocNumberTarget, parseFault } from '../../gateway/src/qbo/fault-parse';
+import { errorFromResponse, parseRetryAfter } from '../../gateway/src/qbo/http/errors';
+import { duplicateDocNumberTarget, parseFault } from '../../gateway/src/qbo/http/fault-parse';
 
 const fixture = (name: string) =>
   fs.readFileSync(path.join(__dirname, '../fixtures/qbo-client', name), 'utf8');

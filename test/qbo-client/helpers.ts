@@ -1,9 +1,9 @@
 import type { AppContext } from '../../gateway/src/app/context';
 import type { Logger } from '../../gateway/src/log/logger';
-import { createQboClient, type QboClient, type QboClientOptions } from '../../gateway/src/qbo/client';
-import { QboLedger } from '../../gateway/src/qbo/ledger';
-import { parseTokenResponse } from '../../gateway/src/qbo/oauth';
-import { createTokenVault, type TokenVault } from '../../gateway/src/qbo/token-vault';
+import { QboLedger } from '../../gateway/src/qbo/exactly-once/ledger';
+import { createQboClient, type QboClient, type QboClientOptions } from '../../gateway/src/qbo/http/client';
+import { parseTokenResponse } from '../../gateway/src/qbo/oauth/oauth';
+import { createTokenVault, type TokenVault } from '../../gateway/src/qbo/oauth/token-vault';
 import {
   createEmulator,
   type Emulator,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
-import { type PlanInput, payloadHash, QboLedger } from '../../gateway/src/qbo/ledger';
+import { type PlanInput, payloadHash, QboLedger } from '../../gateway/src/qbo/exactly-once/ledger';
 import { testContext } from '../helpers/context';
 
 describe('exactly-once ledger', () => {

@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { openContext } from '../../gateway/src/app/context';
 import { loadConfig } from '../../gateway/src/config/load';
 import { createLogger } from '../../gateway/src/log/logger';
-import { createQboClient } from '../../gateway/src/qbo/client';
-import { createTokenVault } from '../../gateway/src/qbo/token-vault';
+import { createQboClient } from '../../gateway/src/qbo/http/client';
+import { createTokenVault } from '../../gateway/src/qbo/oauth/token-vault';
 
 const dataDir = process.env.DATA_DIR ?? '';
 const ctx = openContext(loadConfig(process.env, dataDir), { log: createLogger({ level: 'silent' }) });

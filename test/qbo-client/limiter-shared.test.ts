@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
-import { type Clock, RateLimiter, type RealmLimiter } from '../../gateway/src/qbo/limiter';
+import { type Clock, RateLimiter, type RealmLimiter } from '../../gateway/src/qbo/limits/limiter';
 import { tempDir, testContext } from '../helpers/context';
 import { maxInWindow, virtualClock } from '../helpers/virtual-clock';
 

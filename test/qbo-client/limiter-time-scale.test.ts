@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../gateway/src/config/load';
 import { createLogger } from '../../gateway/src/log/logger';
-import { createQboClient } from '../../gateway/src/qbo/client';
-import type { TokenSource } from '../../gateway/src/qbo/token-source';
+import { createQboClient } from '../../gateway/src/qbo/http/client';
+import type { TokenSource } from '../../gateway/src/qbo/oauth/token-source';
 import { runCliAsync } from '../helpers/cli';
 import { tempDir } from '../helpers/context';
 import { type Harness, startHarness } from './helpers';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchCeilingPerMinute, bucketShape, RateLimiter } from '../../gateway/src/qbo/limiter';
+import { batchCeilingPerMinute, bucketShape, RateLimiter } from '../../gateway/src/qbo/limits/limiter';
 import { maxInWindow, virtualClock } from '../helpers/virtual-clock';
 
 describe('rate limiter', () => {

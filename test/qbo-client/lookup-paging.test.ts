@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMany } from '../../gateway/src/qbo/batch';
-import type { CreateInput } from '../../gateway/src/qbo/write-once';
+import { createMany } from '../../gateway/src/qbo/exactly-once/batch';
+import type { CreateInput } from '../../gateway/src/qbo/exactly-once/write-once';
 import { type Harness, startHarness } from './helpers';
 
 /**

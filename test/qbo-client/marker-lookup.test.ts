@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMany } from '../../gateway/src/qbo/batch';
-import type { LedgerEntity } from '../../gateway/src/qbo/ledger';
-import { markerFor } from '../../gateway/src/qbo/resolve';
-import { type CreateInput, type CreateOutcome, createOnce } from '../../gateway/src/qbo/write-once';
+import { createMany } from '../../gateway/src/qbo/exactly-once/batch';
+import type { LedgerEntity } from '../../gateway/src/qbo/exactly-once/ledger';
+import { markerFor } from '../../gateway/src/qbo/exactly-once/resolve';
+import {
+  type CreateInput,
+  type CreateOutcome,
+  createOnce,
+} from '../../gateway/src/qbo/exactly-once/write-once';
 import { customerId, type Harness, itemId, startHarness } from './helpers';
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findOrCreateName, NameConflictError } from '../../gateway/src/qbo/names';
-import { createOnce } from '../../gateway/src/qbo/write-once';
+import { findOrCreateName, NameConflictError } from '../../gateway/src/qbo/exactly-once/names';
+import { createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
 import { type Harness, startHarness } from './helpers';
 
 describe('find-or-create names against the emulator', () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMany, resumeUnfinished } from '../../gateway/src/qbo/batch';
-import { createQboClient, type QboClient } from '../../gateway/src/qbo/client';
-import { QboLedger } from '../../gateway/src/qbo/ledger';
-import { markerFor } from '../../gateway/src/qbo/resolve';
-import { type CreateInput, createOnce } from '../../gateway/src/qbo/write-once';
+import { createMany, resumeUnfinished } from '../../gateway/src/qbo/exactly-once/batch';
+import { QboLedger } from '../../gateway/src/qbo/exactly-once/ledger';
+import { markerFor } from '../../gateway/src/qbo/exactly-once/resolve';
+import { type CreateInput, createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
+import { createQboClient, type QboClient } from '../../gateway/src/qbo/http/client';
 import { capturingLogger } from '../helpers/context';
 import { customerId, type Harness, itemId, startHarness, testTimeScale } from './helpers';
 

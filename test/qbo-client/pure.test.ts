@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildExpenseLine, buildSalesLine, linesTotalCents } from '../../gateway/src/qbo/amounts';
-import { QboError } from '../../gateway/src/qbo/errors';
+import { cleanDisplayName, nameKey } from '../../gateway/src/qbo/exactly-once/name-key';
+import { isOurs, markerFor, withMarker } from '../../gateway/src/qbo/exactly-once/resolve';
+import { QboError } from '../../gateway/src/qbo/http/errors';
+import { backoffDelay, decideRetry, defaultRetryPolicy } from '../../gateway/src/qbo/http/retry';
 import { qboWebLink } from '../../gateway/src/qbo/links';
-import { cleanDisplayName, nameKey } from '../../gateway/src/qbo/name-key';
-import { isOurs, markerFor, withMarker } from '../../gateway/src/qbo/resolve';
-import { backoffDelay, decideRetry, defaultRetryPolicy } from '../../gateway/src/qbo/retry';
 
 describe('amounts', () => {
   it('sends Amount = round(Qty × UnitPrice) so QuickBooks never answers 6070', () => {

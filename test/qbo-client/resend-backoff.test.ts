@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMany } from '../../gateway/src/qbo/batch';
-import { createOnce } from '../../gateway/src/qbo/write-once';
+import { createMany } from '../../gateway/src/qbo/exactly-once/batch';
+import { createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
 import {
   customerId,
   type Harness,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOnce } from '../../gateway/src/qbo/write-once';
+import { createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
 import {
   customerId,
   type Harness,

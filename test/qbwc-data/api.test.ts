@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../gateway/src/auth/api-tokens';
-import { listQbrAudit } from '../../gateway/src/qbwc/audit';
+import { listQbrAudit } from '../../gateway/src/qbwc/audit/audit';
 import { qbwcApiRoutes } from '../../gateway/src/qbwc/routes';
 import { createQbwcWork } from '../../gateway/src/qbwc/service';
 import { createApp } from '../../gateway/src/server/app';

@@ -5,7 +5,7 @@ import { type AppContext, openContext } from '../../gateway/src/app/context';
 import { loadConfig } from '../../gateway/src/config/load';
 import { createLogger, type Logger } from '../../gateway/src/log/logger';
 import { createQbwcWork } from '../../gateway/src/qbwc/service';
-import { SessionStore } from '../../gateway/src/qbwc/session-store';
+import { SessionStore } from '../../gateway/src/qbwc/sessions/session-store';
 import type { QbwcSessionInfo } from '../../gateway/src/qbwc/work';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');

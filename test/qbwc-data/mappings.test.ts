@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMappings } from '../../gateway/src/qbwc/default-mappings';
+import { defaultMappings } from '../../gateway/src/qbwc/metrics/default-mappings';
 import {
   checkRegexIsSafe,
   createResolver,
@@ -8,8 +8,8 @@ import {
   type MappingResolver,
   MappingValidationError,
   validateMapping,
-} from '../../gateway/src/qbwc/mappings';
-import type { AccountKind } from '../../gateway/src/qbwc/pnl';
+} from '../../gateway/src/qbwc/metrics/mappings';
+import type { AccountKind } from '../../gateway/src/qbwc/metrics/pnl';
 
 const base: MappingInput = {
   metricKey: 'other_expenses',

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMappings } from '../../gateway/src/qbwc/default-mappings';
-import { interpretProfitAndLoss } from '../../gateway/src/qbwc/interpret';
-import type { Mapping } from '../../gateway/src/qbwc/mappings';
-import { computeMonthMetrics, type MetricValues } from '../../gateway/src/qbwc/metrics';
-import { type LeafAccount, readProfitAndLoss } from '../../gateway/src/qbwc/pnl';
-import { parseReportResponse } from '../../gateway/src/qbwc/qbxml-parse';
+import { defaultMappings } from '../../gateway/src/qbwc/metrics/default-mappings';
+import { interpretProfitAndLoss } from '../../gateway/src/qbwc/metrics/interpret';
+import type { Mapping } from '../../gateway/src/qbwc/metrics/mappings';
+import { computeMonthMetrics, type MetricValues } from '../../gateway/src/qbwc/metrics/metrics';
+import { type LeafAccount, readProfitAndLoss } from '../../gateway/src/qbwc/metrics/pnl';
+import { parseReportResponse } from '../../gateway/src/qbwc/qbxml/qbxml-parse';
 import { formatCents } from '../../shared/src/money';
 import { fixture, profitAndLossXml } from './helpers';
 

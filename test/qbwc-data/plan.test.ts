@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { monthRange, pendingPeriods, planSession } from '../../gateway/src/qbwc/plan';
+import { monthRange, pendingPeriods, planSession } from '../../gateway/src/qbwc/metrics/plan';
 
 const today = new Date('2025-06-15T08:00:00Z');
 

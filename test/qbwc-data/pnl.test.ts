@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { countActiveEmployees } from '../../gateway/src/qbwc/employees';
-import { readProfitAndLoss } from '../../gateway/src/qbwc/pnl';
+import { countActiveEmployees } from '../../gateway/src/qbwc/metrics/employees';
+import { readProfitAndLoss } from '../../gateway/src/qbwc/metrics/pnl';
 import {
   classifyStatus,
   parseEmployeeResponse,
   parseReportResponse,
   QbXmlParseError,
-} from '../../gateway/src/qbwc/qbxml-parse';
+} from '../../gateway/src/qbwc/qbxml/qbxml-parse';
 import { fixture } from './helpers';
 
 function pnlOf(name: string) {

@@ -8,7 +8,7 @@ import {
   buildProfitAndLossRequest,
   QbXmlVersionError,
   requestVersion,
-} from '../../gateway/src/qbwc/qbxml-build';
+} from '../../gateway/src/qbwc/qbxml/qbxml-build';
 import { fixtureDir, qbxmlSchema } from './helpers';
 
 /** Runs the real xmllint against the qbXML 13.0 schema; returns its combined output. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HistoryStore } from '../../gateway/src/qbwc/history-store';
+import { HistoryStore } from '../../gateway/src/qbwc/metrics/history-store';
 import { createQbwcWork } from '../../gateway/src/qbwc/service';
 import { fixture, newSession, openTestContext, type TestContext, withRequestId } from './helpers';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { listQbrAudit } from '../../gateway/src/qbwc/audit';
-import { qbwcRequestBody } from '../../gateway/src/qbwc/play-session';
-import { intuitNs } from '../../gateway/src/qbwc/soap-envelope';
+import { listQbrAudit } from '../../gateway/src/qbwc/audit/audit';
+import { qbwcRequestBody } from '../../gateway/src/qbwc/play/play-session';
+import { intuitNs } from '../../gateway/src/qbwc/soap/soap-envelope';
 import {
   countRows,
   type Harness,

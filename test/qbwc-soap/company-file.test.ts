@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/credentials';
-import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/sample-responses';
-import { defaultCompanyFileWaitMs } from '../../gateway/src/qbwc/soap-company-file';
+import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/play/sample-responses';
+import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/sessions/credentials';
+import { defaultCompanyFileWaitMs } from '../../gateway/src/qbwc/soap/soap-company-file';
 import { type Harness, harness, password, receiveParams, sendParams, username } from './helpers';
 
 let h: Harness | undefined;

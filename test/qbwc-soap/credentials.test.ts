@@ -1,6 +1,8 @@
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
+import { negotiateQbxmlVersion } from '../../gateway/src/qbwc/qbxml/hcp';
+import { buildEmployeeRequest, requestVersion } from '../../gateway/src/qbwc/qbxml/qbxml-build';
 import {
   checkLogin,
   hashPassword,
@@ -8,9 +10,7 @@ import {
   resolveCredentials,
   saveCredentials,
   verifyPassword,
-} from '../../gateway/src/qbwc/credentials';
-import { negotiateQbxmlVersion } from '../../gateway/src/qbwc/hcp';
-import { buildEmployeeRequest, requestVersion } from '../../gateway/src/qbwc/qbxml-build';
+} from '../../gateway/src/qbwc/sessions/credentials';
 import { testContext } from '../helpers/context';
 
 const cheap = { N: 2 ** 12, r: 8, p: 1 };

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { qbwcRequestBody } from '../../gateway/src/qbwc/play-session';
-import { sampleHcpResponse } from '../../gateway/src/qbwc/sample-responses';
-import { escapeXml } from '../../gateway/src/qbwc/xml-guard';
+import { qbwcRequestBody } from '../../gateway/src/qbwc/play/play-session';
+import { sampleHcpResponse } from '../../gateway/src/qbwc/play/sample-responses';
+import { escapeXml } from '../../gateway/src/qbwc/qbxml/xml-guard';
 import { storeFileName } from '../../gateway/src/store/database';
 import { capturingLogger } from '../helpers/context';
 import { countRows, type Harness, harness, password, receiveParams, sendParams, username } from './helpers';

@@ -1,10 +1,10 @@
 import type { AppContext } from '../../gateway/src/app/context';
-import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/credentials';
-import { qbwcRequestBody } from '../../gateway/src/qbwc/play-session';
-import { intuitNs } from '../../gateway/src/qbwc/soap-envelope';
-import { createQbwcSoapRoutes, type QbwcSoapRouteOptions } from '../../gateway/src/qbwc/soap-routes';
+import { qbwcRequestBody } from '../../gateway/src/qbwc/play/play-session';
+import { childrenNamed, firstChild, readXml } from '../../gateway/src/qbwc/qbxml/xml-reader';
+import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/sessions/credentials';
+import { intuitNs } from '../../gateway/src/qbwc/soap/soap-envelope';
+import { createQbwcSoapRoutes, type QbwcSoapRouteOptions } from '../../gateway/src/qbwc/soap/soap-routes';
 import type { PlannedRequest, QbwcSessionInfo, QbwcWork, ResponseOutcome } from '../../gateway/src/qbwc/work';
-import { childrenNamed, firstChild, readXml } from '../../gateway/src/qbwc/xml-reader';
 import { createApp } from '../../gateway/src/server/app';
 import type { RouteModule } from '../../gateway/src/server/routes';
 import { testContext } from '../helpers/context';

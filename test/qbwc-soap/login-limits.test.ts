@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
-import { listQbrAudit } from '../../gateway/src/qbwc/audit';
-import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/credentials';
-import { HashGate } from '../../gateway/src/qbwc/login-limits';
-import { QbwcSoapMethods } from '../../gateway/src/qbwc/soap-methods';
+import { listQbrAudit } from '../../gateway/src/qbwc/audit/audit';
+import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/sessions/credentials';
+import { HashGate } from '../../gateway/src/qbwc/sessions/login-limits';
+import { QbwcSoapMethods } from '../../gateway/src/qbwc/soap/soap-methods';
 import { testContext } from '../helpers/context';
 import { countRows, password, recordingWork, username } from './helpers';
 

@@ -1,10 +1,10 @@
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listQbrAudit } from '../../gateway/src/qbwc/audit';
-import { ensureQwcIdentity } from '../../gateway/src/qbwc/qwc-file';
-import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/sample-responses';
-import { supersedeGraceMs } from '../../gateway/src/qbwc/sessions';
-import { escapeXml } from '../../gateway/src/qbwc/xml-guard';
+import { listQbrAudit } from '../../gateway/src/qbwc/audit/audit';
+import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/play/sample-responses';
+import { escapeXml } from '../../gateway/src/qbwc/qbxml/xml-guard';
+import { supersedeGraceMs } from '../../gateway/src/qbwc/sessions/sessions';
+import { ensureQwcIdentity } from '../../gateway/src/qbwc/soap/qwc-file';
 import { countRows, type Harness, harness, password, receiveParams, sendParams, username } from './helpers';
 
 let h: Harness | undefined;

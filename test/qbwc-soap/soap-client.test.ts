@@ -1,13 +1,13 @@
 import * as soap from 'soap';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
-import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/credentials';
-import { qwcUrls } from '../../gateway/src/qbwc/qwc-file';
 import {
   answerSampleRequest,
   sampleEmployeeCount,
   sampleHcpResponse,
-} from '../../gateway/src/qbwc/sample-responses';
+} from '../../gateway/src/qbwc/play/sample-responses';
+import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/sessions/credentials';
+import { qwcUrls } from '../../gateway/src/qbwc/soap/qwc-file';
 import { type RunningServer, startServer } from '../../gateway/src/server/serve';
 import { runCli } from '../helpers/cli';
 import { tempDir, testContext } from '../helpers/context';

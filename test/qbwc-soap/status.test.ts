@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../gateway/src/auth/api-tokens';
 import { qbwcApiRoutes } from '../../gateway/src/qbwc/routes';
-import { defaultSessionPolicy } from '../../gateway/src/qbwc/sessions';
+import { defaultSessionPolicy } from '../../gateway/src/qbwc/sessions/sessions';
 import { type Harness, harness, password, sendParams, username } from './helpers';
 
 let h: Harness | undefined;

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
-import { listQbrAudit, recordQbrAudit } from '../../gateway/src/qbwc/audit';
+import { listQbrAudit, recordQbrAudit } from '../../gateway/src/qbwc/audit/audit';
 import {
   assertSafeXml,
   decodeXmlEntities,
   escapeXml,
   parseUntrustedXml,
   UnsafeXmlError,
-} from '../../gateway/src/qbwc/xml-guard';
+} from '../../gateway/src/qbwc/qbxml/xml-guard';
 import { testContext } from '../helpers/context';
 
 function reason(fn: () => unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../gateway/src/config/load';
-import { qboEndpoints } from '../../gateway/src/qbo/endpoints';
+import { qboEndpoints } from '../../gateway/src/qbo/http/endpoints';
 import { type LinkableEntity, qboWebLink } from '../../gateway/src/qbo/links';
 import { createEmulator, type Emulator, type RunningEmulator } from '../../gateway/src/sandbox/emulator';
 import { tempDir } from '../helpers/context';

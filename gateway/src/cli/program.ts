@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load';
 import { JobAlreadyRunningError } from '../jobs/jobs';
-import { ReconnectRequiredError } from '../qbo/token-source';
+import { ReconnectRequiredError } from '../qbo/oauth/token-source';
 import { NewerStoreError } from '../store/migrations';
 import { SecretKeyError } from '../store/secrets';
 import { version } from '../version';

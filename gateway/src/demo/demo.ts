@@ -4,10 +4,10 @@ import { type AppContext, openContext } from '../app/context';
 import { createApiToken } from '../auth/api-tokens';
 import { loadConfig } from '../config/load';
 import type { Logger } from '../log/logger';
-import { connectDemoCompany } from '../qbo/demo-connect';
-import { hashPassword, saveCredentials } from '../qbwc/credentials';
-import { HistoryStore } from '../qbwc/history-store';
-import { playSession } from '../qbwc/play-session';
+import { connectDemoCompany } from '../qbo/oauth/demo-connect';
+import { HistoryStore } from '../qbwc/metrics/history-store';
+import { playSession } from '../qbwc/play/play-session';
+import { hashPassword, saveCredentials } from '../qbwc/sessions/credentials';
 import { createEmulator, type RunningEmulator } from '../sandbox/emulator';
 import { type RunningServer, startServer } from '../server/serve';
 

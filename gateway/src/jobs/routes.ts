@@ -1,7 +1,7 @@
 import { successEnvelope } from '../../../shared/src/envelope';
 import { requireAuth } from '../auth/middleware';
 import { notFound } from '../server/errors';
-import type { RouteModule } from '../server/routes';
+import type { RouteModule } from '../server/route-module';
 
 /**
  * Read-only view of every flow's jobs, for the dashboard's live cards and for scripts. Each flow also

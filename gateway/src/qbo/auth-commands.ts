@@ -12,10 +12,10 @@ import {
   completeAuthorization,
   describeCompany,
   resultPage,
-} from './connect-callback';
-import { buildAuthorizeUrl, type OAuthSettings, oauthSettings } from './oauth';
-import { createOAuthState, oauthStateUsed } from './oauth-state';
-import { listTokenRows } from './token-store';
+} from './oauth/connect-callback';
+import { buildAuthorizeUrl, type OAuthSettings, oauthSettings } from './oauth/oauth';
+import { createOAuthState, oauthStateUsed } from './oauth/oauth-state';
+import { listTokenRows } from './oauth/token-store';
 
 interface AuthorizeOptions {
   listen: boolean;

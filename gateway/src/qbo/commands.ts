@@ -4,9 +4,9 @@ import { CliError, ExitCode } from '../cli/exit-codes';
 import type { CliRuntime } from '../cli/runtime';
 import { openQbo } from './connection';
 import { type CustomerSyncSummary, syncCustomers } from './customers-cache';
-import { QboError } from './errors';
-import { ReconnectRequiredError } from './token-source';
-import type { ConnectionStatus } from './token-vault';
+import { QboError } from './http/errors';
+import { ReconnectRequiredError } from './oauth/token-source';
+import type { ConnectionStatus } from './oauth/token-vault';
 
 /**
  * `qb-bridge test-connections` (the QuickBooks part) and `qb-bridge sync-customers`. Both go through the

@@ -1,9 +1,9 @@
 import type { AppContext } from '../app/context';
 import { CliError, ExitCode } from '../cli/exit-codes';
 import { configuredIntegrations } from '../config/require';
-import { createQboClient, type QboClient } from './client';
-import { QboLedger } from './ledger';
-import { type ConnectionStatus, createTokenVault } from './token-vault';
+import { QboLedger } from './exactly-once/ledger';
+import { createQboClient, type QboClient } from './http/client';
+import { type ConnectionStatus, createTokenVault } from './oauth/token-vault';
 
 /** What a flow needs to write to one connected company: the paced client and the exactly-once ledger. */
 export interface QboConnection {

@@ -1,7 +1,7 @@
 import { toCents } from '../../../shared/src/money';
 import type { Db } from '../store/database';
-import type { QboClient } from './client';
-import { nameKey } from './name-key';
+import { nameKey } from './exactly-once/name-key';
+import type { QboClient } from './http/client';
 import { queryAll } from './query';
 
 /**

@@ -5,15 +5,15 @@
  * inside the client; a flow never calls QuickBooks around them.
  */
 export { buildExpenseLine, buildSalesLine, LineAmountError, linesTotalCents } from './amounts';
-export { type CreateManyOptions, createMany, resumeUnfinished } from './batch';
-export type { BatchItemRequest, BatchItemResponse, QboClient } from './client';
 export { openQbo, type QboConnection } from './connection';
 export { cachedCustomerCount, cachedCustomersByName, syncCustomers } from './customers-cache';
-export { QboError } from './errors';
-export type { LedgerEntity, LedgerLookup, LedgerRow, LedgerState } from './ledger';
-export { QboLedger } from './ledger';
+export { type CreateManyOptions, createMany, resumeUnfinished } from './exactly-once/batch';
+export type { LedgerEntity, LedgerLookup, LedgerRow, LedgerState } from './exactly-once/ledger';
+export { QboLedger } from './exactly-once/ledger';
+export { findName, findOrCreateName, NameConflictError, validateDisplayName } from './exactly-once/names';
+export { type CreateInput, type CreateOutcome, createOnce } from './exactly-once/write-once';
+export type { BatchItemRequest, BatchItemResponse, QboClient } from './http/client';
+export { QboError } from './http/errors';
 export { qboWebLink } from './links';
-export { findName, findOrCreateName, NameConflictError, validateDisplayName } from './names';
+export { ReconnectRequiredError } from './oauth/token-source';
 export { qboQuery, queryAll, rowsOf } from './query';
-export { ReconnectRequiredError } from './token-source';
-export { type CreateInput, type CreateOutcome, createOnce } from './write-once';

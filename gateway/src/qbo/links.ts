@@ -1,4 +1,4 @@
-import type { QboEndpoints } from './endpoints';
+import type { QboEndpoints } from './http/endpoints';
 
 /**
  * Deep links into the QuickBooks web app (qbo-api.md §11.2). They carry the entity Id, never the

@@ -4,13 +4,18 @@ import { requireAuth } from '../auth/middleware';
 import { ConfigError } from '../config/load';
 import type { AppEnv } from '../server/env';
 import { badRequest, HttpError, notFound } from '../server/errors';
-import type { RouteModule } from '../server/routes';
-import { AuthorizationError, completeAuthorization, describeCompany, resultPage } from './connect-callback';
-import { qboHealth } from './connection-health';
-import { buildAuthorizeUrl, oauthSettings } from './oauth';
-import { createOAuthState } from './oauth-state';
-import { readTokenRow } from './token-store';
-import { createTokenVault } from './token-vault';
+import type { RouteModule } from '../server/route-module';
+import {
+  AuthorizationError,
+  completeAuthorization,
+  describeCompany,
+  resultPage,
+} from './oauth/connect-callback';
+import { qboHealth } from './oauth/connection-health';
+import { buildAuthorizeUrl, oauthSettings } from './oauth/oauth';
+import { createOAuthState } from './oauth/oauth-state';
+import { readTokenRow } from './oauth/token-store';
+import { createTokenVault } from './oauth/token-vault';
 
 function notConfigured(error: ConfigError): HttpError {
   return new HttpError(503, 'not_configured', error.message, { variable: error.variable });

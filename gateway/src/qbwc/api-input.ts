@@ -8,9 +8,9 @@ import {
   matchTypes,
   retiredSeedMetricKeys,
   specificPriorityDefault,
-} from './mappings';
-import { isPeriod } from './plan';
-import type { ReprocessScope } from './reprocess';
+} from './metrics/mappings';
+import { isPeriod } from './metrics/plan';
+import type { ReprocessScope } from './metrics/reprocess';
 
 export function asObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

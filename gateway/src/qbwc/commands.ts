@@ -5,12 +5,12 @@ import type { Command } from 'commander';
 import { CliError, ExitCode } from '../cli/exit-codes';
 import { wholeNumberOption } from '../cli/options';
 import type { CliRuntime } from '../cli/runtime';
-import { recordQbrAudit } from './audit';
-import { registerQbwcAuditCommand } from './audit-command';
-import { hashPassword, maxPasswordChars, resolveCredentials, saveCredentials } from './credentials';
-import { playSession } from './play-session';
-import { buildQwcFile, ensureQwcIdentity, QwcUrlError, qwcUrls } from './qwc-file';
+import { recordQbrAudit } from './audit/audit';
+import { registerQbwcAuditCommand } from './audit/audit-command';
+import { playSession } from './play/play-session';
 import { registerQbwcReprocessCommand } from './reprocess-command';
+import { hashPassword, maxPasswordChars, resolveCredentials, saveCredentials } from './sessions/credentials';
+import { buildQwcFile, ensureQwcIdentity, QwcUrlError, qwcUrls } from './soap/qwc-file';
 
 /** Reads a line without echoing it (for a password typed at a terminal). */
 function promptHidden(question: string): Promise<string> {

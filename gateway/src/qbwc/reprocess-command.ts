@@ -3,9 +3,14 @@ import type { Command } from 'commander';
 import { formatCents } from '../../../shared/src/money';
 import { CliError, ExitCode } from '../cli/exit-codes';
 import type { CliRuntime } from '../cli/runtime';
-import { recordQbrAudit } from './audit';
-import { isPeriod } from './plan';
-import { NothingToReprocessError, type ReprocessScope, type ReprocessSummary, reprocess } from './reprocess';
+import { recordQbrAudit } from './audit/audit';
+import { isPeriod } from './metrics/plan';
+import {
+  NothingToReprocessError,
+  type ReprocessScope,
+  type ReprocessSummary,
+  reprocess,
+} from './metrics/reprocess';
 
 function scopeFrom(options: { period?: string; all?: boolean }): ReprocessScope {
   if (options.period !== undefined && options.all) {

@@ -8,15 +8,15 @@ import { successEnvelope } from '../../../shared/src/envelope';
 import { requireAuth } from '../auth/middleware';
 import type { AppEnv } from '../server/env';
 import { badRequest, conflict, notFound } from '../server/errors';
-import type { RouteModule } from '../server/routes';
+import type { RouteModule } from '../server/route-module';
 import { asObject, readLimit, readMappingBody, readPeriodQuery, readReprocessBody } from './api-input';
-import { type QbrAuditEntry, recordQbrAudit } from './audit';
-import { HistoryStore } from './history-store';
-import { DuplicateMappingError, MappingStore, type StoredMapping } from './mapping-store';
-import { MappingValidationError } from './mappings';
-import { NothingToReprocessError, reprocess } from './reprocess';
-import { SessionStore } from './session-store';
-import { sessionAsOf } from './sessions';
+import { type QbrAuditEntry, recordQbrAudit } from './audit/audit';
+import { HistoryStore } from './metrics/history-store';
+import { DuplicateMappingError, MappingStore, type StoredMapping } from './metrics/mapping-store';
+import { MappingValidationError } from './metrics/mappings';
+import { NothingToReprocessError, reprocess } from './metrics/reprocess';
+import { SessionStore } from './sessions/session-store';
+import { sessionAsOf } from './sessions/sessions';
 
 type C = Context<AppEnv>;
 

@@ -6,12 +6,12 @@
  */
 import type { AppContext } from '../app/context';
 import type { Logger } from '../log/logger';
-import { HistoryStore, type MetricWrite } from './history-store';
-import { type Interpretation, interpretEmployees, interpretProfitAndLoss } from './interpret';
-import { MappingStore } from './mapping-store';
-import { calculatedMetrics, profitAndLossMetrics } from './metrics';
-import { defaultMaxReportsPerSession, monthRange, type PlanStep, planSession } from './plan';
-import { buildRequest, type ReportBasis, requestIdFor, requestVersion } from './qbxml-build';
+import { HistoryStore, type MetricWrite } from './metrics/history-store';
+import { type Interpretation, interpretEmployees, interpretProfitAndLoss } from './metrics/interpret';
+import { MappingStore } from './metrics/mapping-store';
+import { calculatedMetrics, profitAndLossMetrics } from './metrics/metrics';
+import { defaultMaxReportsPerSession, monthRange, type PlanStep, planSession } from './metrics/plan';
+import { buildRequest, type ReportBasis, requestIdFor, requestVersion } from './qbxml/qbxml-build';
 import type { PlannedRequest, QbwcSessionInfo, QbwcWork, ResponseOutcome } from './work';
 
 export interface QbwcWorkOptions {

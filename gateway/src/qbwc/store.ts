@@ -7,8 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { Migration } from '../store/migrations';
-import { defaultMappings, uncategorizedNotes, uncategorizedPattern } from './default-mappings';
-import { specificPriorityDefault } from './mappings';
+import { defaultMappings, uncategorizedNotes, uncategorizedPattern } from './metrics/default-mappings';
+import { specificPriorityDefault } from './metrics/mappings';
 
 export const qbwcDataMigrations: Migration[] = [
   {

@@ -1,8 +1,8 @@
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
+import { qboTokenMigrations } from '../qbo/oauth/token-store';
 import { qboClientMigrations } from '../qbo/store';
-import { qboTokenMigrations } from '../qbo/token-store';
-import { qbwcSessionMigrations } from '../qbwc/session-store';
+import { qbwcSessionMigrations } from '../qbwc/sessions/session-store';
 import { qbwcDataMigrations } from '../qbwc/store';
 import { coreMigrations } from './core-migrations';
 import type { Migration } from './migrations';

@@ -1,0 +1,283 @@
+import { linesTotalCents } from '../amounts';
+import type { QboClient } from '../http/client';
+import type { QboError } from '../http/errors';
+import { duplicateDocNumberTarget } from '../http/fault-parse';
+import { qboQuery, queryAll } from '../query';
+import { type LedgerRow, markerOf, markerPartyField } from './ledger';
+import { cleanDisplayName, nameKey } from './name-key';
+
+/**
+ * Settling writes whose outcome is unknown, and deciding whether an existing QuickBooks object is ours.
+ *
+ * Transactions carry a marker with the ledger's requestid in `PrivateNote` (PrivateNote cannot be
+ * filtered, so we find candidates by DocNumber — or by customer/vendor and date when QuickBooks numbers the
+ * transaction — and then read the marker). Objects created before the marker existed, or whose marker a
+ * person removed, still count as ours when they carry no qb-bridge marker at all and have our DocNumber,
+ * our customer/vendor and our line total (one carrying another row's marker is that row's, never ours);
+ * without a DocNumber of ours only the marker counts, since two rows for one customer on one day may well
+ * have the same total. Names are unique in QuickBooks, so a name we meant to create that already exists
+ * under that entity type is, by definition, the one we want.
+ */
+
+export const markerPrefix = 'qb-bridge ref ';
+
+export function markerFor(requestId: string): string {
+  return `${markerPrefix}${requestId}`;
+}
+
+const transactionRefs: Record<string, string> = { Invoice: 'CustomerRef', Bill: 'VendorRef' };
+
+/** The body actually sent: transactions get the ledger marker appended to PrivateNote (max 4000 chars). */
+export function withMarker(
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId'>,
+): Record<string, unknown> {
+  if (!(row.entity in transactionRefs)) return row.payload;
+  const note = typeof row.payload.PrivateNote === 'string' ? row.payload.PrivateNote : '';
+  const marker = markerFor(row.requestId);
+  const combined = note === '' ? marker : `${note.slice(0, 4000 - marker.length - 1)}\n${marker}`;
+  return { ...row.payload, PrivateNote: combined };
+}
+
+function refValue(entity: Record<string, unknown>, key: string): string | undefined {
+  const ref = entity[key];
+  if (typeof ref !== 'object' || ref === null) return undefined;
+  const value = (ref as { value?: unknown }).value;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+function carriesMarker(found: Record<string, unknown>, requestId: string): boolean {
+  return typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerFor(requestId));
+}
+
+/** Is this QuickBooks object the one this ledger row intended to create? */
+export function isOurs(
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
+  found: Record<string, unknown>,
+): boolean {
+  const refKey = transactionRefs[row.entity];
+  if (!refKey) {
+    const wanted =
+      'displayName' in row.lookup ? row.lookup.displayName : String(row.payload.DisplayName ?? '');
+    return typeof found.DisplayName === 'string' && nameKey(found.DisplayName) === nameKey(wanted);
+  }
+  if (carriesMarker(found, row.requestId)) return true;
+  // Another row's marker proves it was created for that row: adopting it too would make two intents share
+  // one object and silently lose the second.
+  if (typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerPrefix)) return false;
+  // Same party and total is only evidence when our own DocNumber already narrowed the candidates.
+  if ('marker' in row.lookup) return false;
+  const sameParty =
+    refValue(found, refKey) !== undefined && refValue(found, refKey) === refValue(row.payload, refKey);
+  return sameParty && linesTotalCents(found.Line) === linesTotalCents(row.payload.Line);
+}
+
+export type Resolution =
+  | { kind: 'found'; entity: Record<string, unknown> }
+  | { kind: 'absent' }
+  /** Our lookup value is used by someone else's object: creating would be refused (6140) or duplicate. */
+  | { kind: 'taken'; entity: Record<string, unknown> };
+
+/** Statements travel in the URL: besides the count, keep each `IN (…)` list to about 2,000 characters. */
+function chunkWithin<T>(
+  values: readonly T[],
+  maxCount: number,
+  size: (value: T) => number,
+  maxChars = 2_000,
+): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let chars = 0;
+  for (const value of values) {
+    const cost = size(value);
+    if (current.length > 0 && (current.length >= maxCount || chars + cost > maxChars)) {
+      out.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(value);
+    chars += cost;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function lookupValue(row: LedgerRow): string {
+  if ('docNumber' in row.lookup) return row.lookup.docNumber;
+  if ('displayName' in row.lookup) return row.lookup.displayName;
+  throw new Error(`Ledger row ${row.id} is looked up by marker, not by a value`);
+}
+
+function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const key = keyOf(value);
+    const group = groups.get(key);
+    if (group) group.push(value);
+    else groups.set(key, [value]);
+  }
+  return groups;
+}
+
+/**
+ * Rows without a DocNumber of ours: per entity and TxnDate, one paged query per chunk of customers/vendors
+ * (`CustomerRef IN (…) and TxnDate = …`), then each row takes the candidate carrying its own marker. A bulk
+ * run usually shares one date, so a whole unknown batch costs one or two queries; not found → absent.
+ */
+async function lookUpByMarker(
+  client: QboClient,
+  rows: readonly LedgerRow[],
+  chunkSize: number,
+  result: Map<number, Resolution>,
+): Promise<void> {
+  const marked = rows.map((row) => ({ row, marker: markerOf(row.lookup)! }));
+  for (const group of groupBy(marked, (m) => `${m.row.entity}\u0000${m.marker.txnDate}`).values()) {
+    const entity = group[0]!.row.entity as keyof typeof markerPartyField;
+    const field = markerPartyField[entity];
+    const txnDate = group[0]!.marker.txnDate;
+    const byParty = groupBy(group, (m) => m.marker.partyRef);
+    for (const parties of chunkWithin([...byParty.keys()], chunkSize, (party) => party.length + 6)) {
+      const where =
+        parties.length === 1
+          ? qboQuery(`${field} = ? and TxnDate = ?`, [parties[0]!, txnDate])
+          : qboQuery(`${field} IN ? and TxnDate = ?`, [parties, txnDate]);
+      const candidates = await queryAll(client, entity, where);
+      for (const party of parties) {
+        for (const { row } of byParty.get(party) ?? []) {
+          const ours = candidates.find((c) => carriesMarker(c, row.requestId));
+          result.set(row.id, ours ? { kind: 'found', entity: ours } : { kind: 'absent' });
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Looks every row up in QuickBooks — DocNumber for transactions, DisplayName (inactive included) for names —
+ * with one `IN (…)` query per entity type and chunk, so settling a whole unknown batch costs a few calls.
+ * Transactions QuickBooks numbers itself are found by party, date and marker (`lookUpByMarker`).
+ */
+export async function lookUpRows(
+  client: QboClient,
+  rows: readonly LedgerRow[],
+  chunkSize = 30,
+): Promise<Map<number, Resolution>> {
+  const result = new Map<number, Resolution>();
+  await lookUpByMarker(
+    client,
+    rows.filter((row) => 'marker' in row.lookup),
+    chunkSize,
+    result,
+  );
+  const byEntity = groupBy(
+    rows.filter((row) => !('marker' in row.lookup)),
+    (row) => row.entity,
+  );
+  for (const [entity, group] of byEntity) {
+    const isTxn = entity in transactionRefs;
+    for (const part of chunkWithin(group, chunkSize, (row) => lookupValue(row).length + 6)) {
+      const values = [...new Set(part.map(lookupValue))];
+      const where = isTxn
+        ? qboQuery('DocNumber IN ?', [values])
+        : qboQuery('Active IN (true, false) and DisplayName IN ?', [values]);
+      // Every page: bill numbers are the vendors' own and repeat across vendors, so thirty numbers can match
+      // hundreds of bills, and a row missing from a truncated first page would read as absent and be resent.
+      const found = await queryAll(client, entity, where);
+      for (const row of part) {
+        const key = isTxn ? lookupValue(row) : nameKey(lookupValue(row));
+        const candidates = found.filter((f) =>
+          isTxn
+            ? String(f.DocNumber ?? '') === key
+            : typeof f.DisplayName === 'string' && nameKey(f.DisplayName) === key,
+        );
+        const ours = candidates.find((c) => isOurs(row, c));
+        if (ours) result.set(row.id, { kind: 'found', entity: ours });
+        else {
+          // Bill numbers are the vendor's own and may repeat across vendors: only the same vendor's bill clashes.
+          const clash = candidates.find(
+            (c) => entity !== 'Bill' || refValue(c, 'VendorRef') === refValue(row.payload, 'VendorRef'),
+          );
+          result.set(row.id, isTxn && clash ? { kind: 'taken', entity: clash } : { kind: 'absent' });
+        }
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * A 6140 (duplicate DocNumber) on our create: read the transaction QuickBooks names in the Detail and adopt
+ * it when it is ours (a resend of something that did commit); otherwise it is a genuine clash.
+ */
+export async function resolveDuplicateDocNumber(
+  client: QboClient,
+  row: LedgerRow,
+  error: Pick<QboError, 'errors'>,
+): Promise<Resolution> {
+  const fault = error.errors.find((e) => e.code === '6140');
+  const target = fault ? duplicateDocNumberTarget(fault.detail) : undefined;
+  if (!target) {
+    const looked = await lookUpRows(client, [row]);
+    return looked.get(row.id) ?? { kind: 'absent' };
+  }
+  const entity = await client.read(target.txnType ?? row.entity, target.txnId);
+  return isOurs(row, entity) ? { kind: 'found', entity } : { kind: 'taken', entity };
+}
+
+export type PersonEntity = 'Customer' | 'Vendor' | 'Employee';
+
+/** Every record of one name list whose DisplayName matches (case, spacing, quote style ignored), inactive included. */
+export async function findByDisplayName(
+  client: QboClient,
+  entity: PersonEntity,
+  displayName: string,
+): Promise<Record<string, unknown>[]> {
+  // As sent and as QuickBooks may have stored it (spaces collapsed): the query compares spacing literally.
+  const forms = [...new Set([displayName, cleanDisplayName(displayName)])];
+  const rows = await queryAll(
+    client,
+    entity,
+    qboQuery('Active IN (true, false) and DisplayName IN ?', [forms]),
+  );
+  const key = nameKey(displayName);
+  return rows.filter((r) => typeof r.DisplayName === 'string' && nameKey(r.DisplayName) === key);
+}
+
+/** Who holds a name QuickBooks refused with 6240. */
+export type NameHolder =
+  /** Our own list holds it and it is ours (names are unique: the one we meant to create). */
+  | { kind: 'found'; entity: Record<string, unknown> }
+  /** Our own list holds it, but inactive: adopting it would attach new transactions to a hidden record. */
+  | { kind: 'inactive'; entity: Record<string, unknown> }
+  /** Another list (customers, vendors, employees share one name space) holds it. */
+  | { kind: 'other'; holder: PersonEntity; entity: Record<string, unknown> }
+  /** QuickBooks says the name is used, but no list we can read shows it. */
+  | { kind: 'unseen' };
+
+/**
+ * A 6240 (duplicate name) on our Customer/Vendor create: the same name twice in a run, or our own earlier
+ * create whose answer was lost under another key, is the record we want; any other holder is a clash the
+ * user has to resolve, and the caller says which list holds it.
+ */
+export async function resolveDuplicateName(
+  client: QboClient,
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
+): Promise<NameHolder> {
+  const name = 'displayName' in row.lookup ? row.lookup.displayName : String(row.payload.DisplayName ?? '');
+  const own = row.entity as PersonEntity;
+  const ours = (await findByDisplayName(client, own, name)).find((c) => isOurs(row, c));
+  if (ours?.Active === false) return { kind: 'inactive', entity: ours };
+  if (ours) return { kind: 'found', entity: ours };
+  const others: PersonEntity[] = own === 'Customer' ? ['Vendor', 'Employee'] : ['Customer', 'Employee'];
+  for (const holder of others) {
+    const [entity] = await findByDisplayName(client, holder, name);
+    if (entity) return { kind: 'other', holder, entity };
+  }
+  return { kind: 'unseen' };
+}
+
+export function createdFields(entity: Record<string, unknown>): { qboId: string; syncToken: string | null } {
+  return {
+    qboId: String(entity.Id ?? ''),
+    syncToken: entity.SyncToken === undefined ? null : String(entity.SyncToken),
+  };
+}

@@ -1,0 +1,377 @@
+import type { QboClient } from '../http/client';
+import { QboError } from '../http/errors';
+import { resendDelay, sleep } from '../http/retry';
+import { sendLeaseMs, withSendLease } from '../limits/send-lease';
+import { ReconnectRequiredError } from '../oauth/token-source';
+import { type LedgerRow, mintSenderId, type PlanInput, type QboLedger } from './ledger';
+import {
+  createdFields,
+  lookUpRows,
+  type NameHolder,
+  type PersonEntity,
+  type Resolution,
+  resolveDuplicateDocNumber,
+  resolveDuplicateName,
+  withMarker,
+} from './resolve';
+
+/**
+ * Creating one object in QuickBooks exactly once. This is the API flows use for single writes:
+ *
+ *   const outcome = await createOnce(client, ledger, {
+ *     key: `mis:invoice:${id}`, entity: 'Invoice', payload, lookup: { docNumber },
+ *   });
+ *   // outcome.state: 'created' (qboId) | 'rejected' (message for the user) | 'pending' (try the next run)
+ *
+ * `lookup` says how an unknown outcome is found again in QuickBooks; pick by what the payload carries:
+ * - `{ docNumber }` — an Invoice/Bill with our own DocNumber (custom transaction numbers on, or the
+ *   vendor's bill number);
+ * - `{ displayName }` — a Customer/Vendor;
+ * - `{ marker: { customerRef, txnDate } }` (Invoice) / `{ marker: { vendorRef, txnDate } }` (Bill) — a
+ *   transaction without a DocNumber of ours: QuickBooks auto-numbers invoices (`CustomTxnNumbers` off; do
+ *   not send one then) or a bill has no vendor number. The payload must carry that same CustomerRef/
+ *   VendorRef and `TxnDate` (plan() throws otherwise). The writer appends `qb-bridge ref <requestid>` to the
+ *   payload's own PrivateNote (kept as is; only a note over ~3,950 characters is shortened to fit), and the
+ *   lookup matches that marker among the party's transactions of that date; a person who later deletes the
+ *   marker from the note makes a crashed row unfindable (the resend then relies on QuickBooks' requestid replay).
+ *
+ * It plans the ledger row (idempotent), settles any earlier unknown outcome by lookup, sends with the
+ * row's requestid, and classifies the answer. Call it again with the same key at any time — after a crash,
+ * on the next run, twice in a row — and it never creates a second object: a row another run is still
+ * sending is left to it (outcome `pending`) until that run's lease runs out (`send-lease.ts`). When
+ * QuickBooks cannot be reached to settle a row (its lookup or a 6140's read fails with a 5xx, timeout or
+ * throttle) the outcome is `pending` too and the next run continues; only a lost connection (reconnect,
+ * auth) throws. For many objects use `createMany` in `batch.ts`, which follows the same state machine:
+ * first attempts through `/batch` (and its own lost sends of DocNumber/DisplayName rows, which QuickBooks'
+ * 6140/6240 guard), and every other resend of a row that may have been sent before through this function,
+ * with the row's requestid (batches carry none for QuickBooks to replay).
+ */
+
+export interface CreateInput extends Omit<PlanInput, 'realm'> {}
+
+export type CreateOutcome =
+  | {
+      key: string;
+      state: 'created';
+      ledgerId: number;
+      qboId: string;
+      syncToken: string | null;
+      adopted: boolean;
+    }
+  | {
+      key: string;
+      state: 'rejected';
+      ledgerId: number;
+      message: string;
+      code: string;
+      error: Record<string, unknown>;
+    }
+  /** Not settled in this run (QuickBooks unreachable); the row stays and the next run continues from it. */
+  | { key: string; state: 'pending'; ledgerId: number; message: string };
+
+export function outcomeOf(
+  row: LedgerRow,
+  fallbackMessage = 'Not finished; it will be completed on the next run',
+): CreateOutcome {
+  if (row.state === 'created') {
+    return {
+      key: row.key,
+      state: 'created',
+      ledgerId: row.id,
+      qboId: row.qboId ?? '',
+      syncToken: row.syncToken,
+      adopted: row.adopted,
+    };
+  }
+  if (row.state === 'rejected') {
+    const error = row.error ?? {};
+    const errors = Array.isArray(error.errors) ? (error.errors as Array<{ code?: unknown }>) : [];
+    return {
+      key: row.key,
+      state: 'rejected',
+      ledgerId: row.id,
+      message: typeof error.message === 'string' ? error.message : 'QuickBooks refused it',
+      code: String(errors[0]?.code ?? ''),
+      error,
+    };
+  }
+  if (row.state === 'sent') {
+    return {
+      key: row.key,
+      state: 'pending',
+      ledgerId: row.id,
+      message: `Still being sent by another run (since ${row.sentAt ?? 'a moment ago'}); that run settles it, or the next run once it has stopped`,
+    };
+  }
+  const message = typeof row.error?.message === 'string' ? row.error.message : fallbackMessage;
+  return { key: row.key, state: 'pending', ledgerId: row.id, message };
+}
+
+/** The user-facing rejection for "our DocNumber / name already belongs to someone else's object". */
+export function takenError(row: LedgerRow, existing: Record<string, unknown>): Record<string, unknown> {
+  const id = String(existing.Id ?? '?');
+  // A marker-looked-up transaction can only be "taken" through a 6140 on a DocNumber its payload carried.
+  const number =
+    'docNumber' in row.lookup
+      ? row.lookup.docNumber
+      : String(row.payload.DocNumber ?? existing.DocNumber ?? '');
+  const message =
+    'displayName' in row.lookup
+      ? `The name "${row.lookup.displayName}" is already used in QuickBooks; rename one of them.`
+      : `Number ${number} is already used by ${row.entity} ${id} in QuickBooks, which qb-bridge did not create from this row; give the row a different number or delete that ${row.entity.toLowerCase()}.`;
+  const code = 'displayName' in row.lookup ? '6240' : '6140';
+  return {
+    status: 400,
+    category: 'validation',
+    errors: [{ code, message: 'Duplicate', detail: message, element: '' }],
+    message,
+  };
+}
+
+const article = (entity: PersonEntity) =>
+  entity === 'Employee' ? 'An employee' : `A ${entity.toLowerCase()}`;
+
+export function inactiveNameMessage(entity: 'Customer' | 'Vendor', name: string): string {
+  return `The ${entity.toLowerCase()} "${name}" exists in QuickBooks but is inactive; make it active in QuickBooks (or use a different name) and run again.`;
+}
+
+export function nameClashMessage(
+  wanted: 'Customer' | 'Vendor',
+  other: PersonEntity,
+  name: string,
+  active: boolean,
+): string {
+  const lists = other === 'Employee' ? 'customer, vendor and employee names' : 'customer and vendor names';
+  return `${article(other)} named "${name}"${active ? '' : ' (inactive)'} already exists; QuickBooks needs ${lists} to differ — rename one (for example "${name} (${wanted.toLowerCase()})").`;
+}
+
+/** The rejection for a 6240 whose holder is not ours: says which list holds the name and what to do. */
+function nameTakenError(row: LedgerRow, holder: Exclude<NameHolder, { kind: 'found' }>, error: QboError) {
+  const wanted = row.entity === 'Vendor' ? 'Vendor' : 'Customer';
+  const name = 'displayName' in row.lookup ? row.lookup.displayName : String(row.payload.DisplayName ?? '');
+  const shown = (entity: Record<string, unknown>) => String(entity.DisplayName ?? name);
+  const message =
+    holder.kind === 'inactive'
+      ? inactiveNameMessage(wanted, shown(holder.entity))
+      : holder.kind === 'other'
+        ? nameClashMessage(wanted, holder.holder, shown(holder.entity), holder.entity.Active !== false)
+        : `QuickBooks says the name "${name}" is already used by a customer, vendor or employee (inactive ones count too), but qb-bridge cannot see which; find it in QuickBooks and rename one.`;
+  return { ...error.toJSON(), message };
+}
+
+/**
+ * Records a created object; a second, different id for the same row means QuickBooks now holds two objects
+ * (two runs sent it): the ledger keeps the first and an operator is told to void the other.
+ */
+export function recordCreated(
+  client: Pick<QboClient, 'log'>,
+  ledger: QboLedger,
+  row: Pick<LedgerRow, 'id' | 'key' | 'entity'>,
+  fields: { qboId: string; syncToken: string | null; adopted?: boolean; intuitTid?: string | null },
+): void {
+  const result = ledger.markCreated(row.id, fields);
+  const where = { ledgerId: row.id, key: row.key, entity: row.entity };
+  if (result.kind === 'duplicate') {
+    client.log.error(
+      { qbo: { ...where, keptId: result.keptId, duplicateId: result.duplicateId } },
+      `QuickBooks holds two ${row.entity} objects for ledger row ${row.key}: ${result.keptId} (kept) and ${result.duplicateId}; void ${row.entity} ${result.duplicateId} in QuickBooks`,
+    );
+  } else if (result.kind === 'created' && result.fromRejected) {
+    client.log.warn(
+      { qbo: { ...where, qboId: fields.qboId } },
+      `A late answer created ${row.entity} ${fields.qboId} for ledger row ${row.key}, which had been rejected; the row now points at it`,
+    );
+  }
+}
+
+/**
+ * Applies a lookup result to the unknown row the lookup ran for (`row` is the snapshot it saw): created
+ * (adopted), rejected as taken, or back to planned — the last two only if no one settled or resent the row
+ * since (see the compare-and-swap in the ledger).
+ */
+export function settle(
+  client: Pick<QboClient, 'log'>,
+  ledger: QboLedger,
+  row: LedgerRow,
+  resolution: Resolution,
+): void {
+  if (resolution.kind === 'found') {
+    recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
+  } else if (resolution.kind === 'taken') {
+    ledger.markRejected(row.id, takenError(row, resolution.entity), undefined, { attempts: row.attempts });
+  } else {
+    ledger.replanAfterLookup(row.id, row.attempts);
+  }
+}
+
+/**
+ * Handles a definitive (non-ambiguous) fault for the sender's own row; a 6140 or 6240 may still turn out to
+ * be ours (a resend of something that did commit, or the same name asked for twice).
+ */
+export async function settleFault(
+  client: QboClient,
+  ledger: QboLedger,
+  row: LedgerRow,
+  error: QboError,
+): Promise<void> {
+  if (error.hasCode('6140')) {
+    const resolution = await resolveDuplicateDocNumber(client, row, error);
+    if (resolution.kind === 'found') {
+      recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
+    } else if (resolution.kind === 'taken') {
+      ledger.markRejected(row.id, takenError(row, resolution.entity));
+    } else {
+      // The number is used but we could not see by whom: that is a rejection.
+      ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
+    }
+    return;
+  }
+  if (error.hasCode('6240') && (row.entity === 'Customer' || row.entity === 'Vendor')) {
+    const holder = await resolveDuplicateName(client, row);
+    if (holder.kind === 'found') {
+      recordCreated(client, ledger, row, { ...createdFields(holder.entity), adopted: true });
+    } else {
+      ledger.markRejected(row.id, nameTakenError(row, holder, error), error.intuitTid);
+    }
+    return;
+  }
+  ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
+}
+
+/** QuickBooks did not answer (5xx, timeout, dropped, throttled): what we wanted to know stays open. */
+export function isUnreachable(error: unknown): error is QboError {
+  return error instanceof QboError && (error.category === 'retryable' || error.category === 'throttled');
+}
+
+function unreachableMessage(what: string, error: QboError): string {
+  return `QuickBooks could not be reached to check ${what} (${error.message}); the next run continues from here`;
+}
+
+function unreachableOutcome(row: LedgerRow, what: string, error: QboError): CreateOutcome {
+  return { key: row.key, state: 'pending', ledgerId: row.id, message: unreachableMessage(what, error) };
+}
+
+/**
+ * `settleFault` for the sender's own row. When the read a 6140/6240 needs cannot reach QuickBooks, the row
+ * goes back to planned with that error before the error is rethrown: either fault proves this request
+ * created nothing, so the row must not stay `sent` (blocked for a whole lease).
+ */
+export async function settleFaultOrRelease(
+  client: QboClient,
+  ledger: QboLedger,
+  row: LedgerRow,
+  error: QboError,
+  sender: string,
+): Promise<void> {
+  try {
+    await settleFault(client, ledger, row, error);
+  } catch (readError) {
+    if (isUnreachable(readError)) {
+      const what = error.hasCode('6240')
+        ? `who holds the name "${String(row.payload.DisplayName ?? '')}"`
+        : `who holds number ${String(row.payload.DocNumber ?? '')}`;
+      ledger.releaseUnsent([row.id], sender, { message: unreachableMessage(what, readError) });
+    }
+    throw readError;
+  }
+}
+
+export interface CreateOnceOptions {
+  /** Sends (each after a lookup when the one before was lost) before giving up for this run. */
+  maxRounds?: number;
+}
+
+export async function createOnce(
+  client: QboClient,
+  ledger: QboLedger,
+  input: CreateInput,
+  options: CreateOnceOptions = {},
+): Promise<CreateOutcome> {
+  const maxRounds = options.maxRounds ?? 4;
+  const sender = mintSenderId();
+  const leaseMs = sendLeaseMs(client);
+  let row = ledger.plan({ ...input, realm: client.realmId });
+  // Sends of ours that ended in a 5xx/unknown outcome: each resend after one waits a growing backoff.
+  let lostSends = 0;
+  for (let round = 0; round < maxRounds; round++) {
+    if (row.state === 'created' || row.state === 'rejected') return outcomeOf(row);
+    if (row.state === 'sent') {
+      // Another run's request may still be on its way: a lookup now could miss it and resend. Leave the
+      // row to that run until its lease has run out; then take it over (one taker wins) and look it up.
+      if (!ledger.takeOver(row, sender, leaseMs)) {
+        row = ledger.get(row.id);
+        if (row.state === 'sent') return outcomeOf(row);
+        continue;
+      }
+      row = ledger.get(row.id);
+    }
+    if (row.state === 'unknown') {
+      let looked: Map<number, Resolution>;
+      try {
+        looked = await lookUpRows(client, [row]);
+      } catch (error) {
+        // Not settled, nothing resent: the row stays unknown and the next run looks it up again.
+        if (isUnreachable(error)) return unreachableOutcome(row, 'whether an earlier attempt arrived', error);
+        throw error;
+      }
+      settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
+      row = ledger.get(row.id);
+      // Found, taken, or settled by someone else: the top of the loop reports it. Not found: resent in this
+      // same round, so `maxRounds` counts sends and a lookup does not use one up.
+      if (row.state !== 'planned') continue;
+      row = ledger.replacePayload(row.id, input);
+    }
+    if (lostSends > 0) {
+      await sleep(resendDelay(lostSends, client.timeScale));
+      row = ledger.get(row.id);
+      // Another run may have claimed or settled it while we waited.
+      if (row.state !== 'planned') continue;
+    }
+    if (ledger.markSent([row.id], sender).length === 0) {
+      // Another run claimed it between our read and our claim.
+      row = ledger.get(row.id);
+      continue;
+    }
+    try {
+      const sending = row;
+      const entity = await withSendLease(ledger, [row.id], sender, leaseMs, () =>
+        client.create(sending.entity, withMarker(sending), sending.requestId),
+      );
+      recordCreated(client, ledger, row, createdFields(entity));
+    } catch (error) {
+      if (error instanceof ReconnectRequiredError) {
+        // No usable token: the request never left.
+        ledger.releaseUnsent([row.id], sender, { message: error.message });
+        throw error;
+      }
+      if (!(error instanceof QboError)) {
+        // Anything else (token refresh failure, programming error): the call may or may not have left,
+        // so the row is unknown and the next attempt looks it up first.
+        ledger.markUnknown([row.id], { message: String(error) }, sender);
+        throw error;
+      }
+      if (error.category === 'retryable') {
+        lostSends += 1;
+        ledger.markUnknown([row.id], error.toJSON(), sender);
+      } else if (
+        error.category === 'throttled' ||
+        error.category === 'auth' ||
+        error.category === 'reconnect'
+      ) {
+        // Refused before processing (401/403/429 are answered without running the create).
+        ledger.releaseUnsent([row.id], sender, error.toJSON());
+        if (error.category !== 'throttled') throw error;
+        return outcomeOf(ledger.get(row.id));
+      } else {
+        try {
+          await settleFaultOrRelease(client, ledger, row, error, sender);
+        } catch (readError) {
+          if (isUnreachable(readError)) return outcomeOf(ledger.get(row.id));
+          throw readError;
+        }
+      }
+    }
+    row = ledger.get(row.id);
+  }
+  return outcomeOf(row);
+}

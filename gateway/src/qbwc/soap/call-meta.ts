@@ -1,0 +1,5 @@
+export interface CallMeta {
+  remoteIp?: string;
+  userAgent?: string;
+  requestId?: string;
+}

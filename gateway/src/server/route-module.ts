@@ -1,0 +1,14 @@
+import type { Hono } from 'hono';
+import type { AppEnv } from './env';
+import type { HealthContributor } from './health';
+
+/**
+ * Each folder that serves HTTP exports one of these from its `routes.ts`; `server/app.ts` mounts them all.
+ * `bodyLimits` lets a folder accept larger bodies on its own paths (e.g. Web Connector responses).
+ */
+export interface RouteModule {
+  name: string;
+  register(app: Hono<AppEnv>): void;
+  health?: HealthContributor;
+  bodyLimits?: Record<string, number>;
+}

@@ -225,7 +225,16 @@ export async function resolveDuplicateDocNumber(
 
 export type PersonEntity = 'Customer' | 'Vendor' | 'Employee';
 
-/** Every record of one name list whose DisplayName matches (case, spacing, quote style ignored), inactive included. */
+/** Apostrophes and quotation marks, straight and typographic: a stored name may carry either form. */
+const quoteChar = /['"\u2018\u2019\u201A\u201B\u2032\u201C\u201D\u201E\u201F\u2033`]/;
+const quoteChars = new RegExp(quoteChar.source, 'g');
+
+/**
+ * Every record of one name list whose DisplayName matches (case, spacing, quote style ignored), inactive
+ * included. A query literal cannot carry a typographic quote (QuickBooks' parser rejects it, so literals
+ * are straightened), which would never find a stored "O’Brien": a name with any quote is also searched
+ * with `LIKE`, each quote a `%`, and the candidates compared here.
+ */
 export async function findByDisplayName(
   client: QboClient,
   entity: PersonEntity,
@@ -238,6 +247,16 @@ export async function findByDisplayName(
     entity,
     qboQuery('Active IN (true, false) and DisplayName IN ?', [forms]),
   );
+  if (quoteChar.test(displayName)) {
+    const pattern = cleanDisplayName(displayName).replace(quoteChars, '%');
+    const seen = new Set(rows.map((r) => String(r.Id)));
+    const similar = await queryAll(
+      client,
+      entity,
+      qboQuery('Active IN (true, false) and DisplayName LIKE ?', [pattern]),
+    );
+    rows.push(...similar.filter((r) => !seen.has(String(r.Id))));
+  }
   const key = nameKey(displayName);
   return rows.filter((r) => typeof r.DisplayName === 'string' && nameKey(r.DisplayName) === key);
 }

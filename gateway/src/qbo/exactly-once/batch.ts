@@ -275,7 +275,7 @@ async function resolveRows(run: Slice, ids: readonly number[]): Promise<void> {
   const current = ids.map((id) => ledger.get(id)).filter((row) => row.state === 'unknown');
   if (current.length === 0) return;
   const looked = lookupStartingNow(client);
-  const found = await lookUpRows(client, current);
+  const found = await lookUpRows(client, current, 30, ledger.orphanCheck());
   // One commit for the whole lookup, as for a batch's answers: each row on its own would be a synchronous
   // disk flush (synchronous = FULL) that stalls every other call of the run while it lasts.
   ledger.transaction(() => {

@@ -264,6 +264,17 @@ export class QboLedger {
   }
 
   /**
+   * After a restore, a marker naming a requestid no row holds was written by a row the backup predates
+   * (resolve.ts `isOurs` then judges the object by number, party and total); without a restore there is
+   * no such thing, and every foreign marker is another row's.
+   */
+  orphanCheck(): ((requestId: string) => boolean) | undefined {
+    if (this.restoredAt() === undefined) return undefined;
+    const stmt = this.sql('SELECT 1 FROM qbo_ledger WHERE request_id = ?');
+    return (requestId) => stmt.get(requestId) === undefined;
+  }
+
+  /**
    * After `qb-bridge restore`: the ledger may be older than QuickBooks. Every row not final becomes
    * unknown (looked up before anything is sent, as if sent without a requestid at the moment of the
    * restore), and rows planned from now on for `restoreWindowDays` start unknown too. Returns the rows

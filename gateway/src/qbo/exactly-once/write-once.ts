@@ -257,7 +257,7 @@ export async function settleFault(
   sender: string,
 ): Promise<void> {
   if (error.hasCode('6140')) {
-    const resolution = await resolveDuplicateDocNumber(client, row, error);
+    const resolution = await resolveDuplicateDocNumber(client, row, error, ledger.orphanCheck());
     if (resolution.kind === 'found') {
       recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
     } else if (resolution.kind === 'taken') {
@@ -387,7 +387,7 @@ export async function createOnce(
       const looked = lookupStartingNow(client);
       let found: Map<number, Resolution>;
       try {
-        found = await lookUpRows(client, [row]);
+        found = await lookUpRows(client, [row], 30, ledger.orphanCheck());
       } catch (error) {
         // Not settled, nothing resent: the row stays unknown and the next run looks it up again.
         if (isUnreachable(error)) return unreachableOutcome(row, 'whether an earlier attempt arrived', error);

@@ -13,28 +13,40 @@ type Statement = Database.Statement<unknown[], unknown>;
  * The exactly-once ledger (design.md "Writing to QuickBooks exactly once"). One row per object a flow
  * intends to create, keyed by the flow's natural key:
  *
- *   planned ──send──▶ sent ──2xx──▶ created            (final)
- *                       ├─validation fault──▶ rejected (final until the payload changes)
- *                       └─timeout/5xx/drop──▶ unknown ──lookup──▶ created | planned
+ *   planned ──claim at slot grant (fence)──▶ sent ──answer──▶ created                 (final)
+ *      ▲  ▲                                   │ ├─validation fault──▶ rejected       (final until the payload
+ *      │  │                                   │ │                       changes, or --retry-rejected)
+ *      │  └──refused unprocessed (429 item, 413, 401/403)──┘
+ *      │                                      └─timeout / 5xx / dropped / lease lapsed──▶ unknown
+ *      └──── lookup found nothing, begun after the last batch send was provably over ◀──┘ │
+ *                                       lookup found it ──▶ created;  6140 holder unreadable ──▶ unknown
+ *   restore --from: every row not final ──▶ unknown (and rows planned afterwards start unknown)
  *
  * Rules this file enforces:
  * - The requestid is minted when the row is first planned and stored before anything is sent; every resend
  *   of the same intent reuses it (QBO replays the original answer for a repeated requestid).
- * - `sent` is written BEFORE the HTTP call. A crash anywhere therefore leaves `planned` (never sent: safe
- *   to send), `sent`/`unknown` (maybe sent: look up first) or a final state — never a silent resend.
+ * - `sent` is written when the limiter grants the request its slot, right before it leaves (`claim`, the
+ *   fence): only if the row is still planned at the attempt count, payload hash and requestid the request
+ *   was built from. A writer paused while it waited, a takeover or a re-plan since makes the claim fail and
+ *   nothing is sent; so the payload sent is the payload recorded. A crash anywhere leaves `planned` (never
+ *   sent, or provably absent: safe to send), `sent`/`unknown` (maybe sent: look up first) or a final state.
  * - A `sent` row belongs to its sender (`sent_by`, one id per writer run) while its request may still be on
  *   its way: the sender renews `sent_at` while it waits, and another run may take the row over (sent →
  *   unknown, then look it up) only once `sent_at` is older than the lease — the client's timeout plus a
- *   margin. A lookup run while the request is still travelling would find nothing and resend it, and batch
- *   calls carry no requestid for QuickBooks to dedupe on. Until then the row is reported pending.
- * - Every transition that depends on what a run saw earlier is a compare-and-swap: taking over checks the
- *   sender, attempt count and send time it judged stale; unknown → planned checks the attempt count the
- *   lookup ran against (a resend in between would make "not found" stale). Two runs cannot both win.
+ *   margin. Until then the row is reported pending.
+ * - A batch send carries no requestid: `unprotected_at` records it, and unknown → planned needs a lookup that
+ *   began after unprotected_at + the horizon (our timeout + Intuit's 120 s + the visibility margin): query
+ *   results lag commits and a create may commit after its connection dropped.
+ * - Every transition that depends on what a run saw earlier is a compare-and-swap: claiming checks attempt,
+ *   payload hash and requestid; taking over checks the sender, attempt count and send time it judged
+ *   stale; unknown → planned checks the attempt count the lookup ran against. Two runs cannot both win.
  * - `created` is never overwritten: a second, different QuickBooks id for a created row is kept in the
  *   row's error as a detected duplicate for an operator to void, and the first id stays.
  * - `plan()` is idempotent for the same key. A rejected row whose payload changed is re-planned with a NEW
  *   requestid (the old one would replay the old rejection). A payload change on a row that may be in
  *   flight (sent/unknown) waits until the lookup settled it.
+ * - Every transaction is IMMEDIATE: a second process waits for the write lock (busy_timeout) rather than
+ *   failing with "database is locked" when its read snapshot cannot become a write.
  *
  * Flows use the writer (`write-once.ts` for one object, `batch.ts` for many), not these transitions.
  */

@@ -41,10 +41,13 @@ import {
  * sending is left to it (outcome `pending`) until that run's lease runs out (`send-lease.ts`). When
  * QuickBooks cannot be reached to settle a row (its lookup or a 6140's read fails with a 5xx, timeout or
  * throttle) the outcome is `pending` too and the next run continues; only a lost connection (reconnect,
- * auth) throws. For many objects use `createMany` in `batch.ts`, which follows the same state machine:
- * first attempts through `/batch` (and its own lost sends of DocNumber/DisplayName rows, which QuickBooks'
- * 6140/6240 guard), and every other resend of a row that may have been sent before through this function,
- * with the row's requestid (batches carry none for QuickBooks to replay).
+ * auth) throws. The row is claimed when the limiter grants the slot (the fence: still planned, same
+ * attempt, payload hash and requestid), and after a lost send the backoff comes first and the lookup last,
+ * right before the resend; a row last sent in a batch (no requestid) is looked up only once that send is
+ * provably over (`untilProvablyOver`). For many objects use `createMany` in `batch.ts`, which follows the
+ * same state machine: first attempts of DocNumber/DisplayName rows through `/batch`, everything else —
+ * rows QuickBooks numbers, resends where the company may accept a duplicate number — through this
+ * function with the row's requestid (batches carry none for QuickBooks to replay).
  */
 
 export interface CreateInput extends Omit<PlanInput, 'realm'> {}

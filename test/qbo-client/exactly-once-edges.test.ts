@@ -209,7 +209,8 @@ describe('createMany in slices reports every ledger row, and its final state', (
       maxRounds: 1,
       onSettled: (o) => seen.push(o.state),
     });
-    expect(outcomes.map((o) => o.state)).toEqual(['pending', 'created']);
+    // The last pass over every input settles what the slices left open; both positions are that one row.
+    expect(outcomes.map((o) => o.state)).toEqual(['created', 'created']);
     expect(seen).toEqual(['pending', 'created']);
     expect(invoicesWithDocNumber(h.emulator, h.realm, 'AG-1')).toBe(1);
   });

@@ -138,13 +138,16 @@ export async function createMany(
       reported.set(outcome.ledgerId, outcome.state);
       options.onSettled?.(outcome);
     });
+  // A slice does not wait for its lost batches to be provably over (that takes our timeout + Intuit's
+  // 120 s + the margin): the next slice is sent meanwhile, and one last pass over every input settles
+  // what the slices left open, waiting once for all of them.
   const outcomes: CreateOutcome[] = [];
   for (let start = 0; start < inputs.length; start += slice) {
-    outcomes.push(
-      ...(await createSlice(client, ledger, inputs.slice(start, start + slice), { ...options, onSettled })),
-    );
+    const part = inputs.slice(start, start + slice);
+    outcomes.push(...(await createSlice(client, ledger, part, { ...options, onSettled }, false)));
   }
-  return outcomes;
+  if (outcomes.every((o) => o.state !== 'pending')) return outcomes;
+  return createSlice(client, ledger, inputs, { ...options, onSettled });
 }
 
 type Job = { batch: LedgerRow[] } | { single: LedgerRow };
@@ -177,6 +180,8 @@ interface Slice {
   later: Set<Promise<void>>;
   /** One failing call stops the run: the other workers send nothing new; it is rethrown once all stop. */
   failed?: { error: unknown };
+  /** False for all but the last pass of a sliced run: lost rows are left unknown for that pass. */
+  waitForLost?: boolean;
 }
 
 async function createSlice(
@@ -184,15 +189,19 @@ async function createSlice(
   ledger: QboLedger,
   inputs: readonly CreateInput[],
   options: CreateManyOptions,
+  waitForLost = true,
 ): Promise<CreateOutcome[]> {
   const run = planSlice(client, ledger, inputs, options);
+  run.waitForLost = waitForLost;
   await settleInFlight(run);
   const maxRounds = options.maxRounds ?? 6;
-  for (let round = 0; round < maxRounds; round++) {
-    const planned = (round === 0 ? run.rows : run.rows.filter((r) => !run.created.has(r.id)))
-      .map((r) => (round === 0 && r.state === 'planned' ? r : ledger.get(r.id)))
+  // A round sends what is planned; one that only waits for lookups of lost sends does not count.
+  for (let round = 0, pass = 0; round < maxRounds; pass++) {
+    const planned = (pass === 0 ? run.rows : run.rows.filter((r) => !run.created.has(r.id)))
+      .map((r) => (pass === 0 && r.state === 'planned' ? r : ledger.get(r.id)))
       .filter((r) => r.state === 'planned');
     if (planned.length === 0 && run.later.size === 0) break;
+    if (planned.length > 0) round += 1;
     run.queue.push(...jobsFor(run, planned));
     await drain(run);
   }
@@ -293,6 +302,7 @@ async function resolveRows(run: Slice, ids: readonly number[]): Promise<void> {
  * batches keep the slots busy meanwhile.
  */
 function waitThenResolve(run: Slice, ids: readonly number[]): void {
+  if (run.waitForLost === false) return;
   const horizonMs = unprotectedHorizonMs(run.client);
   const waiting = ids.map((id) => run.ledger.get(id)).filter((row) => row.state === 'unknown');
   if (waiting.length === 0) return;

@@ -147,7 +147,8 @@ export async function createMany(
     outcomes.push(...(await createSlice(client, ledger, part, { ...options, onSettled }, false)));
   }
   if (outcomes.every((o) => o.state !== 'pending')) return outcomes;
-  return createSlice(client, ledger, inputs, { ...options, onSettled });
+  // Rejections of this run are final for it: the last pass does not retry them again.
+  return createSlice(client, ledger, inputs, { ...options, onSettled, retryRejected: false });
 }
 
 type Job = { batch: LedgerRow[] } | { single: LedgerRow };

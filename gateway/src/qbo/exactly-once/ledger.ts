@@ -410,8 +410,9 @@ export class QboLedger {
   }
 
   /**
-   * planned → sent for `sender`, written before the request leaves; counts the attempt. Returns the ids it
-   * claimed: a row another run claimed (or settled) first is left out and must not be sent.
+   * planned → sent for `sender`, counting the attempt, without the fence's checks. The writers use `claim`
+   * (at slot grant, attempt and payload hash checked); this stays for tools and tests that put a row in
+   * the state a crashed sender leaves. Returns the ids it moved.
    */
   markSent(ids: readonly number[], sender: string): number[] {
     const now = this.now();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMany, resumeUnfinished } from '../../gateway/src/qbo/exactly-once/batch';
 import type { CreateInput, CreateOutcome } from '../../gateway/src/qbo/exactly-once/write-once';
+import { virtualClock } from '../helpers/virtual-clock';
 import { customerId, type Harness, invoicePayload, itemId, startHarness } from './helpers';
 
 function invoices(h: Harness, prefix: string, n: number): CreateInput[] {
@@ -229,27 +230,59 @@ describe('batch writer against the emulator', () => {
   });
 
   it('when one batch fails the run, the other workers stop too: no /batch call after createMany rejects', async () => {
+    // Deterministic under any load: the first two batches leave together (the first waits at a barrier
+    // for the second), the second's answer is held until the first batch's failure has stopped the run,
+    // and the failing read's backoffs run on a virtual clock (no real waits for other workers to use).
     const batchCalls: string[] = [];
-    const failingReads: typeof fetch = (input, init) => {
+    let releaseSecond: () => void = () => {};
+    const secondHeld = new Promise<void>((resolve) => {
+      releaseSecond = resolve;
+    });
+    let secondStarted: () => void = () => {};
+    const bothStarted = new Promise<void>((resolve) => {
+      secondStarted = resolve;
+    });
+    const failingReads: typeof fetch = async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
-      if (url.includes('/batch?')) batchCalls.push(url);
+      if (url.includes('/batch?')) {
+        batchCalls.push(url);
+        const mine = batchCalls.length;
+        if (mine === 1) await bothStarted;
+        if (mine === 2) {
+          secondStarted();
+          await secondHeld;
+        }
+      }
       // The follow-up read of a 6140 cannot reach QuickBooks.
       if (/\/invoice\/\d+\?/.test(url)) return Promise.reject(new TypeError('fetch failed'));
       return fetch(input, init);
     };
     h = await startHarness({
-      client: { fetch: failingReads, limiterOptions: { limits: { maxConcurrent: 2 } } },
+      client: {
+        fetch: failingReads,
+        clock: virtualClock(),
+        limiterOptions: { limits: { maxConcurrent: 2 } },
+      },
     });
     const other = customerId(h.emulator, h.realm, 'Diego Rodriguez');
     const item = itemId(h.emulator, h.realm, 'Hours');
     h.emulator.create(h.realm, 'Invoice', invoicePayload(other, item, 'STOP-0', 999));
     const inputs = invoices(h, 'STOP', 240);
+    const stopRow = () => h.ledger.find(h.realm, 'bench:STOP-0', 'Invoice');
 
-    const failure = await createMany(h.client, h.ledger, inputs).catch((e: unknown) => e);
+    const running = createMany(h.client, h.ledger, inputs).catch((e: unknown) => e);
+    // The first batch's 6140 read has failed for good once its row is planned again with that message;
+    // the run's failure flag is set in the same chain of promise reactions, before any timer fires.
+    for (let i = 0; i < 2_000 && !/could not be reached/.test(String(stopRow()?.error?.message)); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 0));
+    releaseSecond();
+    const failure = await running;
     expect(String(failure)).toMatch(/read Invoice/);
     const atFailure = batchCalls.length;
     const invoicesAtFailure = h.emulator.entities(h.realm, 'Invoice').length;
-    expect(atFailure).toBeLessThan(8);
+    expect(atFailure).toBe(2);
     // Give any worker that was still running ample time to send more (a batch slot here is ~3 ms).
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(batchCalls).toHaveLength(atFailure);

@@ -50,10 +50,13 @@ export async function startHarness(
     urls.push(String(input instanceof Request ? input.url : input));
     return fetch(input, init);
   };
+  // A short own timeout and visibility margin: a batch send lost in a test is provably over ~1 s later.
   const client = createQboClient(ctx, {
     tokens: vault,
     timeScale: testTimeScale,
     fetch: recordingFetch,
+    timeoutMs: 600,
+    visibilityMarginMs: 200,
     ...options.client,
   });
   return {

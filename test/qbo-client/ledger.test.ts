@@ -47,7 +47,7 @@ describe('exactly-once ledger', () => {
     const changed = input({ DocNumber: 'S-1', Line: [{ Amount: 99 }] });
     expect(ledger.plan(changed).payloadHash).toBe(row.payloadHash);
     ledger.markUnknown([row.id], { message: 'timeout' }, 'run-a');
-    expect(ledger.replanAfterLookup(row.id, 1)).toBe(true);
+    expect(ledger.replanAfterLookup(row.id, 1, new Date().toISOString(), 0)).toBe(true);
     const replanned = ledger.plan(changed);
     expect(replanned.payloadHash).toBe(payloadHash(changed.payload));
     expect(replanned.requestId).toBe(row.requestId);
@@ -131,10 +131,10 @@ describe('ledger ownership of sent rows and guarded transitions', () => {
     ledger.markUnknown([row.id], { message: 'timeout' }, 'run-a');
     const seen = ledger.get(row.id);
     // Run B looks up, finds nothing, replans and sends again before run C's lookup answer lands.
-    expect(ledger.replanAfterLookup(row.id, seen.attempts)).toBe(true);
+    expect(ledger.replanAfterLookup(row.id, seen.attempts, new Date().toISOString(), 0)).toBe(true);
     ledger.markSent([row.id], 'run-b');
     ledger.markUnknown([row.id], { message: 'timeout' }, 'run-b');
-    expect(ledger.replanAfterLookup(row.id, seen.attempts)).toBe(false);
+    expect(ledger.replanAfterLookup(row.id, seen.attempts, new Date().toISOString(), 0)).toBe(false);
     expect(ledger.markRejected(row.id, { message: 'taken' }, null, { attempts: seen.attempts })).toBe(false);
     expect(ledger.get(row.id)).toMatchObject({ state: 'unknown', attempts: 2 });
   });
@@ -169,7 +169,7 @@ describe('ledger ownership of sent rows and guarded transitions', () => {
     expect(ledger.markRejected(row.id, { message: 'late 6240' })).toBe(false);
     ledger.markUnknown([row.id], { message: 'late timeout' }, 'run-a');
     ledger.releaseUnsent([row.id], 'run-a');
-    expect(ledger.replanAfterLookup(row.id, 1)).toBe(false);
+    expect(ledger.replanAfterLookup(row.id, 1, new Date().toISOString(), 0)).toBe(false);
     expect(ledger.get(row.id)).toMatchObject({ state: 'created', qboId: '42', error: null });
   });
 });

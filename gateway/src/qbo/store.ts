@@ -91,4 +91,14 @@ export const qboClientMigrations: Migration[] = [
       );
     `,
   },
+  {
+    owner: 'qbo.client',
+    version: 5,
+    name: 'ledger: when a row was last sent without a requestid (a /batch item), so its resend waits until that send is provably over',
+    // NULL for rows never sent in a batch. A row with a recent value stays `unknown` until a lookup that
+    // began after unprotected_at + the horizon found nothing (ledger.ts `replanAfterLookup`).
+    up: `
+      ALTER TABLE qbo_ledger ADD COLUMN unprotected_at TEXT;
+    `,
+  },
 ];

@@ -2,7 +2,7 @@
  * The `/v3/company/{realmId}/…` API: authentication (401 lowercase fault), minorversion, rate limits (XML
  * throttle body), injected faults, requestid replay, then the entity operation, query or batch.
  */
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { runBatch } from './batch';
 import { envelopeTime, sleep } from './clock';
 import type { EntityRecord, EntityType } from './company';
@@ -77,7 +77,7 @@ function injectedBefore(fault: NonNullable<FaultPlan['before']>, core: EmulatorC
 
 /** After a commit: lose the connection, or hold the answer until Intuit's server timeout (or the client gives up). */
 async function injectedAfter(
-  fault: NonNullable<FaultPlan['after']>,
+  fault: 'drop-after-commit' | 'timeout',
   core: EmulatorCore,
   signal: AbortSignal,
 ) {
@@ -97,8 +97,7 @@ async function injectedAfter(
   return clientGaveUp ? dropped() : htmlResponse(504, gatewayTimeoutHtml);
 }
 
-async function readJsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -135,7 +134,8 @@ function preferences(ctx: OperationContext): EntityRecord {
 
 async function execute(
   core: EmulatorCore,
-  c: Context,
+  bodyText: string,
+  method: string,
   realmId: string,
   route: Route,
   url: URL,
@@ -158,22 +158,63 @@ async function execute(
     return jsonResponse(200, { [route.type]: record, time }, jsonSuccessType);
   }
   if (route.kind === 'query') {
-    const statement = url.searchParams.get('query') ?? (c.req.method === 'POST' ? await c.req.text() : '');
+    const statement = url.searchParams.get('query') ?? (method === 'POST' ? bodyText : '');
     if (statement.trim() === '')
       throw faults.queryParse('Encountered "<EOF>" at line 1. Was expecting "SELECT".');
-    const result = runQuery(ctx.company, parseQuery(statement.trim()));
+    // Query lag: commits younger than the lag are not in query results yet (reads by id see them).
+    const lag = core.faults.queryLagMs;
+    const visibleBefore = lag > 0 ? ctx.nowMs - lag : Number.POSITIVE_INFINITY;
+    const result = runQuery(
+      ctx.company,
+      parseQuery(statement.trim()),
+      Number.POSITIVE_INFINITY,
+      visibleBefore,
+    );
     return jsonResponse(200, { QueryResponse: result, time }, jsonSuccessType);
   }
   if (route.kind === 'batch')
-    return runBatch(core, ctx, await readJsonBody(c), url.searchParams.get('requestid'), {
+    return runBatch(core, ctx, parseJsonBody(bodyText), url.searchParams.get('requestid'), {
       systemFaultOnFirstCommit: plan.item === 'system-fault-after-commit',
     });
   const operationParam = (url.searchParams.get('operation') ?? 'create').toLowerCase();
   if (!['create', 'update', 'delete', 'void'].includes(operationParam)) {
     throw faults.operationNotSupported(operationParam, route.type, 'Use operation=delete or operation=void.');
   }
-  const record = runWrite(ctx, route.type, operationParam as WriteOperation, await readJsonBody(c));
+  const record = runWrite(ctx, route.type, operationParam as WriteOperation, parseJsonBody(bodyText));
   return jsonResponse(200, { [route.type]: record, time }, jsonSuccessType);
+}
+
+/** The answer to one admitted call: its saved replay for a repeated requestid, else the operation's own. */
+async function answer(
+  core: EmulatorCore,
+  bodyText: string,
+  method: string,
+  realmId: string,
+  route: Route,
+  url: URL,
+  plan: FaultPlan,
+  requestId: string | null,
+): Promise<Response> {
+  if (requestId !== null && requestId.length > maxRequestIdLength) {
+    return faultResponse(faults.requestIdTooLong(requestId.length), core.clock.now());
+  }
+  const saved = requestId !== null ? core.replay.get(realmId, requestId) : undefined;
+  if (saved) {
+    return new Response(saved.body, { status: saved.status, headers: { 'content-type': saved.contentType } });
+  }
+  let response: Response;
+  try {
+    response = await execute(core, bodyText, method, realmId, route, url, plan);
+  } catch (error) {
+    if (!(error instanceof QboFault)) throw error;
+    response = faultResponse(error, core.clock.now());
+  }
+  if (requestId !== null) {
+    const body = await response.clone().text();
+    const contentType = response.headers.get('content-type') ?? jsonSuccessType;
+    core.replay.save(realmId, requestId, { status: response.status, body, contentType });
+  }
+  return response;
 }
 
 export function registerApiRoutes(app: Hono, core: EmulatorCore): void {
@@ -225,30 +266,18 @@ export function registerApiRoutes(app: Hono, core: EmulatorCore): void {
       if (plan.before) return injectedBefore(plan.before, core);
 
       const requestId = route.kind === 'write' ? url.searchParams.get('requestid') : null;
-      let response: Response;
-      if (requestId !== null && requestId.length > maxRequestIdLength) {
-        response = faultResponse(faults.requestIdTooLong(requestId.length), core.clock.now());
-      } else {
-        const saved = requestId !== null ? core.replay.get(realmId, requestId) : undefined;
-        if (saved) {
-          response = new Response(saved.body, {
-            status: saved.status,
-            headers: { 'content-type': saved.contentType },
-          });
-        } else {
-          try {
-            response = await execute(core, c, realmId, route, url, plan);
-          } catch (error) {
-            if (!(error instanceof QboFault)) throw error;
-            response = faultResponse(error, core.clock.now());
-          }
-          if (requestId !== null) {
-            const body = await response.clone().text();
-            const contentType = response.headers.get('content-type') ?? jsonSuccessType;
-            core.replay.save(realmId, requestId, { status: response.status, body, contentType });
-          }
-        }
+      // A repeat of a request whose commit is still to land waits for it, then gets its saved answer.
+      if (requestId !== null) await core.replay.settled(realmId, requestId);
+      const bodyText = c.req.method === 'POST' ? await c.req.text() : '';
+      const respond = () => answer(core, bodyText, c.req.method, realmId, route, url, plan, requestId);
+      if (plan.after === 'late-commit') {
+        // The client sees its connection die now; QuickBooks commits the request later all the same.
+        const done = sleep(core.faults.lateCommitMs).then(respond);
+        if (requestId !== null) core.replay.hold(realmId, requestId, done);
+        done.catch(() => undefined);
+        return new Response(null, { status: 502, headers: { [dropHeader]: '1' } });
       }
+      const response = await respond();
       if (plan.after) return await injectedAfter(plan.after, core, c.req.raw.signal);
       return response;
     } finally {

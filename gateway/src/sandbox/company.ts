@@ -36,6 +36,8 @@ export type EntityRecord = Record<string, unknown>;
 
 interface Stored {
   seq: number;
+  /** When the record was committed (the company's clock): queries lag behind it (`list`'s `visibleBefore`). */
+  committedAt: number;
   data: EntityRecord;
 }
 
@@ -95,6 +97,13 @@ export class Company {
   /** Last invoice number used, for QBO-style auto-numbering that continues a prefix (`App_1000` → `App_1001`). */
   lastInvoiceNumber: string | undefined;
   customTxnNumbers = true;
+  /**
+   * The company preference "Warn if duplicate … number is used" (qbo-api.md §4.2, §5.1): off, QuickBooks
+   * accepts a second transaction with a number already used, and no 6140 guards a resend.
+   */
+  duplicateDocNumberCheck = true;
+  /** Commit times come from here (the emulator sets its clock after seeding: seeds are always visible). */
+  clock: () => number = () => 0;
 
   constructor(readonly realmId: string) {
     for (const type of entityTypes) this.tables.set(type, new Map());
@@ -143,7 +152,7 @@ export class Company {
   insert(type: EntityType, data: EntityRecord): EntityRecord {
     const id = String(data.Id);
     this.seqCounter += 1;
-    this.table(type).set(id, { seq: this.seqCounter, data });
+    this.table(type).set(id, { seq: this.seqCounter, committedAt: this.clock(), data });
     this.indexRecord(type, data, true);
     return data;
   }
@@ -171,10 +180,19 @@ export class Company {
     return stored.data;
   }
 
-  /** All records, optionally only those that existed at sequence `visibleSeq`. */
-  list(type: EntityType, visibleSeq = Number.POSITIVE_INFINITY): EntityRecord[] {
+  /**
+   * All records, optionally only those that existed at sequence `visibleSeq` and were committed at or
+   * before `visibleBefore` (query lag: a fresh commit is not in query results yet).
+   */
+  list(
+    type: EntityType,
+    visibleSeq = Number.POSITIVE_INFINITY,
+    visibleBefore = Number.POSITIVE_INFINITY,
+  ): EntityRecord[] {
     const result: EntityRecord[] = [];
-    for (const stored of this.table(type).values()) if (stored.seq <= visibleSeq) result.push(stored.data);
+    for (const stored of this.table(type).values()) {
+      if (stored.seq <= visibleSeq && stored.committedAt <= visibleBefore) result.push(stored.data);
+    }
     return result;
   }
 

@@ -77,6 +77,13 @@ export interface Emulator {
   revokeRefreshToken(token: string): void;
   addEmployee(realmId: string, displayName: string): void;
   setCustomTxnNumbers(on: boolean): void;
+  /**
+   * The company's "Warn if duplicate … number is used" preference (default on): off, a second invoice (or
+   * the same vendor's bill) with a used number is accepted instead of refused with 6140.
+   */
+  setDuplicateDocNumberCheck(on: boolean, realmId?: string): void;
+  /** How long a requestid's answer is replayed (seconds of QuickBooks time); undefined = forever. */
+  setRequestIdTtlSeconds(seconds: number | undefined): void;
   /** Creates an entity through the same rules as POST (no HTTP, no limits); throws on a fault. */
   create(realmId: string, type: EmulatorEntityType, body: Record<string, unknown>): Record<string, unknown>;
 }
@@ -113,6 +120,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       company.customTxnNumbers = customTxnNumbers;
       companies.set(id, company);
       seedCompany(contextFor(company), id === realmId ? companyName : `Sandbox Company ${id}`, seed);
+      // Seeds are committed "long ago" (time 0); everything after is stamped for the query lag.
+      company.clock = clock.now;
     }
     return company;
   };
@@ -263,6 +272,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     setCustomTxnNumbers(on) {
       customTxnNumbers = on;
       for (const company of companies.values()) company.customTxnNumbers = on;
+    },
+    setDuplicateDocNumberCheck(on, id = realmId) {
+      ensureCompany(id).duplicateDocNumberCheck = on;
+    },
+    setRequestIdTtlSeconds(seconds) {
+      core.replay.ttlMs = seconds === undefined ? undefined : clock.scaledMs(seconds);
     },
     create(id, type, body): EntityRecord {
       try {

@@ -1,6 +1,6 @@
 /**
  * Fault injection: a deterministic queue for tests (`nextFaults`) and seeded random rates for benches.
- * Each API call takes at most one fault; "drop-after-commit" and "timeout" only make sense for writes and
+ * Each API call takes at most one fault; "drop-after-commit", "timeout" and "late-commit" only make sense for writes and
  * are kept in the queue until a write consumes them; "batch-item-system-fault" waits for a /batch call.
  */
 import type { Random } from './random';
@@ -16,6 +16,7 @@ export type InjectedFault =
   | 'drop-after-commit'
   | '413'
   | 'timeout'
+  | 'late-commit'
   | 'batch-item-system-fault';
 
 export interface FaultControls {
@@ -25,6 +26,18 @@ export interface FaultControls {
   errorRate: number;
   /** 0..1 fraction of write calls that commit and then lose the connection without a response. */
   dropAfterCommitRate: number;
+  /**
+   * 0..1 fraction of write calls whose connection drops at once and whose create commits `lateCommitMs`
+   * later: the client saw a failure, QuickBooks commits anyway (a 504 that still lands).
+   */
+  lateCommitRate: number;
+  /** How long after the dropped connection a late commit lands (real ms; default 1,000). */
+  lateCommitMs: number;
+  /**
+   * Query results lag commits by this many real ms (default 0): a fresh create is found by GET /entity/id
+   * and by the duplicate checks (6140/6240) at once, but not by /query until the lag has passed.
+   */
+  queryLagMs: number;
   /** Deterministic queue consumed by the next API calls in order. */
   nextFaults: InjectedFault[];
   reset(): void;
@@ -35,11 +48,17 @@ export function createFaultControls(): FaultControls {
     latencyMs: 0,
     errorRate: 0,
     dropAfterCommitRate: 0,
+    lateCommitRate: 0,
+    lateCommitMs: 1_000,
+    queryLagMs: 0,
     nextFaults: [],
     reset() {
       controls.latencyMs = 0;
       controls.errorRate = 0;
       controls.dropAfterCommitRate = 0;
+      controls.lateCommitRate = 0;
+      controls.lateCommitMs = 1_000;
+      controls.queryLagMs = 0;
       controls.nextFaults.length = 0;
     },
   };
@@ -49,7 +68,7 @@ export function createFaultControls(): FaultControls {
 /** What happens to this call before it runs (`before`) and after it commits (`after`). */
 export interface FaultPlan {
   before?: '500' | '502' | '503' | '413';
-  after?: 'drop-after-commit' | 'timeout';
+  after?: 'drop-after-commit' | 'timeout' | 'late-commit';
   /** For a batch: answer its first committed item with a SystemFault. */
   item?: 'system-fault-after-commit';
 }
@@ -62,7 +81,7 @@ export function planFaults(
 ): FaultPlan {
   const queued = controls.nextFaults[0];
   if (queued !== undefined) {
-    const afterCommit = queued === 'drop-after-commit' || queued === 'timeout';
+    const afterCommit = queued === 'drop-after-commit' || queued === 'timeout' || queued === 'late-commit';
     if (queued === 'batch-item-system-fault') {
       if (isBatch) {
         controls.nextFaults.shift();
@@ -79,6 +98,9 @@ export function planFaults(
   }
   if (isWrite && controls.dropAfterCommitRate > 0 && random() < controls.dropAfterCommitRate) {
     return { after: 'drop-after-commit' };
+  }
+  if (isWrite && controls.lateCommitRate > 0 && random() < controls.lateCommitRate) {
+    return { after: 'late-commit' };
   }
   return {};
 }

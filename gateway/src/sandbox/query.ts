@@ -302,13 +302,17 @@ function sortKey(value: unknown): number | string {
   return /^\d+$/.test(text) ? Number(text) : text.toLowerCase();
 }
 
-/** Runs a parsed query; answers QBO's `QueryResponse` object (empty → `{}`). */
+/**
+ * Runs a parsed query; answers QBO's `QueryResponse` object (empty → `{}`). `visibleBefore` hides records
+ * committed after that time (the query lag of fault runs).
+ */
 export function runQuery(
   company: Company,
   query: ParsedQuery,
   visibleSeq = Number.POSITIVE_INFINITY,
+  visibleBefore = Number.POSITIVE_INFINITY,
 ): EntityRecord {
-  let rows = company.list(query.entity, visibleSeq);
+  let rows = company.list(query.entity, visibleSeq, visibleBefore);
   // Name lists hide inactive rows unless the query says something about Active (qbo-api.md §7).
   if (nameListTypes.has(query.entity) && !query.where.some((c) => c.field.toLowerCase() === 'active')) {
     rows = rows.filter((r) => r.Active !== false);

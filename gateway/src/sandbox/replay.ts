@@ -13,12 +13,32 @@ export const maxRequestIdLength = 50;
 
 export class ReplayStore {
   private readonly saved = new Map<string, SavedResponse>();
+  /** Requests whose commit is still to land (a late commit): a repeat waits for it, then gets its answer. */
+  private readonly pending = new Map<string, Promise<void>>();
 
-  /** `ttlMs` undefined = keep forever (Intuit documents no retention window). */
+  /** `ttlMs` undefined = keep forever (Intuit documents no retention window); a finite window may be set. */
   constructor(
     private readonly now: () => number,
-    private readonly ttlMs?: number,
+    public ttlMs?: number,
   ) {}
+
+  /** Marks (realm, requestid) as being processed until `done` settles. */
+  hold(realmId: string, requestId: string, done: Promise<unknown>): void {
+    const key = this.key(realmId, requestId);
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.set(key, settled);
+    void settled.then(() => {
+      if (this.pending.get(key) === settled) this.pending.delete(key);
+    });
+  }
+
+  /** Resolves once no request with this requestid is still being processed. */
+  async settled(realmId: string, requestId: string): Promise<void> {
+    await this.pending.get(this.key(realmId, requestId));
+  }
 
   private key(realmId: string, requestId: string): string {
     return `${realmId}\u0000${requestId}`;

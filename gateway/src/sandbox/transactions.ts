@@ -40,7 +40,8 @@ export const transactionProperties = [
 ];
 
 /**
- * Validates a sent DocNumber (2050) and rejects a duplicate (6140) unless the caller allowed duplicates.
+ * Validates a sent DocNumber (2050) and rejects a duplicate (6140) unless the caller allowed duplicates or
+ * the company turned the duplicate-number warning off.
  * `vendorId` scopes Bills: QBO checks a bill number only against the same vendor's bills.
  */
 export function checkDocNumber(
@@ -54,7 +55,7 @@ export function checkDocNumber(
   if (docNumber.length > maxDocNumberLength) {
     throw faults.stringLength('DocNumber', maxDocNumberLength, docNumber.length);
   }
-  if (ctx.allowDuplicateDocNum || docNumber === '') return;
+  if (ctx.allowDuplicateDocNum || docNumber === '' || !ctx.company.duplicateDocNumberCheck) return;
   const holder = ctx.company
     .holders(docNumberKey(type, docNumber, vendorId))
     .find((ref) => ref.id !== exceptId);

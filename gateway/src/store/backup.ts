@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Db } from './database';
 
 function timestamp(now: Date): string {
@@ -24,4 +25,64 @@ export async function backupStore(db: Db, dataDir: string, out?: string, now = n
   }
   await db.backup(target);
   return target;
+}
+
+export interface RestoreResult {
+  /** The store file now in place (a copy of the backup). */
+  store: string;
+  /** Where the store that was replaced was moved to (undefined when there was none). */
+  previous?: string;
+}
+
+/**
+ * Puts a backup in place of the store (`qb-bridge restore --from PATH`). Every qb-bridge process on this
+ * DATA_DIR must be stopped first. The backup is checked to be a readable qb-bridge store before anything is
+ * touched; the current store (with its -wal/-shm files) is moved to `backups/qb-bridge-before-restore-<time>.db`
+ * rather than deleted. The caller then opens the store (migrations bring an older backup up to date) and
+ * tells each owner that its data is older than the world outside (the QuickBooks ledger: `markRestored`).
+ */
+export function restoreStore(
+  dataDir: string,
+  from: string,
+  storeFile: string,
+  now = new Date(),
+): RestoreResult {
+  const source = path.resolve(from);
+  if (!fs.existsSync(source))
+    throw new Error(`${source} does not exist; give the path of a qb-bridge backup`);
+  checkBackup(source);
+  const target = path.join(dataDir, storeFile);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let previous: string | undefined;
+  if (fs.existsSync(target)) {
+    previous = path.join(dataDir, 'backups', `qb-bridge-before-restore-${timestamp(now)}.db`);
+    fs.mkdirSync(path.dirname(previous), { recursive: true, mode: 0o700 });
+    if (fs.existsSync(previous))
+      throw new Error(`${previous} already exists; wait a second and run restore again`);
+    // The main file and its WAL belong together: moved together they stay one consistent store.
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (fs.existsSync(target + suffix)) fs.renameSync(target + suffix, previous + suffix);
+    }
+  }
+  const staging = `${target}.restoring`;
+  fs.copyFileSync(source, staging);
+  fs.chmodSync(staging, 0o600);
+  fs.renameSync(staging, target);
+  return { store: target, previous };
+}
+
+/** A backup must open as SQLite, pass a quick check and carry qb-bridge's `meta` table. */
+function checkBackup(file: string): void {
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new Error(`it fails SQLite's integrity check (${String(check)})`);
+    const meta = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (!meta) throw new Error('it has no qb-bridge tables');
+  } catch (error) {
+    throw new Error(`${file} is not a usable qb-bridge backup: ${(error as Error).message}`);
+  } finally {
+    db?.close();
+  }
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../cli/runtime';
-import { backupStore } from './backup';
+import { QboLedger } from '../qbo/index';
+import { backupStore, restoreStore } from './backup';
+import { storeFileName } from './database';
 import { schemaVersion } from './migrations';
 
 export function registerStoreCommands(program: Command, runtime: CliRuntime): void {
@@ -28,5 +30,39 @@ export function registerStoreCommands(program: Command, runtime: CliRuntime): vo
       const file = await backupStore(ctx.db, ctx.config.dataDir, options.out);
       ctx.audit.record({ actor: 'cli', action: 'store.backup', target: file, outcome: 'success' });
       runtime.print({ backup: file }, options, () => `Backup written to ${file}`);
+    });
+
+  registerRestoreCommand(program, runtime);
+}
+
+/**
+ * `restore --from PATH`: the backup replaces the store, and the QuickBooks ledger is told it may be older
+ * than QuickBooks — every row not final is looked up before anything is sent again, and so is every row
+ * planned in the weeks after (objects created after the backup was taken are found, not created twice).
+ */
+function registerRestoreCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('restore')
+    .description(
+      'Replace the store with a backup (stop serve first); unfinished QuickBooks writes are looked up before anything is resent',
+    )
+    .requiredOption('--from <path>', 'the backup file (from `qb-bridge backup`)')
+    .option('--json', 'print the result as JSON')
+    .action((options: { from: string; json?: boolean }) => {
+      const dataDir = runtime.config().dataDir;
+      const result = restoreStore(dataDir, options.from, storeFileName);
+      const ctx = runtime.open();
+      const lookedUp = new QboLedger(ctx.db).markRestored();
+      ctx.audit.record({ actor: 'cli', action: 'store.restore', target: options.from, outcome: 'success' });
+      const summary = { ...result, from: options.from, ledgerRowsToLookUp: lookedUp };
+      runtime.print(summary, options, () =>
+        [
+          `Store restored from ${options.from}`,
+          result.previous ? `The store it replaced was kept at ${result.previous}` : '',
+          `${lookedUp} unfinished QuickBooks write(s) will be looked up in QuickBooks before anything is sent again`,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
     });
 }

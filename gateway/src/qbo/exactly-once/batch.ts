@@ -1,8 +1,8 @@
 import type { BatchItemResponse, QboClient } from '../http/client';
 import { QboError } from '../http/errors';
 import { faultFromObject } from '../http/fault-parse';
-import { defaultRetryPolicy, type RetryPolicy, resendDelay, sleep, throttleDelay } from '../http/retry';
-import { sendLeaseMs, withSendLease } from '../limits/send-lease';
+import { defaultRetryPolicy, type RetryPolicy, sleep, throttleDelay } from '../http/retry';
+import { sendLeaseMs, unprotectedHorizonMs, withSendLease } from '../limits/send-lease';
 import { ReconnectRequiredError } from '../oauth/token-source';
 import { chunk } from '../query';
 import { type LedgerRow, mintSenderId, type QboLedger } from './ledger';
@@ -11,10 +11,14 @@ import {
   type CreateInput,
   type CreateOutcome,
   createOnce,
+  FencedOut,
+  fence,
+  lookupStartingNow,
   outcomeOf,
   recordCreated,
   settle,
   settleFaultOrRelease,
+  untilProvablyOver,
 } from './write-once';
 
 /**
@@ -22,30 +26,47 @@ import {
  *
  *   const outcomes = await createMany(client, ledger, inputs, { onSettled: (o) => progress(o) });
  *
- * Intuit's batch endpoint is not transactional and its requestid replay is unreliable (qbo-api.md §3.2,
- * §4.3), so batches carry no requestid. They take FIRST attempts (a row never sent cannot have been
- * committed) and this run's own lost sends of rows looked up by DocNumber or DisplayName, once a backoff
- * and a lookup found nothing: QuickBooks refuses a second object with that number or name (6140/6240),
- * which settles as ours, so even a commit the lookup missed is not created twice (the full argument is at
- * `rebatch` below). Every other row that may have reached QuickBooks before — a marker-looked-up row, one
- * taken over from a stopped run, or left by a crash for `resumeUnfinished` — goes alone through
- * `createOnce` with its stored requestid (§4.3 point 4), so a commit the lookup missed (a marker a person
- * removed, a commit visible late) is replayed by QuickBooks rather than created twice. Every item has its own ledger row, moved to `sent` (in one
- * transaction for the whole batch) before the call; its bId is its position in the batch and maps back
- * to that row. Then:
- * - an entity in the answer → created; a per-item Fault → rejected with a sentence (6140/6240 may be
- *   adopted when the existing transaction or name is ours); a throttled item → back to planned; a system fault (10000)
- *   → unknown, like a missing item, since the item may have committed before the fault;
- * - an item missing from the answer, or a whole call whose outcome is unknown (timeout, dropped
- *   connection, 5xx) → `unknown`; after a growing backoff, settled by DocNumber/DisplayName lookups in
- *   `IN (…)` chunks, and only the items not found are sent again: in a batch at once when the rule above
- *   allows, otherwise in the next round one by one with their requestids;
- * - 413 → the batch is split in half; a whole-batch validation fault → items go one by one (createOnce),
- *   so each gets its own answer; 401/403/reconnect → rows go back to planned and the error stops the run.
- * Rows are claimed for one writer run (`sent_by`) when marked sent, and kept while the call waits
- * (`send-lease.ts`); a row another run is sending is not touched until that run's lease has run out, and is
- * reported pending meanwhile.
- * Calls run concurrently up to the limiter's concurrency, and the limiter paces them.
+ * THE ARGUMENT. QuickBooks holds one object per ledger row if no row is ever sent while an earlier send of
+ * it may still commit or may have committed unseen. What can commit: a request that left (our fence let it
+ * go). What proves it did not: an answer (a fault on the item, 413/429/401 before processing), or a lookup
+ * that found nothing AND began after that send was provably over. A send carrying a requestid is also
+ * covered by QuickBooks' replay; a `/batch` item carries none (batch replay is unreliable, qbo-api.md §3.2)
+ * and has only the lookup. Query results lag commits, and a create may commit after its connection
+ * dropped (§4.2), so "provably over" = the send's time + our timeout + Intuit's 120 s + a visibility margin
+ * (`unprotectedHorizonMs`; the ledger stamps `unprotected_at` on every batch send and refuses
+ * unknown → planned for a lookup that began earlier). The steps, and the invariant each keeps:
+ *
+ * 1. plan (`planSlice`): one ledger row per intent, its requestid minted before anything is sent; a row
+ *    with attempts = 0 was never sent, so it cannot have committed.
+ * 2. settle what earlier runs left (`settleInFlight`): unknown rows, and sent rows whose sender's lease ran
+ *    out (taken over: sent → unknown, one taker wins), are looked up before anything is sent; rows still
+ *    within another sender's lease are left to it (pending).
+ * 3. route (`jobsFor`): only rows looked up by DocNumber or DisplayName may go in a batch, and only on a
+ *    FIRST attempt (never ran: attempts 0, or every earlier attempt of this run refused unprocessed) or
+ *    where QuickBooks itself refuses a second copy — names always (6240), DocNumbers only when the
+ *    company's duplicate-number warning is known to be on (`duplicateNumbersRefused`, 6140). Everything
+ *    else — rows QuickBooks numbers (marker lookup), resends where 6140 may be off — goes alone through
+ *    `createOnce` with its stored requestid.
+ * 4. send a batch (`sendBatch`): the rows stay planned while the limiter queues the call; when it grants
+ *    the slot, the fence (`QboLedger.claim`) checks in one transaction that every row is still planned at
+ *    the attempt and payload hash the request was built from, and marks them sent by this run. A paused
+ *    writer, a takeover or a re-plan since then makes the claim fail and nothing leaves; so the payload
+ *    sent is the payload recorded, and two runs never both send one attempt.
+ * 5. settle answers (`settleAnswers`): in one commit — an entity → created; a per-item fault → rejected
+ *    (6140/6240 are read and adopted when the holder is ours; an unreadable 6140 holder stays pending); a
+ *    throttled item → planned (it never ran); a system fault or a missing item → unknown.
+ * 6. resolve unknowns (`lookUpLost`, `resolveRows`): a lost batch is looked up at once (a commit already
+ *    visible settles it), then again once the send is provably over; only that second lookup may return
+ *    a row to planned (the ledger enforces it), and a crashed-then-edited row takes its newest payload.
+ * 7. resend (the next round): planned rows are routed again by step 3 — the proof of step 6 stays valid
+ *    until the row is claimed again, because any other send in between changes its attempt count and
+ *    makes our claim fail.
+ * A crash anywhere leaves planned (never sent or provably absent), sent (the lease decides), unknown
+ * (looked up first) or a final state. Residual: a process stopped in the microseconds between the claim
+ * and the request reaching the socket, then resumed after its lease ran out, can still send a copy; the
+ * fence cannot see past the socket.
+ * Calls run concurrently up to the limiter's concurrency; 413 splits a batch; a whole-call validation
+ * fault sends its items one by one; 401/403/reconnect releases the rows and stops the run.
  */
 
 export interface CreateManyOptions {
@@ -58,6 +79,14 @@ export interface CreateManyOptions {
   maxRounds?: number;
   /** Items planned and sent per slice (default: 4 rounds of full batches on every concurrent slot). */
   sliceSize?: number;
+  /**
+   * The company refuses a second transaction with a used number (its "Warn if duplicate … number is used"
+   * preference is on; 6140): lost DocNumber rows may then be re-sent in a batch. Default false — they are
+   * re-sent alone with their requestids, since a company can turn the warning off (qbo-api.md §4.2).
+   */
+  duplicateNumbersRefused?: boolean;
+  /** Rejected rows are planned again with a new requestid and sent once more (`--retry-rejected`). */
+  retryRejected?: boolean;
 }
 
 /** A throttled item was refused before it ran: nothing was created, so it may simply be sent again. */
@@ -109,13 +138,51 @@ export async function createMany(
       reported.set(outcome.ledgerId, outcome.state);
       options.onSettled?.(outcome);
     });
+  // A slice does not wait for its lost batches to be provably over (that takes our timeout + Intuit's
+  // 120 s + the margin): the next slice is sent meanwhile, and one last pass over every input settles
+  // what the slices left open, waiting once for all of them.
   const outcomes: CreateOutcome[] = [];
   for (let start = 0; start < inputs.length; start += slice) {
-    outcomes.push(
-      ...(await createSlice(client, ledger, inputs.slice(start, start + slice), { ...options, onSettled })),
-    );
+    const part = inputs.slice(start, start + slice);
+    outcomes.push(...(await createSlice(client, ledger, part, { ...options, onSettled }, false)));
   }
-  return outcomes;
+  if (outcomes.every((o) => o.state !== 'pending')) return outcomes;
+  // Rejections of this run are final for it: the last pass does not retry them again.
+  return createSlice(client, ledger, inputs, { ...options, onSettled, retryRejected: false });
+}
+
+type Job = { batch: LedgerRow[] } | { single: LedgerRow };
+
+/** What the steps of one slice share. */
+interface Slice {
+  client: QboClient;
+  ledger: QboLedger;
+  options: CreateManyOptions;
+  /** This run's id on the rows it sends (`sent_by`). */
+  sender: string;
+  leaseMs: number;
+  size: number;
+  /** Rows as planned, one per input position (a key repeated in the input maps to the same row). */
+  perInput: LedgerRow[];
+  rows: LedgerRow[];
+  inputById: Map<number, CreateInput>;
+  /**
+   * Rows of this slice that never ran, at the attempt count up to which that is still true: attempts = 0
+   * at planning, raised when QuickBooks refused a send of ours unprocessed (a throttled item, a 413, a
+   * whole-call validation fault). Another run's send makes the row's attempt count differ.
+   */
+  neverRan: Map<number, number>;
+  /** Rows reported to `onSettled` (final, or pending at the end). */
+  reported: Set<number>;
+  /** Outcomes of created rows (final): the rest are re-read at the end. */
+  created: Map<number, CreateOutcome>;
+  queue: Job[];
+  /** Lookups waiting until a lost batch is provably over; a round ends when they have run. */
+  later: Set<Promise<void>>;
+  /** One failing call stops the run: the other workers send nothing new; it is rethrown once all stop. */
+  failed?: { error: unknown };
+  /** False for all but the last pass of a sliced run: lost rows are left unknown for that pass. */
+  waitForLost?: boolean;
 }
 
 async function createSlice(
@@ -123,280 +190,326 @@ async function createSlice(
   ledger: QboLedger,
   inputs: readonly CreateInput[],
   options: CreateManyOptions,
+  waitForLost = true,
 ): Promise<CreateOutcome[]> {
+  const run = planSlice(client, ledger, inputs, options);
+  run.waitForLost = waitForLost;
+  await settleInFlight(run);
   const maxRounds = options.maxRounds ?? 6;
-  const sender = mintSenderId();
-  const leaseMs = sendLeaseMs(client);
-  const size = client.limiter.limits.itemsPerBatch;
-  const concurrency = client.limiter.limits.maxConcurrent;
+  // A round sends what is planned; one that only waits for lookups of lost sends does not count.
+  for (let round = 0, pass = 0; round < maxRounds; pass++) {
+    const planned = (pass === 0 ? run.rows : run.rows.filter((r) => !run.created.has(r.id)))
+      .map((r) => (pass === 0 && r.state === 'planned' ? r : ledger.get(r.id)))
+      .filter((r) => r.state === 'planned');
+    if (planned.length === 0 && run.later.size === 0) break;
+    if (planned.length > 0) round += 1;
+    run.queue.push(...jobsFor(run, planned));
+    await drain(run);
+  }
+  return finish(run);
+}
+
+/** Step 1: plan every intent (one commit) and remember which rows never ran. */
+function planSlice(
+  client: QboClient,
+  ledger: QboLedger,
+  inputs: readonly CreateInput[],
+  options: CreateManyOptions,
+): Slice {
   const perInput = ledger.planMany(inputs.map((input) => ({ ...input, realm: client.realmId })));
+  const inputById = new Map(perInput.map((row, i) => [row.id, inputs[i]!]));
+  if (options.retryRejected) {
+    for (const [i, row] of perInput.entries()) {
+      if (row.state === 'rejected' && ledger.retryRejected(row.id)) {
+        perInput[i] = ledger.replacePayload(row.id, inputById.get(row.id)!);
+      }
+    }
+  }
   // The same key twice in one call is one intent: it is sent once and both positions get its outcome.
   const rows = [...new Map(perInput.map((row) => [row.id, row])).values()];
-  const inputById = new Map(perInput.map((row, i) => [row.id, inputs[i]!]));
-  // Rows never sent before go through /batch, which carries no requestid (and `rebatch` below): a row that
-  // may have reached QuickBooks already (sent by an earlier run, taken over, or a marker row this run lost
-  // track of) is resent as a single create with its stored requestid, so QuickBooks replays an earlier commit a lookup missed (a
-  // marker a person removed, a commit that became visible late) instead of creating a second object.
-  // Per batchable row, the attempts it may have while still never having run: this run's own sends that
-  // QuickBooks refused unprocessed (a throttled item, a 413). A higher count means another run sent it
-  // meanwhile, which makes the next send a resend too.
-  const batchable = new Map(rows.filter((row) => row.attempts === 0).map((row) => [row.id, 0]));
-  const isFirstAttempt = (row: LedgerRow) => batchable.get(row.id) === row.attempts;
-  // How many sends of each row this run lost (5xx, dropped, unknown item): the wait before its lookup and
-  // resend grows with it.
-  const lost = new Map<number, number>();
-  const markUnknown = (ids: readonly number[], error: Record<string, unknown>) => {
-    for (const id of ids) {
-      batchable.delete(id);
-      lost.set(id, (lost.get(id) ?? 0) + 1);
-    }
-    ledger.markUnknown(ids, error, sender);
+  return {
+    client,
+    ledger,
+    options,
+    sender: mintSenderId(),
+    leaseMs: sendLeaseMs(client),
+    size: client.limiter.limits.itemsPerBatch,
+    perInput,
+    rows,
+    inputById,
+    neverRan: new Map(rows.filter((row) => row.attempts === 0).map((row) => [row.id, 0])),
+    reported: new Set(),
+    created: new Map(),
+    queue: [],
+    later: new Set(),
   };
-  /*
-   * Rows this run lost and then looked up without finding, which may go out again in a batch (value: the
-   * attempt count the lookup ran against). Exactly once without a requestid rests on three things:
-   * 1. Our own request is over: QuickBooks answered it (5xx, a faulted or missing item) or our connection
-   *    to it ended. The lookup reads every page, and finding the object settles the row; the resend then
-   *    waits a backoff (`lookUpLost`).
-   * 2. Only rows looked up by DocNumber or DisplayName qualify, because QuickBooks itself refuses a second
-   *    object with the same DocNumber (6140) or name (6240, never allowed): if the first send did commit
-   *    and the lookup missed it (a commit that became visible late), the batched resend is refused, and
-   *    settleFault reads the holder and adopts it when it is ours. Caveat (qbo-api.md §5.1): whether a
-   *    duplicate number raises 6140 depends on a company setting; with it off this guard is gone and a
-   *    batched resend rests on the lookup of point 1 alone, where a single create would also have
-   *    QuickBooks' requestid replay. Marker-looked-up rows have no such guard at all and still go alone
-   *    with their requestid.
-   * 3. The ledger's compare-and-swap: the row is rebatched only at the attempt count the lookup saw; if
-   *    another run sent it since, it is that run's send we know nothing about, and it goes alone.
-   */
-  const rebatch = new Map<number, number>();
-  const mayRebatch = (row: LedgerRow) => rebatch.get(row.id) === row.attempts;
-  const settled = new Set<number>();
-  // Outcomes of rows already created (final, never changes): after the last batch the run re-reads only the
-  // others. Re-reading 3,000 rows twice (next round's plan, the return value) is CPU on the tail of the run.
-  const created = new Map<number, CreateOutcome>();
-  const report = (id: number) => {
-    if (settled.has(id)) return;
-    const row = ledger.get(id);
-    if (row.state !== 'created' && row.state !== 'rejected') return;
-    settled.add(id);
-    const outcome = outcomeOf(row);
-    if (outcome.state === 'created') created.set(id, outcome);
-    options.onSettled?.(outcome);
-  };
+}
 
-  /** Settles unknown rows by lookup; the ones not found go back to planned with the latest payload. */
-  async function resolveUnknown(ids: readonly number[]): Promise<void> {
-    // Someone else may have settled a row since; only what is still unknown is looked up.
-    const current = ids.map((id) => ledger.get(id)).filter((row) => row.state === 'unknown');
-    if (current.length === 0) return;
-    const looked = await lookUpRows(client, current);
-    // One commit for the whole lookup, as for a batch's answers: each row on its own would be a synchronous
-    // disk flush (synchronous = FULL) that stalls every other call of the run while it lasts.
-    ledger.transaction(() => {
-      for (const row of current) {
-        settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
-        const after = ledger.get(row.id);
-        if (after.state === 'planned') {
-          ledger.replacePayload(row.id, inputById.get(row.id)!);
-          if (lost.has(row.id) && !('marker' in row.lookup)) rebatch.set(row.id, after.attempts);
-        }
-      }
-    });
-    for (const row of current) report(row.id);
-  }
+/** Reports a row that reached a final state (once). */
+function report(run: Slice, id: number): void {
+  if (run.reported.has(id)) return;
+  const row = run.ledger.get(id);
+  if (row.state !== 'created' && row.state !== 'rejected') return;
+  run.reported.add(id);
+  const outcome = outcomeOf(row);
+  if (outcome.state === 'created') run.created.set(id, outcome);
+  run.options.onSettled?.(outcome);
+}
 
-  // One failing call stops the run: the other workers finish the call they are in but send nothing new,
-  // and the error is rethrown only once all have stopped, so nothing is sent after the caller saw it.
-  let failed: { error: unknown } | undefined;
-
-  /**
-   * Rows this run's own send lost: look them up at once (a commit that did land settles without waiting);
-   * when some were not found, wait a backoff that grows with how often they were lost, then queue the ones
-   * that may go in a batch again (the other workers keep the batch slots busy meanwhile). The rest wait
-   * for the next round and go alone, after this same wait.
-   */
-  async function lookUpLost(ids: readonly number[], requeue: (rows: LedgerRow[]) => void): Promise<void> {
-    if (ids.length === 0) return;
-    await resolveUnknown(ids);
-    const absent = ids.map((id) => ledger.get(id)).filter((row) => row.state === 'planned');
-    if (absent.length === 0) return;
-    await sleep(resendDelay(Math.max(...absent.map((row) => lost.get(row.id) ?? 1)), client.timeScale));
-    // Re-read: another run may have claimed a row meanwhile. A row lost `maxRounds` times is left for a
-    // later round or run: QuickBooks keeps failing it.
-    const again = absent
-      .map((row) => ledger.get(row.id))
-      .filter((row) => row.state === 'planned' && mayRebatch(row) && (lost.get(row.id) ?? 0) < maxRounds);
-    for (const part of chunk(again, size)) requeue(part);
-  }
-
-  /** One row by createOnce (own requestid, lookup before any resend); it is never batched again. */
-  async function sendSingle(row: LedgerRow): Promise<void> {
-    batchable.delete(row.id);
-    rebatch.delete(row.id);
-    await createOnce(client, ledger, inputById.get(row.id)!);
-    report(row.id);
-  }
-
-  async function sendBatch(planned: LedgerRow[], requeue: (rows: LedgerRow[]) => void): Promise<void> {
-    // A row another run claimed since we read it is its own now: it is not sent from here.
-    const claimed = new Set(
-      ledger.markSent(
-        planned.map((r) => r.id),
-        sender,
-      ),
-    );
-    const batch = planned.filter((r) => claimed.has(r.id));
-    if (batch.length === 0) return;
-    for (const row of batch) {
-      // This send is counted; if QuickBooks refuses it unprocessed (a throttled item, 413) it stays batchable.
-      if (batchable.has(row.id)) batchable.set(row.id, row.attempts + 1);
-      if (rebatch.has(row.id)) rebatch.set(row.id, row.attempts + 1);
-    }
-    const ids = batch.map((r) => r.id);
-    let answers: BatchItemResponse[];
-    try {
-      answers = await withSendLease(ledger, ids, sender, leaseMs, () =>
-        client.batch(
-          batch.map((row, i) => ({
-            bId: String(i),
-            operation: 'create',
-            entity: { type: row.entity, body: withMarker(row) },
-          })),
-        ),
-      );
-    } catch (error) {
-      if (error instanceof ReconnectRequiredError) {
-        ledger.releaseUnsent(ids, sender, { message: error.message });
-        throw error;
-      }
-      if (!(error instanceof QboError)) {
-        markUnknown(ids, { message: String(error) });
-        throw error;
-      }
-      if (error.category === 'retryable') {
-        markUnknown(ids, error.toJSON());
-        await lookUpLost(ids, requeue);
-        return;
-      }
-      ledger.releaseUnsent(ids, sender, error.toJSON());
-      if (error.status === 413 && batch.length > 1) {
-        const half = Math.ceil(batch.length / 2);
-        requeue(batch.slice(0, half).map((r) => ledger.get(r.id)));
-        requeue(batch.slice(half).map((r) => ledger.get(r.id)));
-        return;
-      }
-      if (error.category === 'validation' || error.category === 'bug') {
-        // The whole call was refused (nothing ran): let each item earn its own answer.
-        for (const row of batch) {
-          // Another worker failed the run: the rest stay planned (released above) for the next run.
-          if (failed) return;
-          await sendSingle(row);
-        }
-        return;
-      }
-      throw error;
-    }
-    const byBid = new Map(answers.map((a) => [String(a.bId), a]));
-    const missing: number[] = [];
-    const unknown: Array<[number, Record<string, unknown>]> = [];
-    const duplicates: Array<[LedgerRow, QboError]> = [];
-    let throttledItem: QboError | undefined;
-    // Every answer of the batch is recorded in one commit; only 6140/6240 need a further read, done after it.
-    ledger.transaction(() => {
-      for (const [i, row] of batch.entries()) {
-        const answer = byBid.get(String(i));
-        const entity = answer && entityInAnswer(answer, row.entity);
-        const fault = answer ? faultFromObject(answer.Fault) : undefined;
-        if (entity && entity.Id !== undefined) {
-          recordCreated(client, ledger, row, createdFields(entity));
-        } else if (fault && fault.errors.length > 0) {
-          const itemError = new QboError({
-            status: 400,
-            ...fault,
-            operation: `create ${row.entity} (batch item)`,
-          });
-          if (isThrottledItemFault(itemError)) {
-            ledger.releaseUnsent([row.id], sender, itemError.toJSON());
-            throttledItem = itemError;
-          } else if (isUnknownItemFault(itemError)) {
-            unknown.push([row.id, itemError.toJSON()]);
-          } else if (itemError.hasCode('6140') || itemError.hasCode('6240')) {
-            duplicates.push([row, itemError]);
-          } else {
-            ledger.markRejected(row.id, itemError.toJSON(), itemError.intuitTid);
-          }
-        } else {
-          missing.push(row.id);
-        }
-      }
-    });
-    if (throttledItem) client.limiter.pause(throttleDelay(throttledItem, retryPolicyOf(client)));
-    // Marked unknown before any further call: a read that throws must not leave them `sent` (and so
-    // blocked for a whole lease) when they can be looked up by the next run at once.
-    for (const [id, error] of unknown) markUnknown([id], error);
-    if (missing.length > 0)
-      markUnknown(missing, { message: 'QuickBooks answered the batch without these items' });
-    // A 6140/6240 read QuickBooks does not answer stops the run like any unreachable call (its row is planned again).
-    for (const [row, error] of duplicates) await settleFaultOrRelease(client, ledger, row, error, sender);
-    for (const row of batch) report(row.id);
-    await lookUpLost([...unknown.map(([id]) => id), ...missing], requeue);
-  }
-
-  // Rows a previous run left in flight are settled before anything is sent: unknown ones (their sender
-  // gave up) and sent ones whose sender's lease has run out (taken over here, one taker wins). Sent rows
-  // still within their sender's lease are left to it and reported pending.
-  const inFlight = rows
+/**
+ * Step 2: rows a previous run left in flight are settled before anything is sent: unknown ones (their
+ * sender gave up) and sent ones whose sender's lease has run out (taken over here, one taker wins). Sent
+ * rows still within their sender's lease are left to it and reported pending.
+ */
+async function settleInFlight(run: Slice): Promise<void> {
+  const { ledger, sender, leaseMs } = run;
+  const inFlight = run.rows
     .filter((r) => r.state === 'unknown' || (r.state === 'sent' && ledger.takeOver(r, sender, leaseMs)))
     .map((r) => r.id);
-  await resolveUnknown(inFlight);
-  for (const row of rows) if (row.state === 'created' || row.state === 'rejected') report(row.id);
-  const settledEarly = new Set(inFlight);
+  for (const row of run.rows) if (row.state === 'created' || row.state === 'rejected') report(run, row.id);
+  if (inFlight.length === 0) return;
+  await resolveRows(run, inFlight);
+  waitThenResolve(run, inFlight);
+  const settled = new Set(inFlight);
+  run.rows = run.rows.map((row) => (settled.has(row.id) ? ledger.get(row.id) : row));
+}
 
-  for (let round = 0; round < maxRounds; round++) {
-    // The first round works from the rows just planned (re-reading 3,000 rows costs more than the batch).
-    const planned =
-      round === 0
-        ? rows
-            .map((r) => (settledEarly.has(r.id) ? ledger.get(r.id) : r))
-            .filter((r) => r.state === 'planned')
-        : rows
-            .filter((r) => !created.has(r.id))
-            .map((r) => ledger.get(r.id))
-            .filter((r) => r.state === 'planned');
-    if (planned.length === 0) break;
-    // Batches first (the bulk of a run), then the rows that may have been sent before, one by one.
-    const queue: Array<LedgerRow[] | LedgerRow> = [
-      ...chunk(
-        planned.filter((r) => isFirstAttempt(r) || mayRebatch(r)),
-        size,
-      ),
-      ...planned.filter((r) => !isFirstAttempt(r) && !mayRebatch(r)),
-    ];
-    const requeue = (part: LedgerRow[]) => {
-      if (part.length > 0) queue.push(part);
-    };
-    const worker = async () => {
-      while (!failed) {
-        const next = queue.shift();
-        if (!next) return;
-        try {
-          if (Array.isArray(next)) await sendBatch(next, requeue);
-          else await sendSingle(next);
-        } catch (error) {
-          failed ??= { error };
-        }
+/**
+ * Step 6 (the lookup): settles unknown rows by one lookup that starts now. Not found → planned with the
+ * latest payload, but only if the lookup began after the row's last batch send was provably over (the
+ * ledger keeps it unknown otherwise).
+ */
+async function resolveRows(run: Slice, ids: readonly number[]): Promise<void> {
+  const { client, ledger } = run;
+  // Someone else may have settled a row since; only what is still unknown is looked up.
+  const current = ids.map((id) => ledger.get(id)).filter((row) => row.state === 'unknown');
+  if (current.length === 0) return;
+  const looked = lookupStartingNow(client);
+  const found = await lookUpRows(client, current, 30, ledger.orphanCheck());
+  // One commit for the whole lookup, as for a batch's answers: each row on its own would be a synchronous
+  // disk flush (synchronous = FULL) that stalls every other call of the run while it lasts.
+  ledger.transaction(() => {
+    for (const row of current) {
+      settle(client, ledger, row, found.get(row.id) ?? { kind: 'absent' }, looked);
+      if (ledger.get(row.id).state === 'planned') ledger.replacePayload(row.id, run.inputById.get(row.id)!);
+    }
+  });
+  for (const row of current) report(run, row.id);
+}
+
+/**
+ * Step 6 (the wait): rows still unknown are looked up again once their last batch send is provably over;
+ * the next round resends what that lookup did not find. Runs beside the workers (`later`), so the other
+ * batches keep the slots busy meanwhile.
+ */
+function waitThenResolve(run: Slice, ids: readonly number[]): void {
+  if (run.waitForLost === false) return;
+  const horizonMs = unprotectedHorizonMs(run.client);
+  const waiting = ids.map((id) => run.ledger.get(id)).filter((row) => row.state === 'unknown');
+  if (waiting.length === 0) return;
+  const task = (async () => {
+    await sleep(Math.max(...waiting.map((row) => untilProvablyOver(row, horizonMs))));
+    if (run.failed) return;
+    await resolveRows(
+      run,
+      waiting.map((row) => row.id),
+    );
+  })().catch((error: unknown) => {
+    run.failed ??= { error };
+  });
+  run.later.add(task);
+  void task.finally(() => run.later.delete(task));
+}
+
+/** Step 3: batches for the rows that may go in one, the rest one by one. */
+function jobsFor(run: Slice, planned: readonly LedgerRow[]): Job[] {
+  const batchable = planned.filter((row) => mayBatch(run, row));
+  return [
+    ...chunk(batchable, run.size).map((batch) => ({ batch })),
+    ...planned.filter((row) => !mayBatch(run, row)).map((single) => ({ single })),
+  ];
+}
+
+function mayBatch(run: Slice, row: LedgerRow): boolean {
+  if ('marker' in row.lookup) return false;
+  if (run.neverRan.get(row.id) === row.attempts) return true;
+  return 'displayName' in row.lookup || run.options.duplicateNumbersRefused === true;
+}
+
+/** Runs the queued jobs on up to the limiter's concurrency, until the queue and the waiting lookups are done. */
+async function drain(run: Slice): Promise<void> {
+  const worker = async () => {
+    while (!run.failed) {
+      const job = run.queue.shift();
+      if (!job) {
+        if (run.later.size === 0) return;
+        await Promise.race(run.later);
+        continue;
       }
-    };
-    await Promise.allSettled(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-    if (failed) throw failed.error;
+      try {
+        if ('batch' in job) await sendBatch(run, job.batch);
+        else await sendSingle(run, job.single);
+      } catch (error) {
+        run.failed ??= { error };
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(run.client.limiter.limits.maxConcurrent, run.queue.length));
+  await Promise.allSettled(Array.from({ length: workers }, worker));
+  if (run.failed) {
+    await Promise.allSettled(run.later);
+    throw run.failed.error;
   }
+}
 
-  return perInput.map((r) => {
-    const outcome = created.get(r.id) ?? outcomeOf(ledger.get(r.id));
-    if (outcome.state === 'pending' && !settled.has(r.id)) {
-      settled.add(r.id);
-      options.onSettled?.(outcome);
+/** One row by createOnce (own requestid, lookup before any resend). */
+async function sendSingle(run: Slice, row: LedgerRow): Promise<void> {
+  await createOnce(run.client, run.ledger, run.inputById.get(row.id)!);
+  report(run, row.id);
+}
+
+/** Rows the fence refused or QuickBooks refused unprocessed: whatever is still planned is queued again. */
+function requeue(run: Slice, rows: readonly LedgerRow[], unprocessed: boolean): void {
+  const fresh = rows.map((r) => run.ledger.get(r.id)).filter((r) => r.state === 'planned');
+  for (const row of fresh) {
+    if (unprocessed && run.neverRan.get(row.id) === row.attempts - 1) run.neverRan.set(row.id, row.attempts);
+  }
+  run.queue.push(...jobsFor(run, fresh));
+}
+
+/** Step 4: one /batch call, its rows claimed by the fence when the slot is granted. */
+async function sendBatch(run: Slice, batch: LedgerRow[]): Promise<void> {
+  const { client, ledger, sender } = run;
+  const ids = batch.map((r) => r.id);
+  let answers: BatchItemResponse[];
+  try {
+    answers = await withSendLease(ledger, ids, sender, run.leaseMs, () =>
+      client.batch(
+        batch.map((row, i) => ({
+          bId: String(i),
+          operation: 'create',
+          entity: { type: row.entity, body: withMarker(row) },
+        })),
+        { beforeSend: fence(ledger, batch, sender, true) },
+      ),
+    );
+  } catch (error) {
+    await batchFailed(run, batch, error);
+    return;
+  }
+  await settleAnswers(run, batch, answers);
+}
+
+/** A whole /batch call failed: the rows are unknown (lost), planned again (refused unprocessed), or the run stops. */
+async function batchFailed(run: Slice, batch: LedgerRow[], error: unknown): Promise<void> {
+  const { ledger, sender } = run;
+  const ids = batch.map((r) => r.id);
+  // Someone else holds a row now (or changed its payload): nothing was sent; what is still planned goes again.
+  if (error instanceof FencedOut) return requeue(run, batch, false);
+  if (error instanceof ReconnectRequiredError) {
+    ledger.releaseUnsent(ids, sender, { message: error.message });
+    throw error;
+  }
+  if (!(error instanceof QboError)) {
+    markLost(run, ids, { message: String(error) });
+    throw error;
+  }
+  if (error.category === 'retryable') {
+    markLost(run, ids, error.toJSON());
+    await lookUpLost(run, ids);
+    return;
+  }
+  ledger.releaseUnsent(ids, sender, error.toJSON());
+  if (error.status === 413 && batch.length > 1) {
+    const half = Math.ceil(batch.length / 2);
+    requeue(run, batch.slice(0, half), true);
+    requeue(run, batch.slice(half), true);
+    return;
+  }
+  if (error.category === 'validation' || error.category === 'bug') {
+    // The whole call was refused (nothing ran): let each item earn its own answer.
+    for (const row of batch) {
+      // Another worker failed the run: the rest stay planned (released above) for the next run.
+      if (run.failed) return;
+      await sendSingle(run, row);
+    }
+    return;
+  }
+  throw error;
+}
+
+/** This run lost track of its send of these rows (sent → unknown); they are looked up before any resend. */
+function markLost(run: Slice, ids: readonly number[], error: Record<string, unknown>): void {
+  for (const id of ids) run.neverRan.delete(id);
+  run.ledger.markUnknown(ids, error, run.sender);
+}
+
+/** Step 6 for a lost batch: look up now (a visible commit settles at once), again once provably over. */
+async function lookUpLost(run: Slice, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await resolveRows(run, ids);
+  waitThenResolve(run, ids);
+}
+
+/** Step 5: every answer of the batch recorded in one commit; 6140/6240 are read after it. */
+async function settleAnswers(run: Slice, batch: LedgerRow[], answers: BatchItemResponse[]): Promise<void> {
+  const { client, ledger, sender } = run;
+  const byBid = new Map(answers.map((a) => [String(a.bId), a]));
+  const lost: number[] = [];
+  const unknown: Array<[number, Record<string, unknown>]> = [];
+  const duplicates: Array<[LedgerRow, QboError]> = [];
+  const unprocessed: LedgerRow[] = [];
+  let throttledItem: QboError | undefined;
+  ledger.transaction(() => {
+    for (const [i, row] of batch.entries()) {
+      const answer = byBid.get(String(i));
+      const entity = answer && entityInAnswer(answer, row.entity);
+      const fault = answer ? faultFromObject(answer.Fault) : undefined;
+      if (entity && entity.Id !== undefined) {
+        recordCreated(client, ledger, row, createdFields(entity));
+      } else if (fault && fault.errors.length > 0) {
+        const itemError = new QboError({
+          status: 400,
+          ...fault,
+          operation: `create ${row.entity} (batch item)`,
+        });
+        if (isThrottledItemFault(itemError)) {
+          ledger.releaseUnsent([row.id], sender, itemError.toJSON());
+          unprocessed.push(row);
+          throttledItem = itemError;
+        } else if (isUnknownItemFault(itemError)) {
+          unknown.push([row.id, itemError.toJSON()]);
+        } else if (itemError.hasCode('6140') || itemError.hasCode('6240')) {
+          duplicates.push([row, itemError]);
+        } else {
+          ledger.markRejected(row.id, itemError.toJSON(), itemError.intuitTid);
+        }
+      } else {
+        lost.push(row.id);
+      }
+    }
+  });
+  for (const row of unprocessed) {
+    if (run.neverRan.get(row.id) === row.attempts) run.neverRan.set(row.id, row.attempts + 1);
+  }
+  if (throttledItem) client.limiter.pause(throttleDelay(throttledItem, retryPolicyOf(client)));
+  // Marked unknown before any further call: a read that throws must not leave them `sent` (and so
+  // blocked for a whole lease) when they can be looked up by the next run at once.
+  for (const [id, error] of unknown) markLost(run, [id], error);
+  if (lost.length > 0) markLost(run, lost, { message: 'QuickBooks answered the batch without these items' });
+  // A 6140/6240 read QuickBooks does not answer stops the run like any unreachable call (its row is planned again).
+  for (const [row, error] of duplicates) await settleFaultOrRelease(client, ledger, row, error, sender);
+  for (const row of batch) report(run, row.id);
+  await lookUpLost(run, [...unknown.map(([id]) => id), ...lost]);
+}
+
+/** The outcome per input position; rows not final are reported pending once. */
+function finish(run: Slice): CreateOutcome[] {
+  return run.perInput.map((r) => {
+    const outcome = run.created.get(r.id) ?? outcomeOf(run.ledger.get(r.id));
+    if (outcome.state === 'pending' && !run.reported.has(r.id)) {
+      run.reported.add(r.id);
+      run.options.onSettled?.(outcome);
     }
     return outcome;
   });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../store/database';
+import { getMeta, setMeta } from '../../store/meta';
 import { type LedgerEntity, type LedgerLookup, lookupColumns, lookupFromColumns } from './ledger-lookup';
 
 export type { LedgerEntity, LedgerLookup, MarkerLookup } from './ledger-lookup';
@@ -12,28 +13,40 @@ type Statement = Database.Statement<unknown[], unknown>;
  * The exactly-once ledger (design.md "Writing to QuickBooks exactly once"). One row per object a flow
  * intends to create, keyed by the flow's natural key:
  *
- *   planned ──send──▶ sent ──2xx──▶ created            (final)
- *                       ├─validation fault──▶ rejected (final until the payload changes)
- *                       └─timeout/5xx/drop──▶ unknown ──lookup──▶ created | planned
+ *   planned ──claim at slot grant (fence)──▶ sent ──answer──▶ created                 (final)
+ *      ▲  ▲                                   │ ├─validation fault──▶ rejected       (final until the payload
+ *      │  │                                   │ │                       changes, or --retry-rejected)
+ *      │  └──refused unprocessed (429 item, 413, 401/403)──┘
+ *      │                                      └─timeout / 5xx / dropped / lease lapsed──▶ unknown
+ *      └──── lookup found nothing, begun after the last batch send was provably over ◀──┘ │
+ *                                       lookup found it ──▶ created;  6140 holder unreadable ──▶ unknown
+ *   restore --from: every row not final ──▶ unknown (and rows planned afterwards start unknown)
  *
  * Rules this file enforces:
  * - The requestid is minted when the row is first planned and stored before anything is sent; every resend
  *   of the same intent reuses it (QBO replays the original answer for a repeated requestid).
- * - `sent` is written BEFORE the HTTP call. A crash anywhere therefore leaves `planned` (never sent: safe
- *   to send), `sent`/`unknown` (maybe sent: look up first) or a final state — never a silent resend.
+ * - `sent` is written when the limiter grants the request its slot, right before it leaves (`claim`, the
+ *   fence): only if the row is still planned at the attempt count, payload hash and requestid the request
+ *   was built from. A writer paused while it waited, a takeover or a re-plan since makes the claim fail and
+ *   nothing is sent; so the payload sent is the payload recorded. A crash anywhere leaves `planned` (never
+ *   sent, or provably absent: safe to send), `sent`/`unknown` (maybe sent: look up first) or a final state.
  * - A `sent` row belongs to its sender (`sent_by`, one id per writer run) while its request may still be on
  *   its way: the sender renews `sent_at` while it waits, and another run may take the row over (sent →
  *   unknown, then look it up) only once `sent_at` is older than the lease — the client's timeout plus a
- *   margin. A lookup run while the request is still travelling would find nothing and resend it, and batch
- *   calls carry no requestid for QuickBooks to dedupe on. Until then the row is reported pending.
- * - Every transition that depends on what a run saw earlier is a compare-and-swap: taking over checks the
- *   sender, attempt count and send time it judged stale; unknown → planned checks the attempt count the
- *   lookup ran against (a resend in between would make "not found" stale). Two runs cannot both win.
+ *   margin. Until then the row is reported pending.
+ * - A batch send carries no requestid: `unprotected_at` records it, and unknown → planned needs a lookup that
+ *   began after unprotected_at + the horizon (our timeout + Intuit's 120 s + the visibility margin): query
+ *   results lag commits and a create may commit after its connection dropped.
+ * - Every transition that depends on what a run saw earlier is a compare-and-swap: claiming checks attempt,
+ *   payload hash and requestid; taking over checks the sender, attempt count and send time it judged
+ *   stale; unknown → planned checks the attempt count the lookup ran against. Two runs cannot both win.
  * - `created` is never overwritten: a second, different QuickBooks id for a created row is kept in the
  *   row's error as a detected duplicate for an operator to void, and the first id stays.
  * - `plan()` is idempotent for the same key. A rejected row whose payload changed is re-planned with a NEW
  *   requestid (the old one would replay the old rejection). A payload change on a row that may be in
  *   flight (sent/unknown) waits until the lookup settled it.
+ * - Every transaction is IMMEDIATE: a second process waits for the write lock (busy_timeout) rather than
+ *   failing with "database is locked" when its read snapshot cannot become a write.
  *
  * Flows use the writer (`write-once.ts` for one object, `batch.ts` for many), not these transitions.
  */
@@ -71,6 +84,8 @@ export interface LedgerRow {
   sentAt: string | null;
   /** The writer run that last sent the row (`mintSenderId`); null before the first send. */
   sentBy: string | null;
+  /** When the row was last sent without a requestid (a /batch item, or a restore's unknown past); else null. */
+  unprotectedAt: string | null;
 }
 
 /** What `markCreated` did; `duplicate` means QuickBooks now holds two objects for one row. */
@@ -102,6 +117,7 @@ interface Row {
   updated_at: string;
   sent_at: string | null;
   sent_by: string | null;
+  unprotected_at: string | null;
 }
 
 function fromRow(row: Row): LedgerRow {
@@ -130,6 +146,7 @@ function fromRow(row: Row): LedgerRow {
     updatedAt: row.updated_at,
     sentAt: row.sent_at,
     sentBy: row.sent_by,
+    unprotectedAt: row.unprotected_at,
   };
 }
 
@@ -163,6 +180,14 @@ export function payloadHash(payload: Record<string, unknown>): string {
     .digest('hex');
 }
 
+const restoredMetaKey = 'qbo.ledger.restored_at';
+/** How long after a restore newly planned rows are looked up before their first send. */
+export const restoreWindowDays = 62;
+
+function restoredMessage(at: string): string {
+  return `The store was restored from a backup at ${at}; QuickBooks may already hold this object, so it is looked up before anything is sent`;
+}
+
 export class QboLedger {
   private readonly statements = new Map<string, Statement>();
 
@@ -178,9 +203,13 @@ export class QboLedger {
     return statement;
   }
 
-  /** Runs several transitions as one atomic commit (a batch's answers land together or not at all). */
+  /**
+   * Runs several transitions as one atomic commit (a batch's answers land together or not at all). IMMEDIATE:
+   * the write lock is taken at BEGIN, so a second writer waits (busy_timeout) instead of failing with
+   * "database is locked" when a deferred read transaction tries to become a write one.
+   */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(work).immediate();
   }
 
   private now(): string {
@@ -221,7 +250,7 @@ export class QboLedger {
 
   /** Creates the row, or returns the existing one (re-planning a rejected row whose payload changed). */
   plan(input: PlanInput): LedgerRow {
-    return this.transaction(() => this.planInTransaction(input));
+    return this.transaction(() => this.planInTransaction(input, this.restoredAt()));
   }
 
   /**
@@ -230,21 +259,67 @@ export class QboLedger {
    * the event loop while the batches of the run wait for it.
    */
   planMany(inputs: readonly PlanInput[]): LedgerRow[] {
-    return this.transaction(() => inputs.map((input) => this.planInTransaction(input)));
+    return this.transaction(() => {
+      const restored = this.restoredAt();
+      return inputs.map((input) => this.planInTransaction(input, restored));
+    });
+  }
+
+  /**
+   * When the store was last restored from a backup, if within the last `restoreWindowDays`: QuickBooks may
+   * hold objects created after the backup that the ledger no longer knows, so new rows start unknown.
+   */
+  restoredAt(now = Date.now()): string | undefined {
+    const at = getMeta(this.db, restoredMetaKey);
+    if (at === undefined) return undefined;
+    return now - Date.parse(at) < restoreWindowDays * 86_400_000 ? at : undefined;
+  }
+
+  /**
+   * After a restore, a marker naming a requestid no row holds was written by a row the backup predates
+   * (resolve.ts `isOurs` then judges the object by number, party and total); without a restore there is
+   * no such thing, and every foreign marker is another row's.
+   */
+  orphanCheck(): ((requestId: string) => boolean) | undefined {
+    if (this.restoredAt() === undefined) return undefined;
+    const stmt = this.sql('SELECT 1 FROM qbo_ledger WHERE request_id = ?');
+    return (requestId) => stmt.get(requestId) === undefined;
+  }
+
+  /**
+   * After `qb-bridge restore`: the ledger may be older than QuickBooks. Every row not final becomes
+   * unknown (looked up before anything is sent, as if sent without a requestid at the moment of the
+   * restore), and rows planned from now on for `restoreWindowDays` start unknown too. Returns the rows
+   * marked.
+   */
+  markRestored(now = new Date()): number {
+    const at = now.toISOString();
+    return this.transaction(() => {
+      setMeta(this.db, restoredMetaKey, at);
+      const error = JSON.stringify({ message: restoredMessage(at) });
+      return this.sql(
+        `UPDATE qbo_ledger SET state = 'unknown', unprotected_at = ?, error = ?, updated_at = ?
+           WHERE state IN ('planned', 'sent', 'unknown')`,
+      ).run(at, error, at).changes;
+    });
   }
 
   /** The body of `plan`; the caller holds the transaction that makes find-then-insert atomic. */
-  private planInTransaction(input: PlanInput): LedgerRow {
+  private planInTransaction(input: PlanInput, restoredAt: string | undefined): LedgerRow {
     const hash = payloadHash(input.payload);
     const columns = lookupColumns(input.entity, input.payload, input.lookup);
     const existing = this.find(input.realm, input.key, input.entity);
     const now = this.now();
     if (!existing) {
       const requestId = mintRequestId();
+      // After a restore, QuickBooks may already hold this object (created after the backup was taken).
+      const state: LedgerState = restoredAt === undefined ? 'planned' : 'unknown';
+      const error = restoredAt === undefined ? null : { message: restoredMessage(restoredAt) };
       const info = this.sql(
         `INSERT INTO qbo_ledger (realm_id, flow_key, entity, request_id, payload_hash, payload, lookup_doc_number,
-               lookup_display_name, lookup_party_ref, lookup_txn_date, state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)`,
+               lookup_display_name, lookup_party_ref, lookup_txn_date, state, created_at, updated_at,
+               unprotected_at, error)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         input.realm,
         input.key,
@@ -256,8 +331,11 @@ export class QboLedger {
         columns.name,
         columns.partyRef,
         columns.txnDate,
+        state,
         now,
         now,
+        restoredAt ?? null,
+        error === null ? null : JSON.stringify(error),
       );
       // Built from what was just written rather than read back: planning thousands of rows is on the hot path.
       const row: LedgerRow = {
@@ -269,17 +347,18 @@ export class QboLedger {
         payloadHash: hash,
         payload: input.payload,
         lookup: lookupFromColumns(input.entity, columns),
-        state: 'planned',
+        state,
         qboId: null,
         syncToken: null,
         adopted: false,
-        error: null,
+        error,
         intuitTid: null,
         attempts: 0,
         createdAt: now,
         updatedAt: now,
         sentAt: null,
         sentBy: null,
+        unprotectedAt: restoredAt ?? null,
       };
       return row;
     }
@@ -331,8 +410,9 @@ export class QboLedger {
   }
 
   /**
-   * planned → sent for `sender`, written before the request leaves; counts the attempt. Returns the ids it
-   * claimed: a row another run claimed (or settled) first is left out and must not be sent.
+   * planned → sent for `sender`, counting the attempt, without the fence's checks. The writers use `claim`
+   * (at slot grant, attempt and payload hash checked); this stays for tools and tests that put a row in
+   * the state a crashed sender leaves. Returns the ids it moved.
    */
   markSent(ids: readonly number[], sender: string): number[] {
     const now = this.now();
@@ -341,6 +421,52 @@ export class QboLedger {
          WHERE id = ? AND state = 'planned'`,
     );
     return this.transaction(() => ids.filter((id) => stmt.run(sender, now, now, id).changes === 1));
+  }
+
+  /**
+   * The fence, checked when the limiter grants the slot, right before the request leaves: every row must
+   * still be exactly what the request was built from — planned at attempt `attempts` with payload hash
+   * `payloadHash` and requestid `requestId` (then it becomes sent by `sender`, attempt + 1) — or, when the
+   * client repeats the same call (after a 401 refresh or a 429 pause), already sent by `sender` at that next
+   * attempt (then its lease is renewed). All rows or none, in one IMMEDIATE transaction; false = someone
+   * else planned, claimed, took over or settled a row since: the request must not leave. `unprotected` (a
+   * /batch call, no requestid) stamps `unprotected_at`.
+   */
+  claim(
+    rows: ReadonlyArray<Pick<LedgerRow, 'id' | 'attempts' | 'payloadHash' | 'requestId'>>,
+    sender: string,
+    unprotected: boolean,
+  ): boolean {
+    const now = this.now();
+    const first = this.sql(
+      `UPDATE qbo_ledger SET state = 'sent', sent_by = ?, attempts = attempts + 1, sent_at = ?, updated_at = ?,
+           unprotected_at = CASE WHEN ? = 1 THEN ? ELSE unprotected_at END
+         WHERE id = ? AND state = 'planned' AND attempts = ? AND payload_hash = ? AND request_id = ?`,
+    );
+    const again = this.sql(
+      `UPDATE qbo_ledger SET sent_at = ?, unprotected_at = CASE WHEN ? = 1 THEN ? ELSE unprotected_at END
+         WHERE id = ? AND state = 'sent' AND sent_by = ? AND attempts = ? AND payload_hash = ? AND request_id = ?`,
+    );
+    const lost = new Error('fenced');
+    try {
+      return this.transaction(() => {
+        for (const row of rows) {
+          const mark = unprotected ? 1 : 0;
+          const h = row.payloadHash;
+          if (first.run(sender, now, now, mark, now, row.id, row.attempts, h, row.requestId).changes === 1) {
+            continue;
+          }
+          if (again.run(now, mark, now, row.id, sender, row.attempts + 1, h, row.requestId).changes === 1) {
+            continue;
+          }
+          throw lost;
+        }
+        return true;
+      });
+    } catch (error) {
+      if (error === lost) return false;
+      throw error;
+    }
   }
 
   /** The sender is still waiting for its answer: its rows stay its own for another lease. */
@@ -483,13 +609,38 @@ export class QboLedger {
 
   /**
    * unknown → planned when a lookup found nothing, only if the row is still at the attempt the lookup ran
-   * against: false when someone else settled or resent it meanwhile. The requestid is kept.
+   * against (false when someone else settled or resent it meanwhile) and the lookup proves something: it
+   * began at `lookedFrom` (ISO), and a send without a requestid (`unprotected_at`) counts as over — committed
+   * and visible to queries, or never to commit — only `horizonMs` after it left. A lookup earlier than that
+   * leaves the row unknown. The requestid is kept.
    */
-  replanAfterLookup(id: number, attempts: number): boolean {
+  replanAfterLookup(id: number, attempts: number, lookedFrom: string, horizonMs: number): boolean {
+    const over = new Date(Date.parse(lookedFrom) - horizonMs).toISOString();
     const info = this.sql(
       `UPDATE qbo_ledger SET state = 'planned', error = NULL, updated_at = ?
-         WHERE id = ? AND state = 'unknown' AND attempts = ?`,
-    ).run(this.now(), id, attempts);
+         WHERE id = ? AND state = 'unknown' AND attempts = ? AND (unprotected_at IS NULL OR unprotected_at <= ?)`,
+    ).run(this.now(), id, attempts, over);
+    return info.changes === 1;
+  }
+
+  /**
+   * A 6140 whose holder cannot be read: QuickBooks says the number is used, but not by whom — maybe by our
+   * own earlier send, not yet visible. The row becomes unknown (pending, looked up again), never rejected:
+   * renumbering it could create a second copy.
+   */
+  markUnresolved(id: number, error: Record<string, unknown>, sender: string): void {
+    this.markUnknown([id], error, sender);
+  }
+
+  /**
+   * rejected → planned with a NEW requestid (the old one would replay the rejection), for a user who fixed
+   * the cause in QuickBooks (`--retry-rejected`). False when the row is not rejected.
+   */
+  retryRejected(id: number): boolean {
+    const info = this.sql(
+      `UPDATE qbo_ledger SET state = 'planned', request_id = ?, error = NULL, updated_at = ?
+         WHERE id = ? AND state = 'rejected'`,
+    ).run(mintRequestId(), this.now(), id);
     return info.changes === 1;
   }
 }

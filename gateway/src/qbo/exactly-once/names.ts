@@ -1,8 +1,7 @@
 import type { QboClient } from '../http/client';
-import { qboQuery, rowsOf } from '../query';
 import type { QboLedger } from './ledger';
 import { cleanDisplayName, nameKey } from './name-key';
-import type { PersonEntity } from './resolve';
+import { findByDisplayName, type PersonEntity } from './resolve';
 import { createOnce, inactiveNameMessage, nameClashMessage, recordCreated } from './write-once';
 
 /**
@@ -60,14 +59,8 @@ export async function findName(
   entity: PersonEntity,
   displayName: string,
 ): Promise<NameRecord | undefined> {
-  const name = cleanDisplayName(displayName);
-  const response = await client.query(
-    qboQuery(`select * from ${entity} where Active IN (true, false) and DisplayName = ?`, [name]),
-    `find ${entity}`,
-  );
-  const match = rowsOf(response, entity).find(
-    (r) => typeof r.DisplayName === 'string' && nameKey(r.DisplayName) === nameKey(name),
-  );
+  // Both quote forms: the straight one by `=`, a stored typographic one by LIKE (findByDisplayName).
+  const [match] = await findByDisplayName(client, entity, cleanDisplayName(displayName));
   return match ? toRecord(match) : undefined;
 }
 

@@ -49,10 +49,25 @@ function carriesMarker(found: Record<string, unknown>, requestId: string): boole
   return typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerFor(requestId));
 }
 
+/** The requestid in an object's qb-bridge marker, if it carries one. */
+function markerRequestId(found: Record<string, unknown>): string | undefined {
+  if (typeof found.PrivateNote !== 'string') return undefined;
+  const at = found.PrivateNote.lastIndexOf(markerPrefix);
+  if (at < 0) return undefined;
+  return /^[0-9a-f]+/.exec(found.PrivateNote.slice(at + markerPrefix.length))?.[0];
+}
+
+/**
+ * Says whether a requestid is held by no row of our ledger: a marker naming such a requestid was written by
+ * a ledger row this store no longer has (it was restored from a backup older than the object).
+ */
+export type OrphanCheck = (requestId: string) => boolean;
+
 /** Is this QuickBooks object the one this ledger row intended to create? */
 export function isOurs(
   row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
   found: Record<string, unknown>,
+  isOrphan?: OrphanCheck,
 ): boolean {
   const refKey = transactionRefs[row.entity];
   if (!refKey) {
@@ -62,8 +77,10 @@ export function isOurs(
   }
   if (carriesMarker(found, row.requestId)) return true;
   // Another row's marker proves it was created for that row: adopting it too would make two intents share
-  // one object and silently lose the second.
-  if (typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerPrefix)) return false;
+  // one object and silently lose the second — unless no row of ours holds that requestid any more (a
+  // restored store), when it is judged like an object without a marker.
+  const other = markerRequestId(found);
+  if (other !== undefined && !(isOrphan?.(other) ?? false)) return false;
   // Same party and total is only evidence when our own DocNumber already narrowed the candidates.
   if ('marker' in row.lookup) return false;
   const sameParty =
@@ -160,6 +177,7 @@ export async function lookUpRows(
   client: QboClient,
   rows: readonly LedgerRow[],
   chunkSize = 30,
+  isOrphan?: OrphanCheck,
 ): Promise<Map<number, Resolution>> {
   const result = new Map<number, Resolution>();
   await lookUpByMarker(
@@ -189,7 +207,7 @@ export async function lookUpRows(
             ? String(f.DocNumber ?? '') === key
             : typeof f.DisplayName === 'string' && nameKey(f.DisplayName) === key,
         );
-        const ours = candidates.find((c) => isOurs(row, c));
+        const ours = candidates.find((c) => isOurs(row, c, isOrphan));
         if (ours) result.set(row.id, { kind: 'found', entity: ours });
         else {
           // Bill numbers are the vendor's own and may repeat across vendors: only the same vendor's bill clashes.
@@ -212,20 +230,30 @@ export async function resolveDuplicateDocNumber(
   client: QboClient,
   row: LedgerRow,
   error: Pick<QboError, 'errors'>,
+  isOrphan?: OrphanCheck,
 ): Promise<Resolution> {
   const fault = error.errors.find((e) => e.code === '6140');
   const target = fault ? duplicateDocNumberTarget(fault.detail) : undefined;
   if (!target) {
-    const looked = await lookUpRows(client, [row]);
+    const looked = await lookUpRows(client, [row], 30, isOrphan);
     return looked.get(row.id) ?? { kind: 'absent' };
   }
   const entity = await client.read(target.txnType ?? row.entity, target.txnId);
-  return isOurs(row, entity) ? { kind: 'found', entity } : { kind: 'taken', entity };
+  return isOurs(row, entity, isOrphan) ? { kind: 'found', entity } : { kind: 'taken', entity };
 }
 
 export type PersonEntity = 'Customer' | 'Vendor' | 'Employee';
 
-/** Every record of one name list whose DisplayName matches (case, spacing, quote style ignored), inactive included. */
+/** Apostrophes and quotation marks, straight and typographic: a stored name may carry either form. */
+const quoteChar = /['"\u2018\u2019\u201A\u201B\u2032\u201C\u201D\u201E\u201F\u2033`]/;
+const quoteChars = new RegExp(quoteChar.source, 'g');
+
+/**
+ * Every record of one name list whose DisplayName matches (case, spacing, quote style ignored), inactive
+ * included. A query literal cannot carry a typographic quote (QuickBooks' parser rejects it, so literals
+ * are straightened), which would never find a stored "O’Brien": a name with any quote is also searched
+ * with `LIKE`, each quote a `%`, and the candidates compared here.
+ */
 export async function findByDisplayName(
   client: QboClient,
   entity: PersonEntity,
@@ -238,6 +266,16 @@ export async function findByDisplayName(
     entity,
     qboQuery('Active IN (true, false) and DisplayName IN ?', [forms]),
   );
+  if (quoteChar.test(displayName)) {
+    const pattern = cleanDisplayName(displayName).replace(quoteChars, '%');
+    const seen = new Set(rows.map((r) => String(r.Id)));
+    const similar = await queryAll(
+      client,
+      entity,
+      qboQuery('Active IN (true, false) and DisplayName LIKE ?', [pattern]),
+    );
+    rows.push(...similar.filter((r) => !seen.has(String(r.Id))));
+  }
   const key = nameKey(displayName);
   return rows.filter((r) => typeof r.DisplayName === 'string' && nameKey(r.DisplayName) === key);
 }

@@ -1,7 +1,7 @@
 import type { QboClient } from '../http/client';
 import { QboError } from '../http/errors';
 import { resendDelay, sleep } from '../http/retry';
-import { sendLeaseMs, withSendLease } from '../limits/send-lease';
+import { sendLeaseMs, unprotectedHorizonMs, withSendLease } from '../limits/send-lease';
 import { ReconnectRequiredError } from '../oauth/token-source';
 import { type LedgerRow, mintSenderId, type PlanInput, type QboLedger } from './ledger';
 import {
@@ -41,10 +41,13 @@ import {
  * sending is left to it (outcome `pending`) until that run's lease runs out (`send-lease.ts`). When
  * QuickBooks cannot be reached to settle a row (its lookup or a 6140's read fails with a 5xx, timeout or
  * throttle) the outcome is `pending` too and the next run continues; only a lost connection (reconnect,
- * auth) throws. For many objects use `createMany` in `batch.ts`, which follows the same state machine:
- * first attempts through `/batch` (and its own lost sends of DocNumber/DisplayName rows, which QuickBooks'
- * 6140/6240 guard), and every other resend of a row that may have been sent before through this function,
- * with the row's requestid (batches carry none for QuickBooks to replay).
+ * auth) throws. The row is claimed when the limiter grants the slot (the fence: still planned, same
+ * attempt, payload hash and requestid), and after a lost send the backoff comes first and the lookup last,
+ * right before the resend; a row last sent in a batch (no requestid) is looked up only once that send is
+ * provably over (`untilProvablyOver`). For many objects use `createMany` in `batch.ts`, which follows the
+ * same state machine: first attempts of DocNumber/DisplayName rows through `/batch`, everything else —
+ * rows QuickBooks numbers, resends where the company may accept a duplicate number — through this
+ * function with the row's requestid (batches carry none for QuickBooks to replay).
  */
 
 export interface CreateInput extends Omit<PlanInput, 'realm'> {}
@@ -184,24 +187,65 @@ export function recordCreated(
   }
 }
 
+/** When a lookup ran: it began at `from` (ISO); `horizonMs` is `unprotectedHorizonMs(client)`. */
+export interface LookupTime {
+  from: string;
+  horizonMs: number;
+}
+
+export function lookupStartingNow(client: Parameters<typeof unprotectedHorizonMs>[0]): LookupTime {
+  return { from: new Date().toISOString(), horizonMs: unprotectedHorizonMs(client) };
+}
+
+/**
+ * Real ms until a lookup of `row` can prove its last send without a requestid absent (0 when it can now):
+ * that send must be over — past our timeout, QuickBooks' timeout and the query lag.
+ */
+export function untilProvablyOver(row: Pick<LedgerRow, 'unprotectedAt'>, horizonMs: number): number {
+  if (row.unprotectedAt === null) return 0;
+  return Math.max(0, Date.parse(row.unprotectedAt) + horizonMs - Date.now());
+}
+
 /**
  * Applies a lookup result to the unknown row the lookup ran for (`row` is the snapshot it saw): created
  * (adopted), rejected as taken, or back to planned — the last two only if no one settled or resent the row
- * since (see the compare-and-swap in the ledger).
+ * since (see the compare-and-swap in the ledger), and "not found" only when the lookup began after the
+ * row's last send without a requestid was provably over (otherwise the row stays unknown).
  */
 export function settle(
   client: Pick<QboClient, 'log'>,
   ledger: QboLedger,
   row: LedgerRow,
   resolution: Resolution,
+  looked: LookupTime,
 ): void {
   if (resolution.kind === 'found') {
     recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
   } else if (resolution.kind === 'taken') {
     ledger.markRejected(row.id, takenError(row, resolution.entity), undefined, { attempts: row.attempts });
   } else {
-    ledger.replanAfterLookup(row.id, row.attempts);
+    ledger.replanAfterLookup(row.id, row.attempts, looked.from, looked.horizonMs);
   }
+}
+
+/** Thrown from the fence (`beforeSend`) when the ledger row is no longer what the request was built from. */
+export class FencedOut extends Error {
+  constructor() {
+    super('The ledger row changed hands or payload before the request left; it was not sent');
+    this.name = 'FencedOut';
+  }
+}
+
+/** The `beforeSend` hook that claims `rows` for `sender` at slot grant (QboLedger.claim), or stops the call. */
+export function fence(
+  ledger: QboLedger,
+  rows: ReadonlyArray<LedgerRow>,
+  sender: string,
+  unprotected: boolean,
+): () => void {
+  return () => {
+    if (!ledger.claim(rows, sender, unprotected)) throw new FencedOut();
+  };
 }
 
 /**
@@ -213,16 +257,26 @@ export async function settleFault(
   ledger: QboLedger,
   row: LedgerRow,
   error: QboError,
+  sender: string,
 ): Promise<void> {
   if (error.hasCode('6140')) {
-    const resolution = await resolveDuplicateDocNumber(client, row, error);
+    const resolution = await resolveDuplicateDocNumber(client, row, error, ledger.orphanCheck());
     if (resolution.kind === 'found') {
       recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
     } else if (resolution.kind === 'taken') {
       ledger.markRejected(row.id, takenError(row, resolution.entity));
     } else {
-      // The number is used but we could not see by whom: that is a rejection.
-      ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
+      // The number is used but we cannot see by whom — perhaps our own earlier send, not visible yet. Not a
+      // rejection (renumbering would create a second copy): the row stays pending and is looked up again.
+      const number = String(row.payload.DocNumber ?? '');
+      ledger.markUnresolved(
+        row.id,
+        {
+          ...error.toJSON(),
+          message: `QuickBooks says number ${number} is already used but qb-bridge cannot see by which transaction yet; it looks again on the next run`,
+        },
+        sender,
+      );
     }
     return;
   }
@@ -264,7 +318,7 @@ export async function settleFaultOrRelease(
   sender: string,
 ): Promise<void> {
   try {
-    await settleFault(client, ledger, row, error);
+    await settleFault(client, ledger, row, error, sender);
   } catch (readError) {
     if (isUnreachable(readError)) {
       const what = error.hasCode('6240')
@@ -279,6 +333,21 @@ export async function settleFaultOrRelease(
 export interface CreateOnceOptions {
   /** Sends (each after a lookup when the one before was lost) before giving up for this run. */
   maxRounds?: number;
+  /**
+   * A rejected row is planned again with a new requestid and sent once more (`--retry-rejected`): for a
+   * user who fixed the cause named in its message (renamed the clashing customer, voided the invoice that
+   * held the number). If the cause is still there, QuickBooks refuses it again and it stays rejected.
+   */
+  retryRejected?: boolean;
+}
+
+/**
+ * A sent row: another run's request may still be on its way, so it is left to that run until its lease
+ * has run out, then taken over (one taker wins). Returns the row as it is now.
+ */
+function takeOverIfStale(ledger: QboLedger, row: LedgerRow, sender: string, leaseMs: number): LedgerRow {
+  ledger.takeOver(row, sender, leaseMs);
+  return ledger.get(row.id);
 }
 
 export async function createOnce(
@@ -290,88 +359,109 @@ export async function createOnce(
   const maxRounds = options.maxRounds ?? 4;
   const sender = mintSenderId();
   const leaseMs = sendLeaseMs(client);
+  const horizonMs = unprotectedHorizonMs(client);
   let row = ledger.plan({ ...input, realm: client.realmId });
+  if (options.retryRejected && row.state === 'rejected' && ledger.retryRejected(row.id)) {
+    row = ledger.replacePayload(row.id, input);
+  }
   // Sends of ours that ended in a 5xx/unknown outcome: each resend after one waits a growing backoff.
   let lostSends = 0;
   for (let round = 0; round < maxRounds; round++) {
     if (row.state === 'created' || row.state === 'rejected') return outcomeOf(row);
     if (row.state === 'sent') {
-      // Another run's request may still be on its way: a lookup now could miss it and resend. Leave the
-      // row to that run until its lease has run out; then take it over (one taker wins) and look it up.
-      if (!ledger.takeOver(row, sender, leaseMs)) {
-        row = ledger.get(row.id);
-        if (row.state === 'sent') return outcomeOf(row);
-        continue;
-      }
+      row = takeOverIfStale(ledger, row, sender, leaseMs);
+      if (row.state === 'sent') return outcomeOf(row);
+      continue;
+    }
+    if (lostSends > 0) {
+      // The backoff comes BEFORE the lookup, so the lookup is the last thing before the resend.
+      await sleep(resendDelay(lostSends, client.timeScale));
       row = ledger.get(row.id);
+      if (row.state !== 'planned' && row.state !== 'unknown') continue;
     }
     if (row.state === 'unknown') {
-      let looked: Map<number, Resolution>;
+      // A send without a requestid (a batch) may still commit or show up late: wait until it is over.
+      const wait = untilProvablyOver(row, horizonMs);
+      if (wait > 0) {
+        await sleep(wait);
+        row = ledger.get(row.id);
+        if (row.state !== 'unknown') continue;
+      }
+      const looked = lookupStartingNow(client);
+      let found: Map<number, Resolution>;
       try {
-        looked = await lookUpRows(client, [row]);
+        found = await lookUpRows(client, [row], 30, ledger.orphanCheck());
       } catch (error) {
         // Not settled, nothing resent: the row stays unknown and the next run looks it up again.
         if (isUnreachable(error)) return unreachableOutcome(row, 'whether an earlier attempt arrived', error);
         throw error;
       }
-      settle(client, ledger, row, looked.get(row.id) ?? { kind: 'absent' });
+      settle(client, ledger, row, found.get(row.id) ?? { kind: 'absent' }, looked);
       row = ledger.get(row.id);
       // Found, taken, or settled by someone else: the top of the loop reports it. Not found: resent in this
       // same round, so `maxRounds` counts sends and a lookup does not use one up.
       if (row.state !== 'planned') continue;
+      // A crashed-then-edited row goes out with the payload asked for now (its requestid stays).
       row = ledger.replacePayload(row.id, input);
     }
-    if (lostSends > 0) {
-      await sleep(resendDelay(lostSends, client.timeScale));
-      row = ledger.get(row.id);
-      // Another run may have claimed or settled it while we waited.
-      if (row.state !== 'planned') continue;
-    }
-    if (ledger.markSent([row.id], sender).length === 0) {
-      // Another run claimed it between our read and our claim.
-      row = ledger.get(row.id);
-      continue;
-    }
-    try {
-      const sending = row;
-      const entity = await withSendLease(ledger, [row.id], sender, leaseMs, () =>
-        client.create(sending.entity, withMarker(sending), sending.requestId),
-      );
-      recordCreated(client, ledger, row, createdFields(entity));
-    } catch (error) {
-      if (error instanceof ReconnectRequiredError) {
-        // No usable token: the request never left.
-        ledger.releaseUnsent([row.id], sender, { message: error.message });
-        throw error;
-      }
-      if (!(error instanceof QboError)) {
-        // Anything else (token refresh failure, programming error): the call may or may not have left,
-        // so the row is unknown and the next attempt looks it up first.
-        ledger.markUnknown([row.id], { message: String(error) }, sender);
-        throw error;
-      }
-      if (error.category === 'retryable') {
-        lostSends += 1;
-        ledger.markUnknown([row.id], error.toJSON(), sender);
-      } else if (
-        error.category === 'throttled' ||
-        error.category === 'auth' ||
-        error.category === 'reconnect'
-      ) {
-        // Refused before processing (401/403/429 are answered without running the create).
-        ledger.releaseUnsent([row.id], sender, error.toJSON());
-        if (error.category !== 'throttled') throw error;
-        return outcomeOf(ledger.get(row.id));
-      } else {
-        try {
-          await settleFaultOrRelease(client, ledger, row, error, sender);
-        } catch (readError) {
-          if (isUnreachable(readError)) return outcomeOf(ledger.get(row.id));
-          throw readError;
-        }
-      }
-    }
+    const outcome = await sendOne(client, ledger, row, sender, leaseMs);
+    if (outcome === 'lost') lostSends += 1;
+    if (outcome === 'stop') return outcomeOf(ledger.get(row.id));
     row = ledger.get(row.id);
   }
   return outcomeOf(row);
+}
+
+/**
+ * One single create of a planned row with its requestid, claimed for `sender` when the limiter grants the
+ * slot (the fence re-checks attempt, payload hash and requestid; a row someone else changed is not sent).
+ * `lost`: the outcome is unknown (row unknown); `stop`: leave the row for the next run; `done`: settled or
+ * fenced out (the caller re-reads the row).
+ */
+export async function sendOne(
+  client: QboClient,
+  ledger: QboLedger,
+  row: LedgerRow,
+  sender: string,
+  leaseMs: number,
+): Promise<'done' | 'lost' | 'stop'> {
+  try {
+    const entity = await withSendLease(ledger, [row.id], sender, leaseMs, () =>
+      client.create(row.entity, withMarker(row), row.requestId, {
+        beforeSend: fence(ledger, [row], sender, false),
+      }),
+    );
+    recordCreated(client, ledger, row, createdFields(entity));
+    return 'done';
+  } catch (error) {
+    if (error instanceof FencedOut) return 'done';
+    if (error instanceof ReconnectRequiredError) {
+      // No usable token: the request never left.
+      ledger.releaseUnsent([row.id], sender, { message: error.message });
+      throw error;
+    }
+    if (!(error instanceof QboError)) {
+      // Anything else (token refresh failure, programming error): the call may or may not have left,
+      // so the row is unknown and the next attempt looks it up first.
+      ledger.markUnknown([row.id], { message: String(error) }, sender);
+      throw error;
+    }
+    if (error.category === 'retryable') {
+      ledger.markUnknown([row.id], error.toJSON(), sender);
+      return 'lost';
+    }
+    if (error.category === 'throttled' || error.category === 'auth' || error.category === 'reconnect') {
+      // Refused before processing (401/403/429 are answered without running the create).
+      ledger.releaseUnsent([row.id], sender, error.toJSON());
+      if (error.category !== 'throttled') throw error;
+      return 'stop';
+    }
+    try {
+      await settleFaultOrRelease(client, ledger, row, error, sender);
+    } catch (readError) {
+      if (isUnreachable(readError)) return 'stop';
+      throw readError;
+    }
+    return 'done';
+  }
 }

@@ -54,6 +54,11 @@ export interface QboClient {
   readonly timeScale: number;
   /** How long one HTTP attempt may take before the client gives up on it (see QboClientOptions). */
   readonly timeoutMs: number;
+  /**
+   * How long after QuickBooks' own timeout a commit may still take to show in query results (see
+   * QboClientOptions); with `timeoutMs` it sets when a send without a requestid is provably over.
+   */
+  readonly visibilityMarginMs?: number;
   readonly stats: ClientStats;
   readonly log: Logger;
   /** A raw call with the client's retry policy; `kind: 'write'` is never retried on ambiguous failures. */
@@ -63,10 +68,20 @@ export interface QboClient {
   queryAll<T = Record<string, unknown>>(entity: string, where?: string): Promise<T[]>;
   count(entity: string, where?: string): Promise<number>;
   /** One create with its requestid; throws QboError (category 'retryable' = outcome unknown). */
-  create(entity: string, body: Record<string, unknown>, requestId: string): Promise<Record<string, unknown>>;
+  create(
+    entity: string,
+    body: Record<string, unknown>,
+    requestId: string,
+    options?: SendOptions,
+  ): Promise<Record<string, unknown>>;
   /** One `/batch` call of at most `itemsPerBatch` items; answers are matched by bId by the caller. */
-  batch(items: readonly BatchItemRequest[]): Promise<BatchItemResponse[]>;
+  batch(items: readonly BatchItemRequest[], options?: SendOptions): Promise<BatchItemResponse[]>;
   companyInfo(): Promise<Record<string, unknown>>;
+}
+
+export interface SendOptions {
+  /** Called when the limiter grants the slot, right before the request leaves; throwing stops it (QboCall). */
+  beforeSend?: () => void;
 }
 
 export interface QboClientOptions {
@@ -90,6 +105,12 @@ export interface QboClientOptions {
    * under 5 s: the scale shrinks QuickBooks' durations, not our own CPU or network latency.
    */
   timeoutMs?: number;
+  /**
+   * Query results lag creates, and a create may commit after its connection dropped: a lookup proves a
+   * send without a requestid absent only once `timeoutMs` + Intuit's 120 s + this margin have passed since
+   * it left. Defaults to 60 s divided by the time scale, never under 5 s (our own latency is not scaled).
+   */
+  visibilityMarginMs?: number;
   clock?: Clock;
   log?: Logger;
 }
@@ -144,6 +165,13 @@ export function createQboClient(
     let token = await options.tokens.accessToken(realmId!);
     for (;;) {
       const release = await limiter.acquire(request.path === '/batch' ? 'batch' : 'request');
+      try {
+        // The fence: the rows this call carries must still be the caller's (it throws otherwise).
+        request.beforeSend?.();
+      } catch (error) {
+        release();
+        throw error;
+      }
       stats.calls += 1;
       try {
         return await sendQboCall(settings, request, token);
@@ -208,6 +236,7 @@ export function createQboClient(
     limiter,
     timeScale,
     timeoutMs: settings.timeoutMs,
+    visibilityMarginMs: options.visibilityMarginMs ?? Math.max(5_000, 60_000 / timeScale),
     stats,
     log,
     call,
@@ -222,15 +251,22 @@ export function createQboClient(
     query,
     queryAll: (entity, where) => queryAll(client, entity, where),
     count: (entity, where) => countRows(client, entity, where),
-    async create(entity, body, requestId) {
+    async create(entity, body, requestId, sendOptions) {
       const operation = `create ${entity}`;
       const answer = await call(
-        { method: 'POST', path: entityPath(entity), body, operation, requestId },
+        {
+          method: 'POST',
+          path: entityPath(entity),
+          body,
+          operation,
+          requestId,
+          beforeSend: sendOptions?.beforeSend,
+        },
         'write',
       );
       return entityOf(answer.json, entity, operation);
     },
-    async batch(items) {
+    async batch(items, sendOptions) {
       const max = limiter.limits.itemsPerBatch;
       if (items.length > max) {
         // QuickBooks rejects the whole call (qbo-api.md §3.2); refusing here keeps a caller's bug from
@@ -248,7 +284,13 @@ export function createQboClient(
         }),
       };
       const answer = await call(
-        { method: 'POST', path: '/batch', body, operation: `batch of ${items.length}` },
+        {
+          method: 'POST',
+          path: '/batch',
+          body,
+          operation: `batch of ${items.length}`,
+          beforeSend: sendOptions?.beforeSend,
+        },
         'write',
       );
       const list = answer.json.BatchItemResponse;

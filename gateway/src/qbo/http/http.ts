@@ -19,6 +19,13 @@ export interface QboCall {
   /** What this call is for, in words ("create Invoice", "query Customer"): logged and put on errors. */
   operation: string;
   requestId?: string;
+  /**
+   * Runs each time the limiter has granted this call its slot, right before the request leaves (again on
+   * a repeat after a 401 refresh or a 429 pause). Throwing stops the call: nothing is sent. The ledger's
+   * fence (`QboLedger.claim`) lives here, so a writer that was paused while it waited for its slot cannot
+   * send rows another run has taken since.
+   */
+  beforeSend?: () => void;
 }
 
 export interface QboAnswer {

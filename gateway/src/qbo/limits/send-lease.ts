@@ -11,6 +11,22 @@ export function sendLeaseMs(client: Pick<QboClient, 'timeoutMs' | 'timeScale'>):
   return client.timeoutMs + Math.max(5_000, 60_000 / client.timeScale);
 }
 
+/** Intuit's server-side limit: a request running longer than 120 s times out (qbo-api.md §1). */
+const serverTimeoutMs = 120_000;
+
+/**
+ * When a send without a requestid (a /batch item) is provably over: our request can reach QuickBooks until
+ * our own timeout, QuickBooks may work on it for its 120 s, and a commit takes a while more to show in
+ * query results (`visibilityMarginMs`). A lookup that began later than this after the send and found
+ * nothing proves the send created nothing; an earlier one proves nothing (issue 13).
+ */
+export function unprotectedHorizonMs(
+  client: Pick<QboClient, 'timeoutMs' | 'timeScale' | 'visibilityMarginMs'>,
+): number {
+  const margin = client.visibilityMarginMs ?? Math.max(5_000, 60_000 / client.timeScale);
+  return client.timeoutMs + serverTimeoutMs / client.timeScale + margin;
+}
+
 /**
  * Runs `call` while keeping the sender's rows its own: their `sent_at` is renewed every quarter lease, so
  * a call that waits in the limiter (a throttled realm pauses for minutes) or is retried after a 401 or 429

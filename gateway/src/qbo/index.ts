@@ -11,7 +11,7 @@ export { openQbo, type QboConnection } from './connection';
 export { cachedCustomerCount, cachedCustomersByName, syncCustomers } from './customers-cache';
 export { QboError } from './errors';
 export type { LedgerEntity, LedgerLookup, LedgerRow, LedgerState } from './ledger';
-export { QboLedger } from './ledger';
+export { payloadHash, QboLedger } from './ledger';
 export { qboWebLink } from './links';
 export { findName, findOrCreateName, NameConflictError, validateDisplayName } from './names';
 export { qboQuery, queryAll, rowsOf } from './query';

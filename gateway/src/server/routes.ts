@@ -3,7 +3,7 @@ import { jobRoutes } from '../jobs/routes';
 import { qboRoutes } from '../qbo/routes';
 import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap-routes';
-import { sheetsRoutes } from '../sheets/routes';
+import { addonMetricsAccess, sheetsRoutes } from '../sheets/routes';
 import type { AppEnv } from './env';
 import type { HealthContributor } from './health';
 
@@ -21,3 +21,5 @@ export interface RouteModule {
 /** Every folder's routes. A new flow adds its module here. */
 export const routeModules: RouteModule[] = [jobRoutes, qboRoutes, qbwcApiRoutes, qbwcSoapRoutes];
 routeModules.push(sheetsRoutes);
+// Before the Web Connector's routes: lets the add-on's own auth reach GET /api/qbwc/metrics.
+routeModules.unshift(addonMetricsAccess);

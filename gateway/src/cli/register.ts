@@ -7,6 +7,7 @@ import { registerQboCommands } from '../qbo/commands';
 import { registerQbwcCommands } from '../qbwc/commands';
 import { registerSandboxCommands } from '../sandbox/commands';
 import { registerServerCommands } from '../server/commands';
+import { registerSheetsCommands } from '../sheets/commands';
 import { registerStoreCommands } from '../store/commands';
 import type { CliRuntime } from './runtime';
 
@@ -21,4 +22,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerQboCommands(program, runtime);
   registerQbwcCommands(program, runtime);
   registerAddonKeyCommands(program, runtime);
+  registerSheetsCommands(program, runtime);
 }

@@ -271,6 +271,54 @@ describe('the built add-on against the real gateway and the emulator', () => {
     expect(gas.triggers).toHaveLength(0);
   });
 
+  it('a run out of time leaves the job to the gateway; the next look (sidebar or run) writes the rest', async () => {
+    const gas = loadAddon(host, { properties: { QB_BRIDGE_TIME_BUDGET_MS: '1' } });
+    fillSheet(
+      gas,
+      'inv_tbl',
+      headers,
+      Array.from({ length: 40 }, (_, i) => ({
+        status: 'ready',
+        inv_dollars: '5',
+        to_client: 'Cool Cars',
+        invoice: `LATE-${i}`,
+        inv_from: 'ACD',
+      })),
+    );
+    const first = gas.run<{ status: string; message: string }>('syncReadyRows');
+    expect(first.status).toBe('running');
+    expect(first.message).toMatch(/still running/);
+    expect(gas.properties.get('QB_BRIDGE_LAST_JOB')).toBeTruthy();
+    let state = gas.run<{ job: { state: string } | null; counts: Record<string, number> }>('getSidebarState');
+    for (let i = 0; i < 100 && state.job?.state === 'running'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = gas.run('getSidebarState');
+    }
+    state = gas.run('getSidebarState');
+    expect(state.counts).toEqual({ synced: 40 });
+    expect(gas.properties.get('QB_BRIDGE_LAST_JOB')).toBeUndefined();
+  });
+
+  it('onOpen builds the menu without touching any service (AuthMode.NONE)', () => {
+    const gas = loadAddon(host);
+    const context = gas.globals as unknown as { PropertiesService: unknown; UrlFetchApp: unknown };
+    const forbidden = () => {
+      throw new Error('service used in onOpen');
+    };
+    context.PropertiesService = { getDocumentProperties: forbidden };
+    context.UrlFetchApp = { fetch: forbidden };
+    gas.run('onOpen', { authMode: 'NONE' });
+    expect(gas.menu.map((m) => m.handler)).toEqual([
+      'showSidebar',
+      'syncReadyRows',
+      'syncSelectedRows',
+      'validateSelectedRows',
+      'importQbrMetrics',
+      'showSettings',
+    ]);
+    for (const item of gas.menu) expect(typeof gas.globals[item.handler], item.handler).toBe('function');
+  });
+
   it('imports QBR metrics into a qbr_metrics tab: a row per month, a column per metric, numbers as numbers', async () => {
     const gas = loadAddon(host);
     const now = new Date();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetDeniedAuditWindow } from '../../gateway/src/auth/addon-auth';
-import { signRequest } from '../../gateway/src/auth/addon-hmac';
+import { createAddonKey, signRequest } from '../../gateway/src/auth/addon-hmac';
 import { runningSheetJob } from '../../gateway/src/sheets/service';
 import { SheetsStore } from '../../gateway/src/sheets/store';
 import type { JobAccepted, RowResult } from '../../shared/src/sheets/contract';
@@ -207,6 +207,58 @@ describe('sheet sync through /api/sheets against the emulator', () => {
     expect(g.h.emulator.entities(g.h.realm, 'Customer')).toHaveLength(customers);
     expect(g.h.ctx.db.prepare('SELECT COUNT(*) AS n FROM qbo_ledger').get()).toEqual({ n: 0 });
     expect(g.h.ctx.jobs.list({ flow: 'sheets' })).toHaveLength(0);
+  });
+
+  it('dry run creates nothing; limit takes the first rows; backfill adds paid rows never synced', async () => {
+    g = await startSheetsGateway();
+    const rows = [
+      sheetRow({ ...ready, invoice: 'DR-1', to_client: 'Dry Run Only Co', inv_dollars: '5' }, 'd1', 2),
+      sheetRow({ ...ready, invoice: 'DR-2', to_client: 'Cool Cars', inv_dollars: '5' }, 'd2', 3),
+      sheetRow(
+        { status: 'paid', inv_from: 'ACD', invoice: 'DR-3', to_client: 'Cool Cars', inv_dollars: '5' },
+        'd3',
+        4,
+      ),
+    ];
+    const dry = await g.runJob({
+      spreadsheetId: 'dry',
+      sheetName: 'inv_tbl',
+      rows,
+      options: { dryRun: true },
+    });
+    expect(dry.results.map((r) => r.status)).toEqual(['ok', 'ok']);
+    expect(dry.results[0]!.warnings.join(' ')).toMatch(/Would create invoice DR-1.*will be created/);
+    expect(
+      g.h.emulator.entities(g.h.realm, 'Customer').some((c) => c.DisplayName === 'Dry Run Only Co'),
+    ).toBe(false);
+    expect(g.h.emulator.entities(g.h.realm, 'Invoice')).toHaveLength(0);
+    const limited = await g.runJob({
+      spreadsheetId: 'dry',
+      sheetName: 'inv_tbl',
+      rows,
+      options: { limit: 1 },
+    });
+    expect(limited.results.map((r) => r.rowId)).toEqual(['d1']);
+    const backfill = await g.runJob({
+      spreadsheetId: 'dry',
+      sheetName: 'inv_tbl',
+      rows: rows.slice(2),
+      options: { backfill: true },
+    });
+    expect(backfill.results).toMatchObject([{ rowId: 'd3', status: 'synced' }]);
+  });
+
+  it('an add-on key made for one spreadsheet is refused for another', async () => {
+    g = await startSheetsGateway();
+    const { key } = createAddonKey(g.h.ctx, 'SheetA_123456');
+    const body = JSON.stringify({ spreadsheetId: 'SheetB_123456', sheetName: 'inv_tbl', rows: [] });
+    const res = await g.call(
+      'POST',
+      '/api/sheets/validate',
+      JSON.parse(body),
+      signRequest(key, { method: 'POST', path: '/api/sheets/validate', body }),
+    );
+    expect(res.status).toBe(403);
   });
 
   it('status shows the company; a second job while one runs answers already running', async () => {

@@ -299,6 +299,26 @@ describe('the built add-on against the real gateway and the emulator', () => {
     expect(gas.properties.get('QB_BRIDGE_LAST_JOB')).toBeUndefined();
   });
 
+  it('the qb_customers tab maps a sheet client name to the QuickBooks customer', async () => {
+    const gas = loadAddon(host);
+    fillSheet(
+      gas,
+      'qb_customers',
+      ['sheet_name', 'quickbooks_customer'],
+      [{ sheet_name: 'CC (cars)', quickbooks_customer: 'Cool Cars' }],
+    );
+    fillSheet(gas, 'inv_tbl', headers, [
+      { status: 'ready', inv_dollars: '11', to_client: 'CC (cars)', invoice: 'MAP-1', inv_from: 'ACD' },
+    ]);
+    gas.run('syncReadyRows');
+    expect(readSheet(gas, 'inv_tbl')[0]).toMatchObject({ qb_sync_status: 'synced' });
+    const customers = await host.entities('Customer');
+    const [invoice] = await invoicesNumbered('MAP-1');
+    const customer = customers.find((c) => c.Id === (invoice!.CustomerRef as { value: string }).value);
+    expect(customer?.DisplayName).toBe('Cool Cars');
+    expect(customers.some((c) => c.DisplayName === 'CC (cars)')).toBe(false);
+  });
+
   it('onOpen builds the menu without touching any service (AuthMode.NONE)', () => {
     const gas = loadAddon(host);
     const context = gas.globals as unknown as { PropertiesService: unknown; UrlFetchApp: unknown };

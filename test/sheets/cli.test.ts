@@ -51,11 +51,17 @@ describe('qb-bridge sheets play and addon-key', () => {
     expect(byInvoice('ACD-1006')[0]![at('qb_sync_status')]).toBe('');
     const invoice = (await host.entities('Invoice')).find((i) => i.DocNumber === 'ACD-1001')!;
     expect((invoice.Line as unknown[]).length).toBeGreaterThanOrEqual(2);
+  }, 90_000);
 
+  it('prints the sheet as aligned text with its qb_* columns, and a second play creates nothing twice', async () => {
+    const csv = path.join(repoRoot, 'gateway/src/sheets/sample/inv_tbl.csv');
     const human = await play(['--csv', csv, '--url', host.url, '--key-stdin'], host.key);
-    expect(human.stdout).toMatch(/qb_sync_status/);
+    // A fresh sheet (new qb_row_ids) with the same numbers: QuickBooks already has them, nothing is created twice.
+    expect(human.stdout).toMatch(/^Sync done:/);
+    expect(human.stdout).toMatch(/invoice\s+to_client\s+inv_from.*qb_sync_status/);
+    expect(human.stdout).toMatch(/range calls: \d+ reads, \d+ writes/);
     expect((await host.entities('Invoice')).filter((i) => i.DocNumber === 'ACD-1001')).toHaveLength(1);
-  });
+  }, 90_000);
 
   it('refuses a wrong key with the gateway sentence and exit 1', async () => {
     const csv = path.join(repoRoot, 'gateway/src/sheets/sample/inv_tbl.csv');
@@ -65,7 +71,7 @@ describe('qb-bridge sheets play and addon-key', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/not accepted: unknown or revoked add-on key/);
-  });
+  }, 60_000);
 
   it('addon-key prints a key once on stdout and can revoke it', () => {
     const dir = tempDir();
@@ -77,5 +83,5 @@ describe('qb-bridge sheets play and addon-key', () => {
     expect(runCli(['addon-key', '--revoke', id], { DATA_DIR: dir }).code).toBe(0);
     expect(runCli(['addon-key', '--revoke', id], { DATA_DIR: dir }).code).toBe(2);
     expect(fs.existsSync(path.join(dir, 'qb-bridge.db'))).toBe(true);
-  });
+  }, 90_000);
 });

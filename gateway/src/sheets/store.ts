@@ -3,14 +3,14 @@ import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
 
 /**
- * The sheet flow's tables (owner `sheets`): which request each job answered (its fingerprint makes a
+ * The sheet flow's tables (owner `sheets.jobs`): which request each job answered (its fingerprint makes a
  * re-submit of the same rows with the same content return the same job), the per-row results the add-on
  * polls and writes back, and one audit row per QuickBooks object (seed 001's `qb_invoice_audit`, for
  * bills too).
  */
 export const sheetsMigrations: Migration[] = [
   {
-    owner: 'sheets',
+    owner: 'sheets.jobs',
     version: 1,
     name: 'sheet jobs, per-row results, audit',
     up: `

@@ -71,6 +71,32 @@ async function buildAddon() {
     `\n// Top-level entry points Apps Script can call by name.\n${wrappersFor(names, globalName)}\n`,
   );
   fs.copyFileSync(path.join(root, 'appsscript.json'), path.join(dist, 'addon/appsscript.json'));
+  await buildSidebar();
+}
+
+/**
+ * HtmlService serves one HTML file and nothing else (no separate JS/CSS, and no CDN for us): the sidebar's
+ * script is bundled for the browser and inlined into dist/addon/Sidebar.html.
+ */
+async function buildSidebar() {
+  const bundled = await esbuild.build({
+    entryPoints: [path.join(root, 'addon/src/sidebar/sidebar.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    write: false,
+    minify: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  // A literal "</script" inside the code would end the inline script early.
+  const js = bundled.outputFiles[0].text.replace(/<\/(script)/gi, '<\\/$1');
+  const template = fs.readFileSync(path.join(root, 'addon/src/sidebar/sidebar.html'), 'utf8');
+  if (!template.includes('<!--SIDEBAR_SCRIPT-->'))
+    throw new Error('sidebar.html lost its <!--SIDEBAR_SCRIPT--> marker');
+  const html = template.replace('<!--SIDEBAR_SCRIPT-->', () => `<script>\n${js}</script>`);
+  fs.writeFileSync(path.join(dist, 'addon/Sidebar.html'), html);
 }
 
 const started = performance.now();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAddonKeyCommands } from '../auth/addon-commands';
 import { registerAuthCommands } from '../auth/commands';
 import { registerDemoCommands } from '../demo/commands';
 import { registerQboAuthCommands } from '../qbo/auth-commands';
@@ -6,6 +7,7 @@ import { registerQboCommands } from '../qbo/commands';
 import { registerQbwcCommands } from '../qbwc/commands';
 import { registerSandboxCommands } from '../sandbox/commands';
 import { registerServerCommands } from '../server/commands';
+import { registerSheetsCommands } from '../sheets/commands';
 import { registerStoreCommands } from '../store/commands';
 import type { CliRuntime } from './runtime';
 
@@ -19,4 +21,6 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerQboAuthCommands(program, runtime);
   registerQboCommands(program, runtime);
   registerQbwcCommands(program, runtime);
+  registerAddonKeyCommands(program, runtime);
+  registerSheetsCommands(program, runtime);
 }

@@ -90,6 +90,10 @@ export const envSchema = z.object({
   SHEETS_DIRECTIONS_FILE: optionalText,
   ADDON_AUDIENCE: optionalText,
   ADDON_ALLOWED_EMAILS: optionalText,
+  // Where Google's ID-token signing keys are read (tests point it at a local JWKS on loopback).
+  ADDON_JWKS_URL: httpUrl(true).default('https://www.googleapis.com/oauth2/v3/certs'),
+  // Put before every sheet invoice number to make the QuickBooks DocNumber (21 characters in all).
+  SHEETS_DOC_PREFIX: z.string().trim().max(10, 'must be at most 10 characters').optional(),
 
   MIS_DATABASE_URL: z
     .string()
@@ -147,6 +151,8 @@ export const examples: Record<keyof Env, string> = {
   SHEETS_DIRECTIONS_FILE: './directions.json',
   ADDON_AUDIENCE: 'https://qb-bridge.example.com',
   ADDON_ALLOWED_EMAILS: 'books@example.com,owner@example.com',
+  ADDON_JWKS_URL: 'https://www.googleapis.com/oauth2/v3/certs',
+  SHEETS_DOC_PREFIX: 'S-',
   MIS_DATABASE_URL: 'mysql://reader:password@127.0.0.1:3306/mis',
   ZIMBRA_HOST: 'mail.example.com',
   ZIMBRA_PORT: '22',

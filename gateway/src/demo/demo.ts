@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { type AppContext, openContext } from '../app/context';
+import { createAddonKey } from '../auth/addon-hmac';
 import { createApiToken } from '../auth/api-tokens';
 import { loadConfig } from '../config/load';
 import type { Logger } from '../log/logger';
@@ -32,6 +34,8 @@ export interface Demo {
   gateway: RunningServer;
   emulator: RunningEmulator;
   apiToken: string;
+  /** An HMAC key for the Sheets add-on (and `sheets play`) against this demo store. */
+  addonKey: string;
   company: { realmId: string; companyName: string | null };
   webConnector: {
     outcome: string;
@@ -43,6 +47,14 @@ export interface Demo {
     password: string;
   };
   stop(): Promise<void>;
+}
+
+const sampleCsv = 'gateway/src/sheets/sample/inv_tbl.csv';
+
+/** The shipped directions file (ACD is money in, Accelebrate money out) when run from the project. */
+function sampleDirections(cwd: string): string | undefined {
+  const file = path.resolve(cwd, 'gateway/src/sheets/sample/directions.json');
+  return fs.existsSync(file) ? file : undefined;
 }
 
 /** Asks the OS for a free loopback port, so the OAuth redirect URI can name it before the gateway starts. */
@@ -86,6 +98,10 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     QBO_CLIENT_SECRET: emulatorApp.clientSecret,
     QBO_REDIRECT_URI: `${gatewayUrl}/qbo/callback`,
     PUBLIC_URL: options.env.PUBLIC_URL ?? gatewayUrl,
+    // The sheet flow: the emulator's first item and an expense account, bills on, the sample directions.
+    QBO_DEFAULT_ITEM_ID: options.env.QBO_DEFAULT_ITEM_ID ?? '1',
+    QBO_DEFAULT_EXPENSE_ACCOUNT_ID: options.env.QBO_DEFAULT_EXPENSE_ACCOUNT_ID ?? '7',
+    SHEETS_DIRECTIONS_FILE: options.env.SHEETS_DIRECTIONS_FILE ?? sampleDirections(options.cwd),
   };
   const ctx = openContext(loadConfig(env, options.cwd), options.log ? { log: options.log } : {});
   let gateway: RunningServer;
@@ -114,6 +130,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       password,
       noOpPauseMs: 0,
     });
+    const addonKey = createAddonKey(ctx).key;
     const periods = currentAndPreviousMonth();
     const metricRows = new HistoryStore(ctx.db).metrics(periods[0], periods[1]).length;
     return {
@@ -121,6 +138,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       gateway,
       emulator,
       apiToken: token,
+      addonKey,
       company,
       webConnector: {
         outcome: played.outcome,
@@ -168,6 +186,9 @@ export function demoBanner(demo: Demo): string {
     '',
     'Play another Web Connector session against it (the Web Connector password of this demo store):',
     `  echo '${demo.webConnector.password}' | ${cliCommand()} qbwc play-session --url ${url} --username ${demo.webConnector.username} --password-stdin`,
+    '',
+    'Play the sample inv_tbl through the built Sheets add-on (multi-line invoice, a bill, two bad rows):',
+    `  echo '${demo.addonKey}' | ${cliCommand()} sheets play --csv ${sampleCsv} --url ${url} --key-stdin`,
     '',
     'The API token above works only against this demo data. Press Ctrl+C to stop.',
   ].join('\n');

@@ -9,7 +9,7 @@ export { openQbo, type QboConnection } from './connection';
 export { cachedCustomerCount, cachedCustomersByName, syncCustomers } from './customers-cache';
 export { type CreateManyOptions, createMany, resumeUnfinished } from './exactly-once/batch';
 export type { LedgerEntity, LedgerLookup, LedgerRow, LedgerState } from './exactly-once/ledger';
-export { QboLedger } from './exactly-once/ledger';
+export { payloadHash, QboLedger } from './exactly-once/ledger';
 export { findName, findOrCreateName, NameConflictError, validateDisplayName } from './exactly-once/names';
 export { type CreateInput, type CreateOutcome, createOnce } from './exactly-once/write-once';
 export type { BatchItemRequest, BatchItemResponse, QboClient } from './http/client';

@@ -2,9 +2,18 @@ import { jobRoutes } from '../jobs/routes';
 import { qboRoutes } from '../qbo/routes';
 import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap/soap-routes';
+import { addonMetricsAccess, sheetsRoutes } from '../sheets/routes';
 import type { RouteModule } from './route-module';
 
 export type { RouteModule };
 
 /** Every folder's routes. A new flow adds its module here. */
-export const routeModules: RouteModule[] = [jobRoutes, qboRoutes, qbwcApiRoutes, qbwcSoapRoutes];
+export const routeModules: RouteModule[] = [
+  // Before the Web Connector's routes: lets the add-on's own auth reach GET /api/qbwc/metrics.
+  addonMetricsAccess,
+  jobRoutes,
+  qboRoutes,
+  qbwcApiRoutes,
+  qbwcSoapRoutes,
+  sheetsRoutes,
+];

@@ -1,9 +1,11 @@
+import { addonAuthMigrations } from '../auth/addon-store';
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
 import { qboTokenMigrations } from '../qbo/oauth/token-store';
 import { qboClientMigrations } from '../qbo/store';
 import { qbwcSessionMigrations } from '../qbwc/sessions/session-store';
 import { qbwcDataMigrations } from '../qbwc/store';
+import { sheetsMigrations } from '../sheets/store';
 import { coreMigrations } from './core-migrations';
 import type { Migration } from './migrations';
 
@@ -16,4 +18,6 @@ export const allMigrations: readonly Migration[] = [
   ...qboClientMigrations,
   ...qbwcSessionMigrations,
   ...qbwcDataMigrations,
+  ...addonAuthMigrations,
+  ...sheetsMigrations,
 ];

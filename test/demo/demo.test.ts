@@ -32,9 +32,14 @@ describe('qb-bridge demo (the README command)', () => {
     expect(banner).toContain('one session played: completed');
     expect(banner).toContain(`${cwd}/demo-data`);
 
-    const health = (await (await fetch(`${url}/healthz`)).json()) as {
+    const health = (await (
+      await fetch(`${url}/healthz`, { headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as {
       qbo: { connections: Array<{ status: string; companyName: string }> };
+      integrations: Record<string, boolean>;
     };
+    // The demo's Web Connector works (its password is in the demo store), so it counts as set up.
+    expect(health.integrations.qbwc).toBe(true);
     expect(health.qbo.connections).toEqual([
       expect.objectContaining({ status: 'connected', companyName: 'Sandbox Company_US_1' }),
     ]);

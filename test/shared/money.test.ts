@@ -63,6 +63,41 @@ describe('sumCents', () => {
   });
 });
 
+describe('edges the mutation run found untested', () => {
+  it('refuses empty and sign-only amounts, non-finite numbers and trailing junk after groups', () => {
+    for (const text of ['', '.', '-', '$', '-.', '1,2345', '1,234x', '12.345']) {
+      expect(() => toCents(text), JSON.stringify(text)).toThrow(/is not an amount with at most two decimals/);
+    }
+    expect(() => toCents(Number.NaN)).toThrow('NaN is not an amount');
+    expect(() => toCents(Number.POSITIVE_INFINITY)).toThrow('Infinity is not an amount');
+  });
+
+  it('names its error and says which total and what to check', () => {
+    const error = (() => {
+      try {
+        sumCents([maxSafe, 10]);
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.name).toBe('MoneyRangeError');
+    expect(error?.message).toBe(
+      'the total (90071992547410.01) is beyond what qb-bridge can add exactly (about ±90,071,992,547,409.91); check the amounts for a misplaced digit',
+    );
+    expect(sumCents([-maxSafe])).toBe(-maxSafe);
+    expect(sumCents([maxSafe])).toBe(maxSafe);
+  });
+
+  it('formats zero without a sign and trims quantities', () => {
+    expect(formatCents(0)).toBe('0.00');
+    expect(lineAmountCents(' 2 ', 100)).toBe(200);
+    for (const bad of ['.', 'x2', '2x', '', '1.1234567']) {
+      expect(() => lineAmountCents(bad, 100), bad).toThrow(/is not a quantity/);
+    }
+  });
+});
+
 describe('lineAmountCents', () => {
   it('keeps the sign of a negative unit price (a discount line stays negative)', () => {
     expect(lineAmountCents(2, -500)).toBe(-1_000);

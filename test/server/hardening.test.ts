@@ -254,3 +254,24 @@ describe('what serve binds', () => {
     );
   });
 });
+
+describe('a page that needs its own policy', () => {
+  it('keeps a Content-Security-Policy its route set, and still adds the rest', async () => {
+    const ctx = testContext();
+    const app = createApp(ctx, {
+      modules: [
+        {
+          name: 'page',
+          register: (a) =>
+            a.get('/page', (c) => {
+              c.header('Content-Security-Policy', "default-src 'self'; script-src 'self'");
+              return c.html('<p>hi</p>');
+            }),
+        },
+      ],
+    });
+    const response = await app.request('/page');
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'self'; script-src 'self'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});

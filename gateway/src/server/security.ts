@@ -5,6 +5,8 @@ import type { AppEnv } from './env';
 /**
  * Browser-facing protection on every response. The gateway serves JSON, XML and a few plain result pages
  * (OAuth callback, Web Connector support page) with inline styles only: no scripts, no frames, no plugins.
+ * A route that serves a page needing more (a dashboard with its own scripts) sets its own
+ * Content-Security-Policy; `overwrite: false` keeps a header the handler set.
  */
 export const securityHeaders: MiddlewareHandler<AppEnv> = secureHeaders({
   contentSecurityPolicy: {
@@ -18,6 +20,7 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = secureHeaders({
   xFrameOptions: 'DENY',
   referrerPolicy: 'no-referrer',
   crossOriginResourcePolicy: 'same-origin',
+  overwrite: false,
 });
 
 /**

@@ -15,6 +15,14 @@ export class MoneyRangeError extends Error {
 const safeRangeText = 'about ±90,071,992,547,409.91';
 
 /**
+ * The largest single amount qb-bridge reads: one hundred billion. Far beyond any real invoice or account,
+ * and small enough that a total of up to 900 such amounts (a whole P&L) is still exact in plain numbers,
+ * so code that adds parsed amounts with `+` cannot come out a cent off.
+ */
+export const maxAmountCents = 10_000_000_000_000;
+const maxAmountText = '100,000,000,000.00';
+
+/**
  * The integer part as written: plain digits, or digits grouped in threes by commas ("1,234,567").
  * Anything else ("1,2,3", "12,34") is a typo we must not guess at, so it is refused, not read as 123.
  */
@@ -37,8 +45,10 @@ export function toCents(value: string | number): Cents {
     throw new Error(`"${value}" is not an amount with at most two decimals (digits grouped as 1,234.56)`);
   }
   const cents = BigInt(digits || '0') * 100n + BigInt((match[3] ?? '').padEnd(2, '0'));
-  if (cents > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new MoneyRangeError(`"${value}" is too large an amount: qb-bridge holds at most ${safeRangeText}`);
+  if (cents > BigInt(maxAmountCents)) {
+    throw new MoneyRangeError(
+      `"${value}" is too large an amount: qb-bridge reads at most ${maxAmountText} so that totals stay exact`,
+    );
   }
   const result = Number(cents);
   return match[1] === '-' && result !== 0 ? -result : result;

@@ -4,6 +4,7 @@ import {
   formatCents,
   lineAmountCents,
   MoneyRangeError,
+  maxAmountCents,
   sumCents,
   toCents,
 } from '../../shared/src/money';
@@ -29,12 +30,23 @@ describe('toCents', () => {
     }
   });
 
-  it('reads the largest exact amount and refuses one cent more with a sentence', () => {
-    expect(toCents('90,071,992,547,409.91')).toBe(maxSafe);
-    expect(toCents('-90071992547409.91')).toBe(-maxSafe);
-    expect(() => toCents('90,071,992,547,409.92')).toThrow(MoneyRangeError);
-    expect(() => toCents('90,071,992,547,409.92')).toThrow(/too large an amount: qb-bridge holds at most/);
+  it('reads up to one hundred billion and refuses one cent more with a sentence', () => {
+    expect(toCents('100,000,000,000.00')).toBe(maxAmountCents);
+    expect(toCents('-100000000000')).toBe(-maxAmountCents);
+    expect(() => toCents('100,000,000,000.01')).toThrow(MoneyRangeError);
+    expect(() => toCents('100,000,000,000.01')).toThrow(
+      '"100,000,000,000.01" is too large an amount: qb-bridge reads at most 100,000,000,000.00 so that totals stay exact',
+    );
+    // The account: 2^53 - 1 cents would make three of them add up one cent off.
+    expect(() => toCents('90,071,992,547,409.91')).toThrow(MoneyRangeError);
     expect(() => toCents(1e20)).toThrow(MoneyRangeError);
+  });
+
+  it('keeps a total of 900 of the largest amounts exact with plain addition', () => {
+    let total = 0;
+    for (let i = 0; i < 900; i++) total += toCents('100,000,000,000.00');
+    expect(Number.isSafeInteger(total)).toBe(true);
+    expect(total).toBe(900 * maxAmountCents);
   });
 });
 
@@ -47,8 +59,8 @@ describe('sumCents', () => {
     expect(sumCents([maxSafe - 2, 2, -2])).toBe(maxSafe - 2);
   });
 
-  it('refuses three accounts of 90,071,992,547,409.91 instead of a total one cent off', () => {
-    const account = toCents('90,071,992,547,409.91');
+  it('refuses three amounts of 90,071,992,547,409.91 cents instead of a total one cent off', () => {
+    const account = maxSafe;
     expect(() => sumCents([account, account, account], 'total revenue')).toThrow(MoneyRangeError);
     expect(() => sumCents([account, account, account], 'total revenue')).toThrow(
       'total revenue (270215977642229.73) is beyond what qb-bridge can add exactly',

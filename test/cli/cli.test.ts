@@ -98,7 +98,10 @@ describe('qb-bridge CLI', () => {
     const out = path.join(tempDir(), 'copy.db');
     const result = runCli(['backup', '--out', out, '--json'], { DATA_DIR: dir });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ backup: out });
+    expect(JSON.parse(result.stdout)).toEqual({
+      backup: out,
+      keyNote: expect.stringContaining('which is NOT in the backup'),
+    });
     const copy = new Database(out, { readonly: true });
     expect(copy.prepare('SELECT name FROM api_tokens').pluck().all()).toEqual(['kept']);
     copy.close();

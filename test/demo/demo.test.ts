@@ -32,12 +32,23 @@ describe('qb-bridge demo (the README command)', () => {
     expect(banner).toContain('one session played: completed');
     expect(banner).toContain(`${cwd}/demo-data`);
 
-    const health = (await (await fetch(`${url}/healthz`)).json()) as {
+    const health = (await (
+      await fetch(`${url}/healthz`, { headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as {
       qbo: { connections: Array<{ status: string; companyName: string }> };
+      integrations: Record<string, boolean>;
     };
+    // The demo's Web Connector works (its password is in the demo store), so it counts as set up.
+    expect(health.integrations.qbwc).toBe(true);
     expect(health.qbo.connections).toEqual([
       expect.objectContaining({ status: 'connected', companyName: 'Sandbox Company_US_1' }),
     ]);
+    // The demo's own defaults give a .qwc a Web Connector on this PC accepts (localhost, not an IP).
+    const qwc = await fetch(`${url}/api/qbwc/app.qwc`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(qwc.status).toBe(200);
+    const port = new URL(url).port;
+    expect(await qwc.text()).toContain(`<AppURL>http://localhost:${port}/api/qbwc</AppURL>`);
+    expect(banner).toContain('?url=https://your-gateway-host');
     const period = /metric rows for (\d{4}-\d{2})\.\.(\d{4}-\d{2})/.exec(banner)!;
     const metrics = (await (
       await fetch(`${url}/api/qbwc/metrics?from=${period[1]}&to=${period[2]}`, {

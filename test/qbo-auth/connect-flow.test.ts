@@ -44,7 +44,8 @@ async function approvedCallbackUrl(): Promise<string> {
 }
 
 async function health(): Promise<{ status: string; qbo: { connections: Array<Record<string, unknown>> } }> {
-  return (await (await fetch(`${gateway.url}/healthz`)).json()) as never;
+  const headers = { Authorization: `Bearer ${bearer}` };
+  return (await (await fetch(`${gateway.url}/healthz`, { headers })).json()) as never;
 }
 
 describe('connecting over HTTP with every Intuit host overridden', () => {

@@ -8,6 +8,8 @@ import type { AppEnv } from '../../gateway/src/server/env';
 import { badRequest } from '../../gateway/src/server/errors';
 import type { RouteModule } from '../../gateway/src/server/routes';
 import { type RunningServer, startServer } from '../../gateway/src/server/serve';
+import { schemaVersion } from '../../gateway/src/store/migrations';
+import { version } from '../../gateway/src/version';
 import { successEnvelope } from '../../shared/src/envelope';
 import { capturingLogger, testContext } from '../helpers/context';
 
@@ -23,19 +25,36 @@ async function start(ctx: AppContext): Promise<string> {
 }
 
 describe('/healthz over real HTTP', () => {
-  it('reports version, uptime, store status and configured integrations', async () => {
-    const url = await start(testContext({ QBO_ENVIRONMENT: 'emulator', ZIMBRA_HOST: 'mail.example.com' }));
-    const response = await fetch(`${url}/healthz`);
+  it('reports version, uptime, store status and configured integrations to a token holder', async () => {
+    const ctx = testContext({ QBO_ENVIRONMENT: 'emulator', ZIMBRA_HOST: 'mail.example.com' });
+    const { token } = createApiToken(ctx.db, 'monitor');
+    const url = await start(ctx);
+    const startedBefore = Math.ceil(process.uptime());
+    const response = await fetch(`${url}/healthz`, { headers: { Authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
-    expect(response.headers.get('x-request-id')).toMatch(/.{8,}/);
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('cache-control')).toBe('no-store');
     const body = (await response.json()) as { uptimeSeconds: number };
-    expect(body).toMatchObject({
-      status: expect.stringMatching(/^(ok|degraded)$/),
-      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
-      store: { ok: true, schemaVersion: expect.any(Number) },
-      integrations: { qbo: true, zimbra: false, mis: false, qbwc: false },
+    expect(body).toEqual({
+      status: 'ok',
+      version,
+      uptimeSeconds: expect.any(Number),
+      store: { ok: true, schemaVersion: schemaVersion(ctx.db) },
+      integrations: { qbo: true, sheets: false, zimbra: false, mis: false, qbwc: false },
+      qbo: { connections: [] },
     });
+    expect(Number.isInteger(body.uptimeSeconds)).toBe(true);
     expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
+    expect(body.uptimeSeconds).toBeLessThanOrEqual(startedBefore + 1);
+  });
+
+  it('answers 503 and degraded when the store is unreadable', async () => {
+    const ctx = testContext();
+    const app = createApp(ctx, { modules: [] });
+    ctx.db.close();
+    const response = await app.request('/healthz');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'degraded', version });
   });
 
   it('answers unknown paths with the JSON error envelope', async () => {
@@ -90,8 +109,15 @@ describe('shared middleware', () => {
     const ok = await app.request('/api/probe/secure', { headers: { Authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ success: true, data: { who: 'test client' } });
+    // One row per address per minute: the second failure is counted, not written.
     const audit = ctx.audit.recent({ action: 'api.auth' });
-    expect(audit).toHaveLength(2);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      actor: 'anonymous',
+      target: 'GET /api/probe/secure',
+      outcome: 'denied',
+      details: { reason: 'no bearer token' },
+    });
     expect(JSON.stringify(audit)).not.toContain('qbb_wrong');
   });
 

@@ -17,8 +17,59 @@ export function buildProgram(runtime: CliRuntime): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   registerCommands(program, runtime);
-  for (const command of program.commands) command.exitOverride();
+  forEachCommand(program, (command) => {
+    command.exitOverride();
+    exclusiveSecretSources(command);
+  });
   return program;
+}
+
+function forEachCommand(command: Command, visit: (command: Command) => void): void {
+  for (const sub of command.commands) {
+    visit(sub);
+    forEachCommand(sub, visit);
+  }
+}
+
+/**
+ * A secret comes from one place: `--password-stdin` together with `--generate` would silently ignore what
+ * was piped in, so any command offering both refuses the pair as a usage error.
+ */
+function exclusiveSecretSources(command: Command): void {
+  const stdin = command.options.find((o) => o.long === '--password-stdin');
+  const generate = command.options.find((o) => o.long === '--generate');
+  if (stdin && generate) {
+    stdin.conflicts(generate.attributeName());
+    generate.conflicts(stdin.attributeName());
+  }
+}
+
+/**
+ * `fetch failed` says nothing; its cause says which address refused or could not be found. One line with
+ * the address and what to check instead.
+ */
+export function networkErrorMessage(error: unknown): string | undefined {
+  if (!(error instanceof TypeError) || error.message !== 'fetch failed') return undefined;
+  const cause = (error as { cause?: { code?: string; address?: string; port?: number; hostname?: string } })
+    .cause;
+  const where = cause?.address
+    ? `${cause.address}${cause.port ? `:${cause.port}` : ''}`
+    : (cause?.hostname ?? 'the server');
+  switch (cause?.code) {
+    case 'ECONNREFUSED':
+      return `Could not connect to ${where}: nothing is listening there; start it (e.g. \`qb-bridge serve\`) or check --url and the port`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `Could not find the host ${where}; check the URL's host name`;
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `The connection to ${where} was closed before an answer; check that the URL points at qb-bridge`;
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return `Could not connect to ${where} in time; check the URL and any firewall in between`;
+    default:
+      return `Could not reach ${where}${cause?.code ? ` (${cause.code})` : ''}; check the URL and that the server is running`;
+  }
 }
 
 /** Maps any failure to the documented exit codes, printing one clear line instead of a stack trace. */
@@ -43,6 +94,11 @@ export function exitCodeFor(error: unknown, runtime: CliRuntime): number {
   }
   if (error instanceof JobAlreadyRunningError) {
     runtime.err(error.message);
+    return ExitCode.failed;
+  }
+  const network = networkErrorMessage(error);
+  if (network) {
+    runtime.err(network);
     return ExitCode.failed;
   }
   runtime.err(`Failed: ${error instanceof Error ? error.message : String(error)}`);

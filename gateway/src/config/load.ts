@@ -11,6 +11,16 @@ export interface Config extends Env {
   dataDir: string;
   /** Deprecation notes for seed variable names that were used; printed once at start-up. */
   deprecations: string[];
+  /**
+   * True when PUBLIC_URL was not set and is derived as http://localhost:PORT (and re-derived from the
+   * port `serve` really binds). A request's Host header is never used: it is whatever the caller sent.
+   */
+  publicUrlDerived: boolean;
+}
+
+/** The gateway's own address when PUBLIC_URL is unset: good for a Web Connector on this machine. */
+export function derivedPublicUrl(port: number): string {
+  return `http://localhost:${port}`;
 }
 
 /** A configuration mistake: the message is one line naming the variable, the problem and a right value. */
@@ -70,5 +80,12 @@ export function loadConfig(
       alias ?? variable,
     );
   }
-  return { ...parsed.data, dataDir: path.resolve(cwd, parsed.data.DATA_DIR), deprecations: warnings };
+  const publicUrlDerived = parsed.data.PUBLIC_URL === undefined;
+  return {
+    ...parsed.data,
+    PUBLIC_URL: parsed.data.PUBLIC_URL ?? derivedPublicUrl(parsed.data.PORT),
+    dataDir: path.resolve(cwd, parsed.data.DATA_DIR),
+    deprecations: warnings,
+    publicUrlDerived,
+  };
 }

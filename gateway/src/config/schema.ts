@@ -57,6 +57,12 @@ export const envSchema = z.object({
     .min(0, 'must be 0 or more')
     .max(5, 'must be at most 5')
     .default(0),
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(36_500, 'must be at most 36500 (a century)')
+    .default(365),
 
   QBO_ENVIRONMENT: z.enum(['production', 'sandbox', 'emulator']).default('sandbox'),
   QBO_CLIENT_ID: optionalText,
@@ -133,6 +139,7 @@ export const examples: Record<keyof Env, string> = {
   LOG_LEVEL: 'info',
   LOG_TO_FILE: 'true',
   TRUST_PROXY: '1',
+  AUDIT_RETENTION_DAYS: '365',
   QBO_ENVIRONMENT: 'sandbox',
   QBO_CLIENT_ID: 'the Client ID from the Intuit developer portal',
   QBO_CLIENT_SECRET: 'the Client Secret from the Intuit developer portal',

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { type AppContext, openContext } from '../app/context';
 import { createAddonKey } from '../auth/addon-hmac';
-import { createApiToken } from '../auth/api-tokens';
+import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens';
 import { loadConfig } from '../config/load';
 import type { Logger } from '../log/logger';
 import { connectDemoCompany } from '../qbo/oauth/demo-connect';
@@ -12,6 +12,7 @@ import { playSession } from '../qbwc/play/play-session';
 import { hashPassword, saveCredentials } from '../qbwc/sessions/credentials';
 import { createEmulator, type RunningEmulator } from '../sandbox/emulator';
 import { type RunningServer, startServer } from '../server/serve';
+import type { Db } from '../store/database';
 
 /**
  * `qb-bridge demo`: everything a newcomer needs to see qb-bridge work on one machine with nothing set up.
@@ -97,7 +98,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     QBO_CLIENT_ID: emulatorApp.clientId,
     QBO_CLIENT_SECRET: emulatorApp.clientSecret,
     QBO_REDIRECT_URI: `${gatewayUrl}/qbo/callback`,
-    PUBLIC_URL: options.env.PUBLIC_URL ?? gatewayUrl,
+    // localhost, not 127.0.0.1: the Web Connector refuses an IP address in AppURL, so the demo's own
+    // GET /api/qbwc/app.qwc answers a file a Web Connector on this PC accepts.
+    PUBLIC_URL: options.env.PUBLIC_URL ?? `http://localhost:${port}`,
     // The sheet flow: the emulator's first item and an expense account, bills on, the sample directions.
     QBO_DEFAULT_ITEM_ID: options.env.QBO_DEFAULT_ITEM_ID ?? '1',
     QBO_DEFAULT_EXPENSE_ACCOUNT_ID: options.env.QBO_DEFAULT_EXPENSE_ACCOUNT_ID ?? '7',
@@ -117,7 +120,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     await emulator.close();
   };
   try {
-    const { token } = createApiToken(ctx.db, `demo ${new Date().toISOString()}`);
+    const token = freshDemoToken(ctx.db);
     // The emulator starts empty each run, so the demo always connects afresh through the OAuth flow.
     const company = await connectDemoCompany(gatewayUrl, token);
 
@@ -156,6 +159,21 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   }
 }
 
+export const demoTokenName = 'demo';
+
+/**
+ * One valid API token per demo store: each run revokes the tokens earlier runs made (named "demo", or
+ * "demo <time>" before) and makes a new one, so re-running the demo never leaves a pile of live tokens.
+ */
+export function freshDemoToken(db: Db): string {
+  for (const t of listApiTokens(db)) {
+    if (!t.revokedAt && (t.name === demoTokenName || /^demo \d{4}-\d{2}-\d{2}T/.test(t.name))) {
+      revokeApiToken(db, t.name);
+    }
+  }
+  return createApiToken(db, demoTokenName).token;
+}
+
 /** How this process was started, so a printed command runs the same build (`npm run demo` has no `npx` bin). */
 function cliCommand(): string {
   const script = process.argv[1];
@@ -178,10 +196,12 @@ export function demoBanner(demo: Demo): string {
     `Data               ${demo.ctx.config.dataDir}`,
     '',
     'Try:',
-    `  curl ${url}/healthz`,
+    `  curl ${auth} ${url}/healthz`,
     `  curl ${auth} "${url}/api/qbwc/metrics?from=${from}&to=${to}"`,
     `  curl ${auth} ${url}/api/qbwc/mappings`,
     `  curl "${url}/api/qbwc?wsdl"`,
+    `  curl ${auth} -o qb-bridge.qwc ${url}/api/qbwc/app.qwc`,
+    '    (the .qwc names this PC as localhost; for a Web Connector elsewhere add ?url=https://your-gateway-host)',
     `  curl ${auth} "${url}/api/jobs?flow=qbwc"`,
     '',
     'Play another Web Connector session against it (the Web Connector password of this demo store):',

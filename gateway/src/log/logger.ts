@@ -14,6 +14,18 @@ export interface LoggerOptions {
 }
 
 /**
+ * Creates `dir` (0700) or tightens one an older version created 0755, and any log files in it to 0600.
+ */
+function ownerOnly(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (fs.statSync(file).isFile()) fs.chmodSync(file, 0o600);
+  }
+}
+
+/**
  * Structured JSON lines on stdout. Every object passed to the logger goes through `redact`, and message
  * strings through `scrubString`, so a token cannot reach the output by any path we control.
  */
@@ -21,10 +33,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const streams: pino.StreamEntry[] = [{ stream: options.destination ?? pino.destination(1) }];
   if (options.fileDir) {
     const dir = path.join(options.fileDir, 'logs');
-    fs.mkdirSync(dir, { recursive: true });
+    ownerOnly(dir);
     const rolling = pino.transport({
       target: 'pino-roll',
       options: {
+        // Logs hold realm ids, addresses and request details: owner-only, like the rest of DATA_DIR.
+        mode: 0o600,
         file: path.join(dir, 'qb-bridge'),
         extension: '.log',
         frequency: 'daily',

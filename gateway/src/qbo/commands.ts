@@ -4,9 +4,11 @@ import { CliError, ExitCode } from '../cli/exit-codes';
 import type { CliRuntime } from '../cli/runtime';
 import { openQbo } from './connection';
 import { type CustomerSyncSummary, syncCustomers } from './customers-cache';
+import { createQboClient } from './http/client';
+import { qboEndpoints } from './http/endpoints';
 import { QboError } from './http/errors';
 import { ReconnectRequiredError } from './oauth/token-source';
-import type { ConnectionStatus } from './oauth/token-vault';
+import { type ConnectionStatus, createTokenVault } from './oauth/token-vault';
 
 /**
  * `qb-bridge test-connections` (the QuickBooks part) and `qb-bridge sync-customers`. Both go through the
@@ -37,10 +39,32 @@ function cliErrorFor(error: unknown): unknown {
   return error;
 }
 
-/** Reads CompanyInfo through the client; throws CliError with exit 4 when QuickBooks is not connected. */
+/** Where the API answers from, for the one line a check prints when nothing answers there. */
+function unreachable(ctx: AppContext, error: QboError): CliError {
+  const base = qboEndpoints(ctx.config).apiBaseUrl;
+  const hint =
+    ctx.config.QBO_ENVIRONMENT === 'emulator' || ctx.config.QBO_API_BASE_URL
+      ? 'is the emulator or QBO_API_BASE_URL server running (`qb-bridge qbo-emulator`)?'
+      : "check this machine's internet connection and status.developer.intuit.com";
+  const detail = error.errors[0]?.code === 'timeout' ? 'no answer in time' : 'connection failed';
+  return new CliError(ExitCode.failed, `QuickBooks could not be reached at ${base} (${detail}); ${hint}`);
+}
+
+/**
+ * Reads CompanyInfo through the client; throws CliError with exit 4 when QuickBooks is not connected. A
+ * check answers at once: one attempt, no backoff, and the client's per-call warnings stay out of the way of
+ * the one sentence it ends with.
+ */
 export async function checkQboConnection(ctx: AppContext, realm?: string): Promise<QboConnectionCheck> {
   try {
-    const { client, token } = openQbo(ctx, realm);
+    const { realmId, token } = openQbo(ctx, realm);
+    const client = createQboClient(ctx, {
+      realmId,
+      tokens: createTokenVault(ctx),
+      retry: { maxAttempts: 0 },
+      timeoutMs: 15_000,
+      log: ctx.log.child({}, { level: 'error' }),
+    });
     const info = await client.companyInfo();
     const companyName = typeof info.CompanyName === 'string' ? info.CompanyName : null;
     return {
@@ -52,6 +76,7 @@ export async function checkQboConnection(ctx: AppContext, realm?: string): Promi
       message: `QuickBooks: connected to "${companyName ?? 'unnamed company'}" (realm ${client.realmId}, ${ctx.config.QBO_ENVIRONMENT})`,
     };
   } catch (error) {
+    if (error instanceof QboError && error.status === 0) throw unreachable(ctx, error);
     throw cliErrorFor(error);
   }
 }
@@ -77,7 +102,22 @@ export function registerQboCommands(program: Command, runtime: CliRuntime): void
     .option('--json', 'print the result as JSON')
     .action(async (options: { realm?: string; json?: boolean }) => {
       const ctx = runtime.open();
-      const check = await checkQboConnection(ctx, options.realm);
+      let check: QboConnectionCheck;
+      try {
+        check = await checkQboConnection(ctx, options.realm);
+      } catch (error) {
+        // Scripts asking for JSON get JSON on stdout whatever happened; the sentence also goes to stderr.
+        if (options.json && error instanceof Error) {
+          const failed = {
+            ok: false,
+            environment: ctx.config.QBO_ENVIRONMENT,
+            ...(error instanceof CliError ? { exitCode: error.exitCode } : {}),
+            message: error.message,
+          };
+          runtime.out(JSON.stringify(failed, null, 2));
+        }
+        throw error;
+      }
       runtime.print(check, options, () => [check.message, ...tokenLines(check.token)].join('\n'));
     });
 

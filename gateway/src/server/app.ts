@@ -3,11 +3,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { errorEnvelope } from '../../../shared/src/envelope';
 import type { AppContext } from '../app/context';
+import { optionalPrincipal } from '../auth/middleware';
 import { JobAlreadyRunningError } from '../jobs/jobs';
+import { trustedForwarding } from './client-address';
 import type { AppEnv } from './env';
 import { HttpError } from './errors';
-import { healthReport } from './health';
+import { healthReport, publicHealth } from './health';
 import { type RouteModule, routeModules } from './routes';
+import { noStoreJson, securityHeaders } from './security';
 
 export const defaultBodyLimitBytes = 1024 * 1024;
 
@@ -24,6 +27,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Hono<AppEn
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', securityHeaders);
+  app.use('*', noStoreJson);
   app.use('*', async (c, next) => {
     c.set('ctx', ctx);
     const started = performance.now();
@@ -39,6 +44,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Hono<AppEn
       'request',
     );
   });
+  app.use('*', trustedForwarding);
   app.use('*', async (c, next) => {
     const maxSize = limits.get(c.req.path) ?? defaultBodyLimitBytes;
     return bodyLimit({
@@ -49,12 +55,14 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Hono<AppEn
     })(c, next);
   });
 
-  app.get('/healthz', (c) => {
+  // Anyone may ask whether the gateway is up; realm ids, company names and token expiries need a token.
+  app.get('/healthz', optionalPrincipal, (c) => {
     const report = healthReport(
       ctx,
       modules.flatMap((m) => (m.health ? [m.health] : [])),
     );
-    return c.json(report, report.store.ok ? 200 : 503);
+    const status = report.store.ok ? 200 : 503;
+    return c.get('principal') ? c.json(report, status) : c.json(publicHealth(report), status);
   });
 
   for (const m of modules) m.register(app);

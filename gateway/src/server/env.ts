@@ -11,5 +11,7 @@ export interface AppEnv {
     requestId: string;
     ctx: AppContext;
     principal?: Principal;
+    /** The caller's address as trusted under TRUST_PROXY, resolved once (server/client-address.ts). */
+    clientAddress?: { address: string | undefined };
   };
 }

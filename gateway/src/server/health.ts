@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context';
 import { configuredIntegrations } from '../config/require';
+import { resolveCredentials } from '../qbwc/sessions/credentials';
 import { schemaVersion } from '../store/migrations';
 import { version } from '../version';
 
@@ -15,7 +16,23 @@ export interface Health {
   [section: string]: unknown;
 }
 
+/** What anyone may see without a token: enough for a load balancer or uptime check, nothing about the books. */
+export interface PublicHealth {
+  status: 'ok' | 'degraded';
+  version: string;
+}
+
 const startedAt = Date.now();
+
+/**
+ * Which integrations are set up. The Web Connector counts as set up when its password is stored in the
+ * store (`qbwc set-password`, the demo) as well as when QBWC_PASSWORD_HASH is set.
+ */
+export function integrationsOf(ctx: AppContext): Record<string, boolean> {
+  const integrations = configuredIntegrations(ctx.config);
+  if (!integrations.qbwc) integrations.qbwc = resolveCredentials(ctx.db, ctx.config).source !== 'none';
+  return integrations;
+}
 
 export function healthReport(ctx: AppContext, contributors: readonly HealthContributor[]): Health {
   let store: Health['store'];
@@ -30,12 +47,17 @@ export function healthReport(ctx: AppContext, contributors: readonly HealthContr
     version,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     store,
-    integrations: configuredIntegrations(ctx.config),
+    integrations: store.ok ? integrationsOf(ctx) : configuredIntegrations(ctx.config),
   };
+  if (!store.ok) return report;
   for (const contribute of contributors) {
     const section = contribute(ctx);
     if (section.degraded === true) report.status = 'degraded';
     Object.assign(report, section);
   }
   return report;
+}
+
+export function publicHealth(report: Health): PublicHealth {
+  return { status: report.status, version: report.version };
 }

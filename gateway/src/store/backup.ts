@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from './database';
+import { keyFileName } from './secrets';
 
 function timestamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\..+$/, 'Z');
@@ -12,8 +13,15 @@ function timestamp(now: Date): string {
  * writing, unlike copying the file (which can catch a half-applied WAL).
  */
 export async function backupStore(db: Db, dataDir: string, out?: string, now = new Date()): Promise<string> {
-  const target = path.resolve(out ?? path.join(dataDir, 'backups', `qb-bridge-${timestamp(now)}.db`));
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const defaultDir = path.join(dataDir, 'backups');
+  const target = path.resolve(out ?? path.join(defaultDir, `qb-bridge-${timestamp(now)}.db`));
+  if (out === undefined) {
+    // Backups hold everything the store does: the folder is owner-only like DATA_DIR itself.
+    fs.mkdirSync(defaultDir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(defaultDir, 0o700);
+  } else {
+    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+  }
   try {
     // Created empty with owner-only mode first: a backup holds everything the store does.
     fs.writeFileSync(target, '', { flag: 'wx', mode: 0o600 });
@@ -85,4 +93,44 @@ function checkBackup(file: string): void {
   } finally {
     db?.close();
   }
+}
+
+/** Where the key that opens a backup's secrets lives, and whether it was copied beside the backup. */
+export interface BackupKey {
+  /** `file`: $DATA_DIR/secret.key; `environment`: QB_BRIDGE_SECRET_KEY (never copied: it is not ours to write). */
+  source: 'file' | 'environment' | 'missing';
+  keyFile?: string;
+  copiedTo?: string;
+}
+
+/**
+ * Copies `$DATA_DIR/secret.key` beside the backup as `<backup>.key` (0600). Tokens and passwords in the
+ * backup are encrypted with it: without the key the backup restores everything except those.
+ */
+export function copySecretKey(dataDir: string, backupFile: string, configuredKey: boolean): BackupKey {
+  if (configuredKey) return { source: 'environment' };
+  const keyFile = path.join(dataDir, keyFileName);
+  if (!fs.existsSync(keyFile)) return { source: 'missing' };
+  const copiedTo = `${backupFile}.key`;
+  try {
+    fs.copyFileSync(keyFile, copiedTo, fs.constants.COPYFILE_EXCL);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new Error(`${copiedTo} already exists; choose another --out path`);
+    }
+    throw error;
+  }
+  fs.chmodSync(copiedTo, 0o600);
+  return { source: 'file', keyFile, copiedTo };
+}
+
+/** The sentence `backup` prints about the key, with or without --with-key. */
+export function keyAdvice(dataDir: string, key: BackupKey | undefined, configuredKey: boolean): string {
+  if (key?.copiedTo) {
+    return `The secret key was copied to ${key.copiedTo}: keep it apart from the backup's storage if you can, and restore both together`;
+  }
+  if (configuredKey) {
+    return 'Tokens and passwords in this backup are encrypted with QB_BRIDGE_SECRET_KEY: keep that value safe, the backup cannot be read without it';
+  }
+  return `Tokens and passwords in this backup are encrypted with ${path.join(dataDir, keyFileName)}, which is NOT in the backup: copy it somewhere safe too, or run backup --with-key`;
 }

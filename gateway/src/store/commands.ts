@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../cli/runtime';
 import { QboLedger } from '../qbo/index';
-import { backupStore, restoreStore } from './backup';
+import { type BackupKey, backupStore, copySecretKey, keyAdvice, restoreStore } from './backup';
 import { storeFileName } from './database';
 import { schemaVersion } from './migrations';
 
@@ -24,12 +24,27 @@ export function registerStoreCommands(program: Command, runtime: CliRuntime): vo
     .command('backup')
     .description('Take a consistent online backup of the store (safe while serve is running)')
     .option('--out <path>', 'where to write the backup (default: $DATA_DIR/backups/qb-bridge-<time>.db)')
+    .option(
+      '--with-key',
+      "also copy $DATA_DIR/secret.key beside the backup as <backup>.key (the backup's tokens cannot be read without it)",
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (options: { out?: string; json?: boolean }) => {
+    .action(async (options: { out?: string; json?: boolean; withKey?: boolean }) => {
       const ctx = runtime.open();
       const file = await backupStore(ctx.db, ctx.config.dataDir, options.out);
-      ctx.audit.record({ actor: 'cli', action: 'store.backup', target: file, outcome: 'success' });
-      runtime.print({ backup: file }, options, () => `Backup written to ${file}`);
+      const configuredKey = ctx.config.QB_BRIDGE_SECRET_KEY !== undefined;
+      let key: BackupKey | undefined;
+      if (options.withKey) key = copySecretKey(ctx.config.dataDir, file, configuredKey);
+      ctx.audit.record({
+        actor: 'cli',
+        action: 'store.backup',
+        target: file,
+        outcome: 'success',
+        details: { withKey: key?.copiedTo !== undefined },
+      });
+      const advice = keyAdvice(ctx.config.dataDir, key, configuredKey);
+      const summary = key?.copiedTo ? { backup: file, key: key.copiedTo } : { backup: file };
+      runtime.print({ ...summary, keyNote: advice }, options, () => `Backup written to ${file}\n${advice}`);
     });
 
   registerRestoreCommand(program, runtime);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Db } from './database';
 import { getMeta, setMeta } from './meta';
 
-const keyFileName = 'secret.key';
+export const keyFileName = 'secret.key';
 const format = 'v1';
 const checkPlaintext = 'qb-bridge key check';
 

@@ -1,5 +1,14 @@
 import type { AppContext } from '../../app/context';
-import { exchangeCode, fetchCompanyName, OAuthCallError, type OAuthSettings, oauthSettings } from './oauth';
+import {
+  confirmRealm,
+  exchangeCode,
+  OAuthCallError,
+  type OAuthSettings,
+  oauthSettings,
+  RealmNotConfirmedError,
+  realmIdPattern,
+  revokeToken,
+} from './oauth';
 import { consumeOAuthState } from './oauth-state';
 import { createTokenVault, type TokenVault } from './token-vault';
 
@@ -11,7 +20,13 @@ export interface ConnectedCompany {
 /** The round trip cannot be finished; `code` is stable for scripts, the message tells a person what to do. */
 export class AuthorizationError extends Error {
   constructor(
-    readonly code: 'access_denied' | 'intuit_error' | 'bad_state' | 'bad_callback' | 'exchange_failed',
+    readonly code:
+      | 'access_denied'
+      | 'intuit_error'
+      | 'bad_state'
+      | 'bad_callback'
+      | 'exchange_failed'
+      | 'realm_not_confirmed',
     message: string,
   ) {
     super(message);
@@ -35,8 +50,9 @@ export interface CompleteOptions {
 
 /**
  * Finishes an authorize round trip (browser callback to the gateway, the CLI's listener, or a pasted URL):
- * burns the state, exchanges the single-use code exactly once, stores the tokens before anything else can
- * fail, then reads the company's name for the messages people see.
+ * burns the state, exchanges the single-use code exactly once, then proves the grant belongs to the
+ * callback's realmId by reading that company's CompanyInfo with the new token, and only then stores it.
+ * The realmId travels in the browser's URL, so it is checked as digits and confirmed, never trusted.
  */
 export async function completeAuthorization(
   ctx: AppContext,
@@ -81,6 +97,15 @@ export async function completeAuthorization(
       initiator,
     );
   }
+  if (!realmIdPattern.test(realmId!)) {
+    fail(
+      new AuthorizationError(
+        'bad_callback',
+        `The callback's realmId is not a QuickBooks company id (digits only); ${restart}`,
+      ),
+      initiator,
+    );
+  }
   const settings = options.settings ?? oauthSettings(ctx.config);
   const vault = options.vault ?? createTokenVault(ctx);
   let grant: Awaited<ReturnType<typeof exchangeCode>>;
@@ -94,14 +119,18 @@ export async function completeAuthorization(
         : (error as Error).message;
     return fail(new AuthorizationError('exchange_failed', `${reason}; ${restart}`), initiator);
   }
-  vault.saveFromCodeExchange(realmId!, grant, { actor: initiator });
-  let companyName: string | null = null;
+  let companyName: string | null;
   try {
-    companyName = (await fetchCompanyName(settings, realmId!, grant.accessToken, ctx)) ?? null;
+    ({ companyName } = await confirmRealm(settings, realmId!, grant.accessToken, ctx));
   } catch (error) {
-    ctx.log.warn({ realmId, err: (error as Error).message }, 'could not read the QuickBooks company name');
+    if (!(error instanceof RealmNotConfirmedError)) throw error;
+    // The grant is not stored, so nobody could ever revoke it later: end it at Intuit now.
+    await revokeToken(settings, grant.refreshToken).catch((revokeError: unknown) => {
+      ctx.log.warn({ realmId, err: (revokeError as Error).message }, 'could not revoke an unconfirmed grant');
+    });
+    return fail(new AuthorizationError('realm_not_confirmed', `${error.message}; ${restart}`), initiator);
   }
-  if (companyName) vault.setCompanyName(realmId!, companyName);
+  vault.saveFromCodeExchange(realmId!, grant, { actor: initiator, companyName: companyName ?? undefined });
   return { realmId: realmId!, companyName };
 }
 

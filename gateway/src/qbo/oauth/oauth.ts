@@ -227,6 +227,73 @@ export async function revokeToken(settings: OAuthSettings, refreshToken: string)
   }
 }
 
+/** Realm ids are the numeric company ids Intuit assigns; anything else in a callback is not one. */
+export const realmIdPattern = /^\d{1,32}$/;
+
+/** CompanyInfo did not confirm that the grant belongs to the company the callback named. */
+export class RealmNotConfirmedError extends Error {
+  constructor(
+    readonly realmId: string,
+    message: string,
+    /** True when QuickBooks answered that the token is not for this company (not a passing failure). */
+    readonly refused: boolean,
+  ) {
+    super(message);
+    this.name = 'RealmNotConfirmedError';
+  }
+}
+
+function tokensFor(realmId: string, accessToken: string): TokenSource {
+  return {
+    accessToken: async () => accessToken,
+    refreshAfterRejection: async () => {
+      throw new ReconnectRequiredError(realmId, 'the token just issued was refused');
+    },
+  };
+}
+
+/**
+ * Proves a fresh grant is for `realmId` before anything is stored: reads that company's CompanyInfo with
+ * the new access token, once (no retries; the person is waiting at the browser). Answers the company name
+ * (null when QuickBooks has none). QuickBooks refusing the token for this company (401/403/404) means the
+ * callback named a company the grant is not for: RealmNotConfirmedError with `refused`.
+ */
+export async function confirmRealm(
+  settings: OAuthSettings,
+  realmId: string,
+  accessToken: string,
+  ctx?: Pick<AppContext, 'config' | 'log'> & Partial<Pick<AppContext, 'db'>>,
+): Promise<{ companyName: string | null }> {
+  const client = createQboClient(ctx ?? { config: settings.config, log: createLogger({ level: 'silent' }) }, {
+    realmId,
+    tokens: tokensFor(realmId, accessToken),
+    timeoutMs: 15_000,
+    retry: { maxAttempts: 0 },
+  });
+  let info: Record<string, unknown>;
+  try {
+    info = await client.companyInfo();
+  } catch (error) {
+    if (error instanceof QboError && [401, 403, 404].includes(error.status)) {
+      throw new RealmNotConfirmedError(
+        realmId,
+        `QuickBooks did not confirm company ${realmId} for this connection (HTTP ${error.status}); the callback named a company the grant is not for`,
+        true,
+      );
+    }
+    if (error instanceof QboError || error instanceof ReconnectRequiredError) {
+      throw new RealmNotConfirmedError(
+        realmId,
+        `Could not confirm company ${realmId} with QuickBooks (${error.message})`,
+        false,
+      );
+    }
+    throw error;
+  }
+  const name = info.CompanyName;
+  return { companyName: typeof name === 'string' && name.trim() ? name.trim() : null };
+}
+
 /**
  * The company's name for messages, read right after the code exchange through the API client, so the read
  * waits its turn in the realm's rate budget (shared with other processes when `ctx` brings the store) and
@@ -240,12 +307,7 @@ export async function fetchCompanyName(
   accessToken: string,
   ctx?: Pick<AppContext, 'config' | 'log'> & Partial<Pick<AppContext, 'db'>>,
 ): Promise<string | undefined> {
-  const tokens: TokenSource = {
-    accessToken: async () => accessToken,
-    refreshAfterRejection: async () => {
-      throw new ReconnectRequiredError(realmId, 'the token just issued was refused');
-    },
-  };
+  const tokens = tokensFor(realmId, accessToken);
   // Without a context there is no logger that knows where this process's logs belong (the CLI keeps stdout
   // for its output), so the read is not logged; callers that have a context should pass it.
   const client = createQboClient(ctx ?? { config: settings.config, log: createLogger({ level: 'silent' }) }, {

@@ -11,6 +11,7 @@ import {
   failureReason,
   newClaimToken,
   releaseClaim,
+  workerId,
 } from './claim';
 import { docNumber, type MisInvoice } from './map-row';
 import { type MisDb, openMisDb } from './mis-db';
@@ -347,6 +348,23 @@ export async function runAllJob(
   }
 }
 
+/**
+ * A running `all` job whose process on this machine has exited (killed, crashed) is closed at once, so a
+ * restart does not wait for the job model's heartbeat timeout to start again.
+ */
+function reapDeadJob(ctx: AppContext, scope: string): void {
+  const active = ctx.jobs.active(misFlow, scope);
+  const match = active ? /(\S+)#(\d+)$/.exec(active.startedBy) : null;
+  if (!active || !match || match[1] !== workerId().split('#')[0]) return;
+  try {
+    process.kill(Number(match[2]), 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
+      ctx.jobs.fail(active.id, 'the process running this job stopped; its claimed invoices are taken back');
+    }
+  }
+}
+
 /** Starts the job row for `all` (one per MIS database at a time); `total` = what is claimable now. */
 export async function startAllJob(
   ctx: AppContext,
@@ -354,13 +372,14 @@ export async function startAllJob(
   options: AllOptions & { startedBy: string },
 ): Promise<Job> {
   if (!options.dryRun) openQbo(ctx); // not connected → exit 4 / 400 before a job exists
+  reapDeadJob(ctx, db.database);
   const total = await countClaimable(db, claimPolicy(ctx));
   const batchSize = options.batchSize ?? 50;
   const cap = options.maxBatches === undefined ? total : Math.min(total, options.maxBatches * batchSize);
   return ctx.jobs.start({
     flow: misFlow,
     scope: db.database,
-    startedBy: options.startedBy,
+    startedBy: `${options.startedBy} ${workerId()}`,
     total: cap,
     dryRun: options.dryRun,
   });

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { jobRoutes } from '../jobs/routes';
+import { misRoutes } from '../mis/routes';
 import { qboRoutes } from '../qbo/routes';
 import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap-routes';
@@ -19,3 +20,4 @@ export interface RouteModule {
 
 /** Every folder's routes. A new flow adds its module here. */
 export const routeModules: RouteModule[] = [jobRoutes, qboRoutes, qbwcApiRoutes, qbwcSoapRoutes];
+routeModules.push(misRoutes);

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMisDb } from '../../gateway/src/mis/mis-db';
 import { analyze, preview, runAll, runBatch, runSingle, status } from '../../gateway/src/mis/service';
+import { parseTokenResponse } from '../../gateway/src/qbo/oauth';
+import { createTokenVault } from '../../gateway/src/qbo/token-vault';
+import { tempDir, testContext } from '../helpers/context';
 import { duplicateInvoices, type MisHarness, sampleExpectations, startMisHarness, statuses } from './helpers';
 
 describe('MIS sync against MariaDB and the QBO emulator', () => {
@@ -138,4 +141,48 @@ describe('MIS sync against MariaDB and the QBO emulator', () => {
       await db.close();
     }
   });
+
+  it('two gateway instances (own stores, own pools) running all at once: every row once, no duplicate', async () => {
+    h = await startMisHarness({ seed: false });
+    await h.mis.exec(
+      "INSERT INTO tbl_income_category (id, name, QuickBk_ctgId) VALUES (1, 'Tuition Fee', 6)",
+    );
+    const people = Array.from({ length: 150 }, (_, i) => `(${i + 1}, 'S${i + 1}', 'G', 'F')`);
+    await h.mis.exec(
+      `INSERT INTO tbl_personal_ug (per_id_ug, reg_no, fname, lname) VALUES ${people.join(',')}`,
+    );
+    const invoices = Array.from(
+      { length: 300 },
+      (_, i) => `(${i + 1}, 'S${(i % 150) + 1}', 1, 100, 0, '2025-01-02', 0)`,
+    );
+    await h.mis.exec(
+      `INSERT INTO tbl_imvoice (id, reg_no, fee_category, dept, credit, invoice_date, QuickBk_Status) VALUES ${invoices.join(',')}`,
+    );
+    const other = testContext({ ...h.env, DATA_DIR: tempDir('qbb-mis-other-') });
+    createTokenVault(other).saveFromCodeExchange(h.realm, parseTokenResponse(h.emulator.issueTokens()), {
+      actor: 'test',
+    });
+    const [dbA, dbB] = [await openMisDb(h.mis.url), await openMisDb(h.mis.url)];
+    try {
+      const [a, b] = await Promise.all([
+        runAll(h.ctx, dbA, { batchSize: 20 }),
+        runAll(other, dbB, { batchSize: 20 }),
+      ]);
+      expect(a.total_processed + b.total_processed).toBe(300);
+      expect(a.total_successful + b.total_successful).toBe(300);
+      expect(a.total_processed).toBeGreaterThan(0);
+      expect(b.total_processed).toBeGreaterThan(0);
+      expect(
+        h.emulator.entities(h.realm, 'Invoice').filter((i) => String(i.DocNumber).startsWith('MIS-')),
+      ).toHaveLength(300);
+      expect(duplicateInvoices(h)).toBe(0);
+      // Both instances may meet the same student: find-or-create by name keeps one customer each.
+      const names = h.emulator.entities(h.realm, 'Customer').map((c) => String(c.DisplayName));
+      expect(names.filter((n) => /^S\d+$/.test(n))).toHaveLength(150);
+    } finally {
+      await dbA.close();
+      await dbB.close();
+      other.close();
+    }
+  }, 60_000);
 });

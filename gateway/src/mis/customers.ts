@@ -10,7 +10,7 @@ import {
 } from '../qbo/index';
 import { customerFields, type MisParty } from './map-row';
 import type { MisDb } from './mis-db';
-import { writeCustomerId } from './parties';
+import { writeCustomerIds } from './parties';
 
 /**
  * Students and applicants become QuickBooks customers during the invoice sync (the seed promised it and
@@ -62,6 +62,22 @@ export async function ensureCustomers(
   parties: readonly MisParty[],
 ): Promise<Map<string, CustomerResult>> {
   const results = new Map<string, CustomerResult>();
+  const links: Array<{ party: MisParty; qboId: string }> = [];
+  try {
+    await resolveCustomers(qbo, parties, results, links);
+  } finally {
+    // Whatever was found or created is recorded, even when a later step throws (lost connection).
+    if (links.length > 0) await writeCustomerIds(db, links);
+  }
+  return results;
+}
+
+async function resolveCustomers(
+  qbo: QboConnection,
+  parties: readonly MisParty[],
+  results: Map<string, CustomerResult>,
+  links: Array<{ party: MisParty; qboId: string }>,
+): Promise<void> {
   const need: Array<{ party: MisParty; name: string }> = [];
   for (const party of parties) {
     if (results.has(party.key)) continue;
@@ -77,7 +93,7 @@ export async function ensureCustomers(
       results.set(party.key, { ok: false, reason: error.message, pending: false });
     }
   }
-  if (need.length === 0) return results;
+  if (need.length === 0) return;
 
   const existing = await existingByName(
     qbo,
@@ -87,7 +103,7 @@ export async function ensureCustomers(
   for (const { party, name } of need) {
     const found = existing.get(nameKey(name));
     if (found && found.Active !== false) {
-      await writeCustomerId(db, party, String(found.Id));
+      links.push({ party, qboId: String(found.Id) });
       results.set(party.key, { ok: true, qboId: String(found.Id), created: false });
     } else if (found) {
       results.set(party.key, {
@@ -108,7 +124,7 @@ export async function ensureCustomers(
       });
     }
   }
-  if (toCreate.length === 0) return results;
+  if (toCreate.length === 0) return;
 
   const outcomes = await createMany(
     qbo.client,
@@ -118,7 +134,7 @@ export async function ensureCustomers(
   for (const [i, outcome] of outcomes.entries()) {
     const { party, name, input } = toCreate[i]!;
     if (outcome.state === 'created') {
-      await writeCustomerId(db, party, outcome.qboId);
+      links.push({ party, qboId: outcome.qboId });
       results.set(party.key, { ok: true, qboId: outcome.qboId, created: !outcome.adopted });
     } else if (outcome.state === 'rejected' && outcome.code === '6240') {
       // The name is held elsewhere (vendor, employee, inactive, or a race): find-or-create explains or adopts.
@@ -129,7 +145,7 @@ export async function ensureCustomers(
           fields: customerFields(party),
           key: input.key,
         });
-        await writeCustomerId(db, party, record.id);
+        links.push({ party, qboId: record.id });
         results.set(party.key, { ok: true, qboId: record.id, created: record.created });
       } catch (error) {
         if (!(error instanceof NameConflictError)) throw error;
@@ -149,5 +165,4 @@ export async function ensureCustomers(
       });
     }
   }
-  return results;
 }

@@ -96,19 +96,30 @@ export async function loadParties(db: MisDb, keys: readonly string[]): Promise<M
   return out;
 }
 
-/** Records the QuickBooks customer on the student (`qk_id`) or applicant (`quickbooks_id`) row. */
-export async function writeCustomerId(db: MisDb, party: MisParty, qboId: string): Promise<void> {
-  if (party.kind === 'student') {
+/**
+ * Records new QuickBooks customers on the student (`qk_id`) and applicant (`quickbooks_id`) rows: one
+ * statement per table and page, a CASE on the row id.
+ */
+export async function writeCustomerIds(
+  db: MisDb,
+  links: ReadonlyArray<{ party: MisParty; qboId: string }>,
+): Promise<void> {
+  const students = links.filter((l) => l.party.kind === 'student');
+  const applicants = links.filter((l) => l.party.kind === 'applicant');
+  if (students.length > 0) {
     const status = db.has('tbl_personal_ug', 'QuickBk_Status') ? ', QuickBk_Status = 1' : '';
     const when = db.has('tbl_personal_ug', 'pushed_date') ? ', pushed_date = UTC_TIMESTAMP()' : '';
-    await db.update(`UPDATE tbl_personal_ug SET qk_id = ?${status}${when} WHERE per_id_ug = ?`, [
-      qboId,
-      party.rowId,
-    ]);
-  } else {
-    await db.update('UPDATE tbl_online_application SET quickbooks_id = ? WHERE appl_Id = ?', [
-      qboId,
-      party.rowId,
-    ]);
+    await db.update(
+      `UPDATE tbl_personal_ug SET qk_id = CASE per_id_ug ${students.map(() => 'WHEN ? THEN ?').join(' ')} END${status}${when}
+       WHERE per_id_ug IN (?)`,
+      [...students.flatMap((l) => [l.party.rowId, l.qboId]), students.map((l) => l.party.rowId)],
+    );
+  }
+  if (applicants.length > 0) {
+    await db.update(
+      `UPDATE tbl_online_application SET quickbooks_id = CASE appl_Id ${applicants.map(() => 'WHEN ? THEN ?').join(' ')} END
+       WHERE appl_Id IN (?)`,
+      [...applicants.flatMap((l) => [l.party.rowId, l.qboId]), applicants.map((l) => l.party.rowId)],
+    );
   }
 }

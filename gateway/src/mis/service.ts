@@ -162,9 +162,10 @@ async function runClaimed(
   qbo: QboConnection,
   token: string,
   options: RunOptions,
+  onClaimed?: (lastId: number) => void,
 ): Promise<PageResult> {
   try {
-    return await syncClaimed({ db, policy: claimPolicy(ctx), by: byLine(options) }, qbo, token);
+    return await syncClaimed({ db, policy: claimPolicy(ctx), by: byLine(options) }, qbo, token, onClaimed);
   } catch (error) {
     // Lost QuickBooks connection, MIS failure: nothing stays in 3; the ledger makes the retry safe.
     const reason = error instanceof Error ? error.message : String(error);
@@ -173,37 +174,51 @@ async function runClaimed(
   }
 }
 
+/** Where a batch inside `all` starts, and the connection it shares with the other batches. */
+interface PagePosition {
+  afterId: number;
+  qbo?: QboConnection;
+  /** Told the highest id claimed as soon as the claim is read, so other batches start after it. */
+  onClaimed?: (lastId: number) => void;
+}
+
 /** One batch: claims up to `batchSize` rows and syncs them. */
 export async function runBatch(
   ctx: AppContext,
   db: MisDb,
   batchSize: number,
   options: RunOptions = {},
-  afterId = 0,
-  qbo?: QboConnection,
+  position: PagePosition = { afterId: 0 },
 ): Promise<BatchResult> {
   const policy = claimPolicy(ctx);
+  const { afterId } = position;
   if (options.dryRun) {
     const ids = await claimableIds(db, policy, batchSize, afterId);
     if (ids.length === 0)
       return { ...emptyPage(), last_id: afterId, dry_run: true, would_create_customers: [] };
+    position.onClaimed?.(ids[ids.length - 1]!);
     const rows = await db.select<MisInvoice>(
       `SELECT ${invoiceColumns(db)} FROM tbl_imvoice WHERE id IN (?) ORDER BY id`,
       [ids],
     );
     return { ...dryRunPage(await planRows(db, rows)), dry_run: true };
   }
-  const connection = qbo ?? openQbo(ctx);
+  const connection = position.qbo ?? openQbo(ctx);
   const token = newClaimToken();
   const claimed = await claimPage(db, token, policy, batchSize, afterId);
   if (claimed === 0) return { ...emptyPage(), last_id: afterId, dry_run: false };
-  return { ...(await runClaimed(ctx, db, connection, token, options)), dry_run: false };
+  return { ...(await runClaimed(ctx, db, connection, token, options, position.onClaimed)), dry_run: false };
 }
 
 export interface AllOptions extends RunOptions {
   /** Stop after this many batches (the seed's max_batches); default: until nothing is left. */
   maxBatches?: number;
   batchSize?: number;
+  /**
+   * Batches in flight at once (default 3): while one waits for QuickBooks the next is claimed and read, so
+   * the shared rate budget, not MySQL round trips, sets the pace. Each batch is its own claim.
+   */
+  concurrency?: number;
   onBatch?: (progress: AllProgress) => void;
 }
 
@@ -283,15 +298,10 @@ export async function runAll(ctx: AppContext, db: MisDb, options: AllOptions = {
     start_time: start,
     end_time: start,
   };
+  // The cursor only moves up: a row that fails in this run (id below it) is never taken again by this run.
   let cursor = 0;
-  for (;;) {
-    if (options.maxBatches !== undefined && result.batches_processed >= options.maxBatches) {
-      result.stopped_by_max_batches = (await claimableIds(db, claimPolicy(ctx), 1, cursor)).length > 0;
-      break;
-    }
-    const page = await runBatch(ctx, db, batchSize, options, cursor, qbo);
-    if (page.total_processed === 0) break;
-    cursor = page.last_id;
+  let started = 0;
+  const record = (page: PageResult) => {
     result.batches_processed += 1;
     result.total_processed += page.total_processed;
     result.total_successful += page.successful;
@@ -318,6 +328,38 @@ export async function runAll(ctx: AppContext, db: MisDb, options: AllOptions = {
       failed: result.total_failed,
       pending: result.total_pending,
     });
+  };
+  let stopped = false;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (stopped) return;
+      if (options.maxBatches !== undefined && started >= options.maxBatches) return;
+      started += 1;
+      let page: BatchResult;
+      try {
+        page = await runBatch(ctx, db, batchSize, options, {
+          afterId: cursor,
+          qbo,
+          onClaimed: (lastId) => {
+            cursor = Math.max(cursor, lastId);
+          },
+        });
+      } catch (error) {
+        // One batch lost QuickBooks or the MIS: the others finish their batch and take no new one.
+        stopped = true;
+        throw error;
+      }
+      if (page.total_processed === 0) {
+        started -= 1;
+        return;
+      }
+      record(page);
+    }
+  };
+  const concurrency = options.dryRun ? 1 : Math.max(1, options.concurrency ?? 3);
+  await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  if (options.maxBatches !== undefined && started >= options.maxBatches) {
+    result.stopped_by_max_batches = (await claimableIds(db, claimPolicy(ctx), 1, cursor)).length > 0;
   }
   result.still_failed = await failedRows(db);
   result.end_time = new Date().toISOString();

@@ -109,7 +109,12 @@ async function writeSynced(
 }
 
 /** Processes the rows this claim holds; never throws with rows left in 3 unless the MIS itself fails. */
-export async function syncClaimed(ctx: PageContext, qbo: QboConnection, token: string): Promise<PageResult> {
+export async function syncClaimed(
+  ctx: PageContext,
+  qbo: QboConnection,
+  token: string,
+  onClaimed?: (lastId: number) => void,
+): Promise<PageResult> {
   const result = emptyPage();
   // Keep the claim fresh while QuickBooks is slow (a throttled realm waits minutes).
   const renewEvery = Math.max(1_000, (ctx.policy.leaseSeconds * 1_000) / 3);
@@ -122,6 +127,7 @@ export async function syncClaimed(ctx: PageContext, qbo: QboConnection, token: s
     if (rows.length === 0) return result;
     result.total_processed = rows.length;
     result.last_id = rows[rows.length - 1]!.id;
+    onClaimed?.(result.last_id);
     const planned = await planRows(ctx.db, rows);
 
     const results = new Map<number, WriteBack>();

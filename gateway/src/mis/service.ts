@@ -215,7 +215,7 @@ export interface AllOptions extends RunOptions {
   maxBatches?: number;
   batchSize?: number;
   /**
-   * Batches in flight at once (default 3): while one waits for QuickBooks the next is claimed and read, so
+   * Batches in flight at once (default 6): while one waits for QuickBooks the next is claimed and read, so
    * the shared rate budget, not MySQL round trips, sets the pace. Each batch is its own claim.
    */
   concurrency?: number;
@@ -356,7 +356,7 @@ export async function runAll(ctx: AppContext, db: MisDb, options: AllOptions = {
       record(page);
     }
   };
-  const concurrency = options.dryRun ? 1 : Math.max(1, options.concurrency ?? 3);
+  const concurrency = options.dryRun ? 1 : Math.max(1, options.concurrency ?? 6);
   await Promise.all(Array.from({ length: concurrency }, () => worker()));
   if (options.maxBatches !== undefined && started >= options.maxBatches) {
     result.stopped_by_max_batches = (await claimableIds(db, claimPolicy(ctx), 1, cursor)).length > 0;

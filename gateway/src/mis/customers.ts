@@ -4,8 +4,6 @@ import {
   findOrCreateName,
   NameConflictError,
   type QboConnection,
-  qboQuery,
-  rowsOf,
   validateDisplayName,
 } from '../qbo/index';
 import { customerFields, type MisParty } from './map-row';
@@ -14,12 +12,12 @@ import { writeCustomerIds } from './parties';
 
 /**
  * Students and applicants become QuickBooks customers during the invoice sync (the seed promised it and
- * never did). For a page of parties without a QuickBooks id: one `DisplayName IN (…)` query per 30 names
- * adopts customers that already exist (created earlier, by hand, or by the original integration); the rest
- * are created through the batch writer (ledger key `mis:customer:<kind>:<reg_no>`, looked up by
- * DisplayName, so a crash never creates one twice). A name QuickBooks refuses (6240: held by a vendor,
- * an employee or an inactive customer) goes through `findOrCreateName`, whose sentence says what to
- * change. Each new id is written back to `qk_id` / `quickbooks_id`.
+ * never did). Parties without a QuickBooks id are created through the batch writer (ledger key
+ * `mis:customer:<kind>:<reg_no>`, looked up by DisplayName, so a crash never creates one twice). No lookup
+ * query goes first: most parties are new, and QuickBooks itself refuses a name that exists (6240), which
+ * then goes through `findOrCreateName` — it adopts an active customer of that name (created by hand or by
+ * the original integration) or says what to rename (a vendor, an employee or an inactive customer holds
+ * it). Each id is written back to `qk_id` / `quickbooks_id`, so the next run needs no call at all.
  */
 
 export type CustomerResult =
@@ -37,29 +35,12 @@ function customerKey(party: MisParty): string {
   return `mis:customer:${party.kind}:${nameKey(party.key)}`;
 }
 
-async function existingByName(
-  qbo: QboConnection,
-  names: readonly string[],
-): Promise<Map<string, Record<string, unknown>>> {
-  const found = new Map<string, Record<string, unknown>>();
-  const slices: string[][] = [];
-  for (let i = 0; i < names.length; i += 30) slices.push(names.slice(i, i + 30));
-  // Side by side: the limiter paces them, and a page's customers are not held up one query at a time.
-  const responses = await Promise.all(
-    slices.map((slice) =>
-      qbo.client.query(
-        qboQuery('select * from Customer where Active IN (true, false) and DisplayName IN ?', [slice]),
-        'find MIS customers',
-      ),
-    ),
-  );
-  for (const response of responses) {
-    for (const row of rowsOf(response, 'Customer')) {
-      if (typeof row.DisplayName === 'string') found.set(nameKey(row.DisplayName), row);
-    }
-  }
-  return found;
-}
+/**
+ * Customers being created by this process right now, by realm and party: the batches `all` keeps in flight
+ * often bill the same student, and a second batch must wait for the first's customer rather than find its
+ * ledger row "still being sent" and give up on the invoice.
+ */
+const inFlight = new Map<string, Promise<CustomerResult>>();
 
 /** A QuickBooks customer id for every party (by party key), creating the missing ones. */
 export async function ensureCustomers(
@@ -68,13 +49,39 @@ export async function ensureCustomers(
   parties: readonly MisParty[],
 ): Promise<Map<string, CustomerResult>> {
   const results = new Map<string, CustomerResult>();
+  const waiting = new Map<string, Promise<CustomerResult>>();
+  const mine: MisParty[] = [];
+  const settle = new Map<string, (result: CustomerResult) => void>();
+  for (const party of parties) {
+    if (waiting.has(party.key) || settle.has(party.key)) continue;
+    const flightKey = `${qbo.realmId}:${customerKey(party)}`;
+    const other = party.qboId ? undefined : inFlight.get(flightKey);
+    if (other) {
+      waiting.set(party.key, other);
+      continue;
+    }
+    mine.push(party);
+    if (!party.qboId) {
+      inFlight.set(flightKey, new Promise((resolve) => settle.set(party.key, resolve)));
+    }
+  }
   const links: Array<{ party: MisParty; qboId: string }> = [];
   try {
-    await resolveCustomers(qbo, parties, results, links);
+    await resolveCustomers(qbo, mine, results, links);
   } finally {
     // Whatever was found or created is recorded, even when a later step throws (lost connection).
-    if (links.length > 0) await writeCustomerIds(db, links);
+    try {
+      if (links.length > 0) await writeCustomerIds(db, links);
+    } finally {
+      for (const party of mine) {
+        const done = settle.get(party.key);
+        if (!done) continue;
+        inFlight.delete(`${qbo.realmId}:${customerKey(party)}`);
+        done(results.get(party.key) ?? { ok: false, pending: true, reason: 'the run creating it stopped' });
+      }
+    }
   }
+  for (const [key, promise] of waiting) results.set(key, await promise);
   return results;
 }
 
@@ -101,37 +108,16 @@ async function resolveCustomers(
   }
   if (need.length === 0) return;
 
-  const existing = await existingByName(
-    qbo,
-    need.map((n) => n.name),
-  );
-  const toCreate: Array<{ party: MisParty; name: string; input: CreateInput }> = [];
-  for (const { party, name } of need) {
-    const found = existing.get(nameKey(name));
-    if (found && found.Active !== false) {
-      links.push({ party, qboId: String(found.Id) });
-      results.set(party.key, { ok: true, qboId: String(found.Id), created: false });
-    } else if (found) {
-      results.set(party.key, {
-        ok: false,
-        pending: false,
-        reason: `Customer "${name}" is inactive in QuickBooks; make it active again or rename it`,
-      });
-    } else {
-      toCreate.push({
-        party,
-        name,
-        input: {
-          key: customerKey(party),
-          entity: 'Customer',
-          payload: { ...customerFields(party), DisplayName: name },
-          lookup: { displayName: name },
-        },
-      });
-    }
-  }
-  if (toCreate.length === 0) return;
-
+  const toCreate = need.map(({ party, name }) => ({
+    party,
+    name,
+    input: {
+      key: customerKey(party),
+      entity: 'Customer' as const,
+      payload: { ...customerFields(party), DisplayName: name },
+      lookup: { displayName: name },
+    } satisfies CreateInput,
+  }));
   const outcomes = await createMany(
     qbo.client,
     qbo.ledger,

@@ -4,6 +4,7 @@ import { type AppContext, openContext } from '../app/context';
 import { createApiToken } from '../auth/api-tokens';
 import { loadConfig } from '../config/load';
 import type { Logger } from '../log/logger';
+import { planMisDemo, runMisDemo } from '../mis/demo';
 import { connectDemoCompany } from '../qbo/demo-connect';
 import { hashPassword, saveCredentials } from '../qbwc/credentials';
 import { HistoryStore } from '../qbwc/history-store';
@@ -42,6 +43,8 @@ export interface Demo {
     /** Generated per run for the demo store only; printed so a person can play another session. */
     password: string;
   };
+  /** The MIS sync's banner line, once its throwaway MariaDB is up and `all` has run (seconds after start). */
+  mis: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const emulator = await emulatorApp.listen(0, '127.0.0.1');
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
   const gatewayUrl = `http://127.0.0.1:${port}`;
+  const misDemo = await planMisDemo(options.env);
   const env: Record<string, string | undefined> = {
     ...options.env,
     // The demo writes credentials, an API token and an emulator connection into its store, so it never
@@ -86,6 +90,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     QBO_CLIENT_SECRET: emulatorApp.clientSecret,
     QBO_REDIRECT_URI: `${gatewayUrl}/qbo/callback`,
     PUBLIC_URL: options.env.PUBLIC_URL ?? gatewayUrl,
+    MIS_DATABASE_URL: misDemo.url ?? undefined,
   };
   const ctx = openContext(loadConfig(env, options.cwd), options.log ? { log: options.log } : {});
   let gateway: RunningServer;
@@ -99,6 +104,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const stop = async () => {
     await gateway.stop();
     await emulator.close();
+    await misDemo.stop();
   };
   try {
     const { token } = createApiToken(ctx.db, `demo ${new Date().toISOString()}`);
@@ -116,6 +122,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     });
     const periods = currentAndPreviousMonth();
     const metricRows = new HistoryStore(ctx.db).metrics(periods[0], periods[1]).length;
+    // In the background: a fresh MariaDB takes seconds to initialise; the banner gets its line when done.
+    const mis = runMisDemo(ctx, misDemo);
     return {
       ctx,
       gateway,
@@ -130,6 +138,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         username: ctx.config.QBWC_USERNAME,
         password,
       },
+      mis,
       stop,
     };
   } catch (error) {

@@ -27,8 +27,10 @@ export interface MisDemo {
   stop(): Promise<void>;
 }
 
-function findBinary(name: string, env: Record<string, string | undefined>): string | undefined {
-  const dirs = [...(env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
+/** Debian and most distributions keep mariadbd in an sbin directory that is not on a user's PATH. */
+const systemDirs = ['/usr/sbin', '/usr/local/sbin', '/usr/bin'];
+
+function findBinary(name: string, dirs: readonly string[]): string | undefined {
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -198,11 +200,14 @@ function planOnServer(url: string): MisDemo {
 }
 
 /** Decides where the demo MIS lives; nothing is started until `start()`. */
-export async function planMisDemo(env: Record<string, string | undefined>): Promise<MisDemo> {
+export async function planMisDemo(
+  env: Record<string, string | undefined>,
+  searchDirs: readonly string[] = [...(env.PATH ?? '').split(path.delimiter), ...systemDirs],
+): Promise<MisDemo> {
   const none = async () => undefined;
   if (env.MIS_DATABASE_URL) return planOnServer(env.MIS_DATABASE_URL);
-  const mariadbd = findBinary('mariadbd', env);
-  const installDb = findBinary('mariadb-install-db', env);
+  const mariadbd = findBinary('mariadbd', searchDirs);
+  const installDb = findBinary('mariadb-install-db', searchDirs);
   if (mariadbd && installDb) return planServer(mariadbd, installDb);
   return {
     url: null,

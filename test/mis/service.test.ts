@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMisDb } from '../../gateway/src/mis/mis-db';
-import { analyze, preview, runAll, runBatch, runSingle, status } from '../../gateway/src/mis/service';
+import { runAll } from '../../gateway/src/mis/run-all';
+import { analyze, preview, runBatch, runSingle, status } from '../../gateway/src/mis/service';
 import { parseTokenResponse } from '../../gateway/src/qbo/oauth';
 import { createTokenVault } from '../../gateway/src/qbo/token-vault';
 import { tempDir, testContext } from '../helpers/context';

@@ -7,20 +7,18 @@ import type { CliRuntime } from '../cli/runtime';
 import { renderJobLine } from '../jobs/render';
 import { MisInputError, maxBatchesLimit, readInvoiceId, wholeNumber } from './input';
 import { MisConnectionError, type MisDb, MisSchemaError } from './mis-db';
+import { type AllResult, runAllJob, startAllJob } from './run-all';
 import {
-  type AllResult,
   analyze,
   type BatchResult,
   openMis,
   type PreviewInvoice,
   preview,
   progressPercentage,
-  runAllJob,
   runBatch,
   runSingle,
   SingleInvoiceError,
   type Statistics,
-  startAllJob,
   status,
 } from './service';
 

@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
+import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import type { AppContext } from '../app/context';
 import { demoMisSchema } from './demo-data';
 import { openMisDb } from './mis-db';
-import { runAll } from './service';
+import { runAll } from './run-all';
 
 /**
  * The MIS part of `qb-bridge demo`. With `mariadbd` installed it starts a throwaway MariaDB (its own data
@@ -50,10 +50,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function connectWhenUp(
-  options: mysql.ConnectionOptions,
-  child?: ChildProcess,
-): Promise<mysql.Connection> {
+/** The driver, loaded only when the demo has a MIS to talk to. */
+const driver = async () => (await import('mysql2/promise')).default;
+
+async function connectWhenUp(options: ConnectionOptions, child?: ChildProcess): Promise<Connection> {
+  const mysql = await driver();
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
@@ -66,7 +67,7 @@ async function connectWhenUp(
   }
 }
 
-async function loadSample(connection: mysql.Connection, database: string): Promise<void> {
+async function loadSample(connection: Connection, database: string): Promise<void> {
   await connection.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
   await connection.query(`USE \`${database}\``);
   await connection.query(demoMisSchema);
@@ -192,7 +193,7 @@ function planOnServer(url: string): MisDemo {
         ))
       )
         return;
-      const c = await mysql.createConnection(options);
+      const c = await (await driver()).createConnection(options);
       await c.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await c.end();
     },

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import mysql, { type Pool, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
 /**
  * The MIS database adapter: a bounded mysql2 pool and the few parameterised statements the flow needs.
@@ -161,6 +161,8 @@ export function missingColumns(columns: ColumnSet): string[] {
  */
 export async function openMisDb(url: string, options: MisDbOptions = {}): Promise<MisDb> {
   const poolOptions = poolOptionsFromUrl(url, options);
+  // Loaded on first use: every other command starts without paying for the driver.
+  const mysql = (await import('mysql2/promise')).default;
   const pool = mysql.createPool(poolOptions);
   pool.on('connection', (connection) => {
     // Session time in UTC: pushed_date is written and compared with UTC_TIMESTAMP().
@@ -189,7 +191,7 @@ export async function openMisDb(url: string, options: MisDbOptions = {}): Promis
       return rows as unknown as T[];
     },
     async update(sql: string, values: readonly unknown[] = []) {
-      const [result] = await pool.query<mysql.ResultSetHeader>({
+      const [result] = await pool.query<ResultSetHeader>({
         sql,
         values: [...values],
         timeout: queryTimeoutMs,

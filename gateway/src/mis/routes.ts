@@ -22,16 +22,15 @@ import {
   readSingleBody,
 } from './input';
 import { MisConnectionError, type MisDb, MisSchemaError } from './mis-db';
+import { runAllJob, startAllJob } from './run-all';
 import {
   analyze,
   misFlow,
   openMis,
   preview,
-  runAllJob,
   runBatch,
   runSingle,
   SingleInvoiceError,
-  startAllJob,
   status,
 } from './service';
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAddonKeyCommands } from '../auth/addon-commands';
 import { registerAuthCommands } from '../auth/commands';
 import { registerDemoCommands } from '../demo/commands';
+import { registerMisCommands } from '../mis/commands';
 import { registerQboAuthCommands } from '../qbo/auth-commands';
 import { registerQboCommands } from '../qbo/commands';
 import { registerQbwcCommands } from '../qbwc/commands';
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerQbwcCommands(program, runtime);
   registerAddonKeyCommands(program, runtime);
   registerSheetsCommands(program, runtime);
+  registerMisCommands(program, runtime);
 }

@@ -106,6 +106,23 @@ export const envSchema = z.object({
     .trim()
     .regex(/^mysql:\/\/.+/, 'must be a mysql:// URL')
     .optional(),
+  // How long a row claimed (QuickBk_Status 3) by a worker that stopped stays its own before another takes it.
+  MIS_CLAIM_LEASE_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be 1 or more')
+    .default(900),
+  // The wait before a failed invoice (status 2) is tried again; it doubles with each attempt.
+  MIS_RETRY_DELAY_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be 0 or more')
+    .default(5),
+  MIS_MAX_ATTEMPTS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be 1 or more')
+    .max(20, 'must be at most 20')
+    .default(3),
 
   ZIMBRA_HOST: optionalText,
   ZIMBRA_PORT: port.default(22),
@@ -161,6 +178,9 @@ export const examples: Record<keyof Env, string> = {
   ADDON_JWKS_URL: 'https://www.googleapis.com/oauth2/v3/certs',
   SHEETS_DOC_PREFIX: 'S-',
   MIS_DATABASE_URL: 'mysql://reader:password@127.0.0.1:3306/mis',
+  MIS_CLAIM_LEASE_SECONDS: '900',
+  MIS_RETRY_DELAY_SECONDS: '5',
+  MIS_MAX_ATTEMPTS: '3',
   ZIMBRA_HOST: 'mail.example.com',
   ZIMBRA_PORT: '22',
   ZIMBRA_USERNAME: 'zimbra',

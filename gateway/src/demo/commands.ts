@@ -21,6 +21,7 @@ export function registerDemoCommands(program: Command, runtime: CliRuntime): voi
         log,
       });
       runtime.out(demoBanner(demo));
+      void demo.mis.then((line) => runtime.out(`MIS sync           ${line}`));
       const onSignal = () => {
         void demo.stop().then(() => process.exit(0));
       };

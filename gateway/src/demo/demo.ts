@@ -6,6 +6,7 @@ import { createAddonKey } from '../auth/addon-hmac';
 import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens';
 import { loadConfig } from '../config/load';
 import type { Logger } from '../log/logger';
+import { planMisDemo, runMisDemo } from '../mis/demo';
 import { connectDemoCompany } from '../qbo/oauth/demo-connect';
 import { HistoryStore } from '../qbwc/metrics/history-store';
 import { playSession } from '../qbwc/play/play-session';
@@ -47,6 +48,8 @@ export interface Demo {
     /** Generated per run for the demo store only; printed so a person can play another session. */
     password: string;
   };
+  /** The MIS sync's banner line, once its throwaway MariaDB is up and `all` has run (seconds after start). */
+  mis: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const emulator = await emulatorApp.listen(0, '127.0.0.1');
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
   const gatewayUrl = `http://127.0.0.1:${port}`;
+  const misDemo = await planMisDemo(options.env);
   const env: Record<string, string | undefined> = {
     ...options.env,
     // The demo writes credentials, an API token and an emulator connection into its store, so it never
@@ -105,6 +109,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     QBO_DEFAULT_ITEM_ID: options.env.QBO_DEFAULT_ITEM_ID ?? '1',
     QBO_DEFAULT_EXPENSE_ACCOUNT_ID: options.env.QBO_DEFAULT_EXPENSE_ACCOUNT_ID ?? '7',
     SHEETS_DIRECTIONS_FILE: options.env.SHEETS_DIRECTIONS_FILE ?? sampleDirections(options.cwd),
+    MIS_DATABASE_URL: misDemo.url ?? undefined,
   };
   const ctx = openContext(loadConfig(env, options.cwd), options.log ? { log: options.log } : {});
   let gateway: RunningServer;
@@ -118,6 +123,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const stop = async () => {
     await gateway.stop();
     await emulator.close();
+    await misDemo.stop();
   };
   try {
     const token = freshDemoToken(ctx.db);
@@ -136,6 +142,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const addonKey = createAddonKey(ctx).key;
     const periods = currentAndPreviousMonth();
     const metricRows = new HistoryStore(ctx.db).metrics(periods[0], periods[1]).length;
+    // In the background: a fresh MariaDB takes seconds to initialise; the banner gets its line when done.
+    const mis = runMisDemo(ctx, misDemo);
     return {
       ctx,
       gateway,
@@ -151,6 +159,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         username: ctx.config.QBWC_USERNAME,
         password,
       },
+      mis,
       stop,
     };
   } catch (error) {

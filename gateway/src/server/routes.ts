@@ -1,4 +1,5 @@
 import { jobRoutes } from '../jobs/routes';
+import { misRoutes } from '../mis/routes';
 import { qboRoutes } from '../qbo/routes';
 import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap/soap-routes';
@@ -16,4 +17,5 @@ export const routeModules: RouteModule[] = [
   qbwcApiRoutes,
   qbwcSoapRoutes,
   sheetsRoutes,
+  misRoutes,
 ];

@@ -243,8 +243,7 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
 
   it('a busy session stays busy during the grace, a quiet one is superseded after it', async () => {
     h = await harness();
-    const [first] = await login(h);
-    await h.call('sendRequestXML', sendParams(first!)); // QuickBooks is building the report
+    const [first] = await login(h); // logged in, about to ask for its first request
     h.clock.advance(supersedeGraceMs - 60_000);
     // one minute of grace left: the Web Connector is asked to come back just after it
     expect(await login(h)).toEqual(['', 'busy', '65', '']);
@@ -253,10 +252,28 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
     const [second, status] = await login(h);
     expect(status).toBe('');
     expect(second).toMatch(/^[0-9a-f]{64}$/);
+    expect((await h.call('sendRequestXML', sendParams(first!))).text).toBe('');
+    expect(h.calls.finished).toEqual([{ sessionId: 1, outcome: 'failed' }]);
+  });
+
+  it('a login while a response is awaited supersedes that session at once (the Web Connector restarted)', async () => {
+    h = await harness();
+    const [first] = await login(h);
+    await h.call('sendRequestXML', sendParams(first!)); // QuickBooks is building the report…
+    h.clock.advance(30_000); // …when the Web Connector is restarted and runs again
+    const [second, status] = await login(h);
+    expect(status).toBe('');
+    expect(second).toMatch(/^[0-9a-f]{64}$/);
+    const rows = h.ctx.db
+      .prepare('SELECT status, last_error FROM qbwc_sync_sessions ORDER BY id')
+      .all() as Array<{ status: string; last_error: string | null }>;
+    expect(rows.map((r) => r.status)).toEqual(['expired', 'active']);
+    expect(rows[0]!.last_error).toMatch(/replaced by a newer Web Connector login/);
     // the report QuickBooks finally sends on the old ticket is refused, not stored
     expect((await h.call('receiveResponseXML', receiveParams(first!, '<QBXML/>'))).text).toBe('-1');
     expect(h.calls.received).toHaveLength(0);
     expect(h.calls.finished).toEqual([{ sessionId: 1, outcome: 'failed' }]);
+    expect((await h.call('sendRequestXML', sendParams(second!))).text).toContain('<QBXML>');
   });
 
   it('negotiates the qbXML version down and refuses one that is too old', async () => {

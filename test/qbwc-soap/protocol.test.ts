@@ -1,11 +1,21 @@
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listQbrAudit } from '../../gateway/src/qbwc/audit/audit';
+import { qbwcRequestBody } from '../../gateway/src/qbwc/play/play-session';
 import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/play/sample-responses';
 import { escapeXml } from '../../gateway/src/qbwc/qbxml/xml-guard';
 import { supersedeGraceMs } from '../../gateway/src/qbwc/sessions/sessions';
 import { ensureQwcIdentity } from '../../gateway/src/qbwc/soap/qwc-file';
-import { countRows, type Harness, harness, password, receiveParams, sendParams, username } from './helpers';
+import {
+  countRows,
+  type Harness,
+  harness,
+  password,
+  receiveParams,
+  sendParams,
+  soapResult,
+  username,
+} from './helpers';
 
 let h: Harness | undefined;
 afterEach(() => {
@@ -111,19 +121,63 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
     expect(countRows(h.ctx, 'qbwc_sync_sessions')).toBe(0);
   });
 
-  it('locks the user out after 5 failures in 15 minutes, even with the right password, then lets go', async () => {
-    h = await harness();
+  it('locks a name out only from the address that guessed, says until when, and only slows the real user', async () => {
+    const slept: number[] = [];
+    h = await harness({
+      env: { TRUST_PROXY: '1' },
+      route: { loginSleep: async (ms) => void slept.push(ms) },
+    });
+    const from = async (ip: string, pw: string) =>
+      soapResult(
+        await (
+          await h!.post(
+            qbwcRequestBody('authenticate', [
+              ['strUserName', username],
+              ['strPassword', pw],
+            ]),
+            { SOAPAction: '"http://developer.intuit.com/authenticate"', 'X-Forwarded-For': ip },
+          )
+        ).text(),
+        'authenticate',
+      ).strings;
+    const attacker = '203.0.113.9';
     for (let i = 0; i < 5; i++) {
-      expect((await login(h, `guess-${i}`))[1]).toBe('nvu');
+      expect((await from(attacker, `guess-${i}`))[1]).toBe('nvu');
       h.clock.advance(60_000);
     }
-    expect(await login(h)).toEqual(['', 'nvu', '', '']);
+    // the guesser's own address is locked, right password or not, and getLastError says so
+    const [refusal, status] = await from(attacker, password);
+    expect(status).toBe('nvu');
+    expect(refusal).toMatch(/^[0-9a-f]{64}$/);
+    expect((await h.call('getLastError', [['ticket', refusal!]])).text).toBe(
+      `The Web Connector user "${username}" is locked out from ${attacker} until 2026-03-10 12:19 UTC after 5 wrong passwords. Check the password in the Web Connector, wait until then, or ask the qb-bridge administrator to run \`qb-bridge qbwc unlock --username ${username}\`.`,
+    );
     expect(listQbrAudit(h.ctx.db, { action: 'qbwc_auth', limit: 1 })[0]).toMatchObject({
       outcome: 'denied',
       failureReason: 'locked_out',
+      details: { lockedUntil: '2026-03-10T12:19:00.000Z', failures: 5 },
     });
+    // the real user's Web Connector, elsewhere, still gets in: slowed down, not locked out
+    expect(slept).toEqual([]);
+    const [ticket, realStatus] = await from('198.51.100.7', password);
+    expect(ticket).toMatch(/^[0-9a-f]{64}$/);
+    expect(realStatus).toBe('');
+    expect(slept).toEqual([1000]);
+    await h.call('closeConnection', [['ticket', ticket!]]);
+    // and the lock lets go after 15 minutes
     h.clock.advance(16 * 60_000);
-    expect((await login(h))[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect((await from(attacker, password))[1]).not.toBe('nvu');
+  });
+
+  it('a successful login starts the failure count again (the real user is not locked out by old typos)', async () => {
+    h = await harness({ planned: 0 });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 4; i++) expect((await login(h, `typo-${round}-${i}`))[1]).toBe('nvu');
+      const [ticket, status] = await login(h);
+      expect(status).toBe('none'); // in, not locked: 12 failures within the window, but never 5 in a row
+      await h.call('closeConnection', [['ticket', ticket!]]);
+      h.clock.advance(60_000);
+    }
   });
 
   it('enforces ticket expiry: an idle ticket is refused, explained and its session marked expired', async () => {

@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listQbrAudit } from '../../gateway/src/qbwc/audit/audit';
-import { qbwcRequestBody } from '../../gateway/src/qbwc/play/play-session';
+import { playSession, qbwcRequestBody } from '../../gateway/src/qbwc/play/play-session';
 import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/play/sample-responses';
 import { escapeXml } from '../../gateway/src/qbwc/qbxml/xml-guard';
 import { supersedeGraceMs } from '../../gateway/src/qbwc/sessions/sessions';
@@ -167,6 +167,23 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
     // and the lock lets go after 15 minutes
     h.clock.advance(16 * 60_000);
     expect((await from(attacker, password))[1]).not.toBe('nvu');
+  });
+
+  it('play-session shows why a locked login was refused, not just "refused"', async () => {
+    h = await harness();
+    for (let i = 0; i < 5; i++) await login(h, `guess-${i}`);
+    const result = await playSession({
+      url: 'http://gateway.test',
+      username,
+      password,
+      fetchImpl: (input, init) => h!.request(String(input), init),
+    });
+    expect(result.outcome).toBe('refused');
+    expect(result.lastError).toMatch(
+      new RegExp(
+        `^The Web Connector user "${username}" is locked out until 2026-03-10 12:15 UTC after 5 wrong passwords`,
+      ),
+    );
   });
 
   it('a successful login starts the failure count again (the real user is not locked out by old typos)', async () => {

@@ -119,11 +119,11 @@ describe('/api/qbwc REST', () => {
     syncMarch();
     const invalid = await call('POST', '/api/qbwc/mappings', {
       qbr_metric_key: 'other_expenses',
-      qb_account_pattern: '(a+)+',
+      qb_account_pattern: '(?=Payroll)Pay',
       match_type: 'regex',
     });
     expect(invalid.status).toBe(400);
-    expect(invalid.json.message).toMatch(/catastrophic/);
+    expect(invalid.json.message).toMatch(/lookarounds are not supported/);
     expect(
       (await call('POST', '/api/qbwc/mappings', { qbr_metric_key: 'x', qb_account_pattern: 'y' })).status,
     ).toBe(400);
@@ -208,9 +208,20 @@ describe('/api/qbwc REST', () => {
     expect(history[0]!.parsed_data.net_income_matches).toBe(true);
     expect(history[0]!.raw_chars).toBe(fixture('pnl-nested.xml').length);
     const status = (await call('GET', '/api/qbwc/status')).json.data as {
-      periods: Array<{ period: string }>;
+      unmapped_accounts: string[];
+      periods: Array<{ period: string; unmapped_count: number; unmapped_accounts: string[] }>;
     };
     expect(status.periods.map((p) => p.period)).toEqual(['2025-03', '2025-04']);
+    const march = status.periods[0]!;
+    expect(march.unmapped_count).toBe(4);
+    const unmapped = [
+      '4000 · Services:4200 · Projects:4290 · Refunds',
+      '6100 · Bank Charges:Fees',
+      '6200 · Card Processing:Fees',
+      '8000 · Penalties',
+    ];
+    expect(march.unmapped_accounts).toEqual(unmapped);
+    expect(status.unmapped_accounts).toEqual(unmapped); // April has the same ones
     expect((await call('GET', '/api/qbwc/history?limit=0')).status).toBe(400);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultMappings } from '../../gateway/src/qbwc/metrics/default-mappings';
 import {
-  checkRegexIsSafe,
+  checkRegex,
   createResolver,
   type Mapping,
   type MappingInput,
@@ -50,17 +50,16 @@ describe('mapping validation', () => {
     }
   });
 
-  it('rejects regexes that do not compile or can backtrack catastrophically', () => {
-    for (const pattern of [
-      '(unclosed',
-      '(a+)+$',
-      '(\\w+\\s?)*$',
-      '(a|ab)*c',
-      '([a-z]*)+x',
-      '(x{2,})*',
-      '(a)\\1',
-    ]) {
-      expect(() => checkRegexIsSafe(pattern), pattern).toThrow(MappingValidationError);
+  it('refuses regexes RE2 cannot run, saying why; accepts the nested quantifiers it runs in linear time', () => {
+    const refused: Array<[string, RegExp]> = [
+      ['(unclosed', /missing closing \)/],
+      ['(a)\\1', /backreferences and lookarounds are not supported/],
+      ['(?=Payroll)Pay', /backreferences and lookarounds are not supported/],
+      ['(?<!Owner )Draw', /backreferences and lookarounds are not supported/],
+      ['x'.repeat(201), /longer than 200 characters/],
+    ];
+    for (const [pattern, why] of refused) {
+      expect(() => checkRegex(pattern), pattern).toThrow(why);
     }
     for (const pattern of [
       '^6[0-9]{3} · ',
@@ -68,9 +67,50 @@ describe('mapping validation', () => {
       '(?:officer|owner) comp',
       '[a-z]+ expense$',
       '(ab)+',
+      '(a+)+$',
+      '(a|ab)*c',
     ]) {
-      expect(() => checkRegexIsSafe(pattern), pattern).not.toThrow();
+      expect(() => checkRegex(pattern), pattern).not.toThrow();
     }
+  });
+
+  it('runs hostile regexes in linear time: patterns that stalled V8 for seconds match long names at once', () => {
+    // Each of these took V8's backtracking engine seconds to minutes on names of this length (issue 15 #2).
+    const hostile = [
+      '.*.*.*.*.*.*!$',
+      `${'a?'.repeat(24)}${'a'.repeat(24)}$`,
+      `${'\\s*'.repeat(7)}!`,
+      `${'[^!]*'.repeat(6)}!$`,
+      '(a+)+$',
+    ];
+    const names = [
+      '4100 · Managed Services:4190 · Service Credits (Rückerstattung)',
+      `${'a'.repeat(200)}b`,
+      `6300 · Payroll Expenses:${' '.repeat(120)}x`,
+    ];
+    const resolver = createResolver(
+      withIds(
+        hostile.map((pattern, i) => ({ ...base, pattern, matchType: 'regex' as const, priority: 500 + i })),
+      ),
+    );
+    const started = performance.now();
+    for (const name of names) expect(keyOf(resolver, name)).toBeNull();
+    // A linear engine does this in milliseconds; V8's took minutes.
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('regex mappings ignore case, ASCII and not (a case-sensitive regex would miss every account below)', () => {
+    const resolver = createResolver(
+      withIds([
+        { ...base, metricKey: 'employee_expense', pattern: '^6300 · payroll expenses:', matchType: 'regex' },
+        { ...base, metricKey: 'product_cogs', pattern: 'CAFÉ (&|and) meals', matchType: 'regex' },
+      ]),
+    );
+    expect(keyOf(resolver, '6300 · Payroll Expenses:6310 · Wages')).toBe('employee_expense');
+    expect(keyOf(resolver, '6300 · PAYROLL EXPENSES:6320 · Payroll Taxes')).toBe('employee_expense');
+    expect(keyOf(resolver, '6800 · Café & Meals (Ngụy)')).toBe('product_cogs');
+    expect(keyOf(resolver, '6810 · café and MEALS')).toBe('product_cogs');
+    expect(keyOf(resolver, '6500 · Rent Expense')).toBeNull();
   });
 
   it('the defaults (the seed 22 plus Uncategorized Expense) are valid contains mappings with the catch-all last', () => {

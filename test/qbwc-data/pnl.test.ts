@@ -7,7 +7,7 @@ import {
   parseReportResponse,
   QbXmlParseError,
 } from '../../gateway/src/qbwc/qbxml/qbxml-parse';
-import { fixture } from './helpers';
+import { fixture, profitAndLossXml } from './helpers';
 
 function pnlOf(name: string) {
   const { report } = parseReportResponse(fixture(name));
@@ -56,6 +56,35 @@ describe('P&L report reading', () => {
     expect(leafSum).toBe(
       1_200_000 + 350_050 - 50_025 + 200_000 + 3_500 + 12_040 + 78_910 + 10_000 + 400_000 + 1_234 + 5_000,
     );
+  });
+
+  it('says false when the leaves miss Net Income, and unknown (null) when the check cannot be made', () => {
+    const read = (xml: string) => readProfitAndLoss(parseReportResponse(xml).report!);
+    const sections = [
+      {
+        header: 'Income' as const,
+        accounts: [['4100 · Managed Services', '1000.00']] as Array<[string, string]>,
+      },
+      {
+        header: 'Expense' as const,
+        accounts: [['6500 · Rent Expense', '400.00']] as Array<[string, string]>,
+      },
+    ];
+    expect(read(profitAndLossXml(sections)).netIncomeMatches).toBe(true);
+    expect(read(profitAndLossXml(sections, { netIncome: '601.00' })).netIncomeMatches).toBe(false);
+    // no Net Income row at all: nothing to check against
+    const noTotal = profitAndLossXml(sections).replace(/<TotalRow [\s\S]*?<\/TotalRow>/, '');
+    const unchecked = read(noTotal);
+    expect(unchecked.reportedNetIncomeCents).toBeNull();
+    expect(unchecked.netIncomeMatches).toBeNull();
+    // an account outside every Income/Expense section: its sign is unknown, so the sum cannot be judged
+    const outside = profitAndLossXml(sections).replace(
+      '<TextRow rowNumber="1" value="Income"/>',
+      '<DataRow rowNumber="0"><RowData rowType="account" value="9999 · Suspense"/><ColData colID="1" value="9999 · Suspense"/><ColData colID="2" value="5.00"/></DataRow>\n<TextRow rowNumber="1" value="Income"/>',
+    );
+    const unknown = read(outside);
+    expect(unknown.accounts.find((a) => a.path === '9999 · Suspense')?.kind).toBe('unknown');
+    expect(unknown.netIncomeMatches).toBeNull();
   });
 
   it('reads row order from rowNumber even when row types interleave', () => {

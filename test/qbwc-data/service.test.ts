@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../gateway/src/qbwc/metrics/history-store';
 import { createQbwcWork } from '../../gateway/src/qbwc/service';
+import { capturingLogger } from '../helpers/context';
 import { fixture, newSession, openTestContext, type TestContext, withRequestId } from './helpers';
 
 let t: TestContext;
@@ -157,5 +158,25 @@ describe('QBWC work session', () => {
     expect(work.plan(newSession(t.ctx))).toBe(0);
     const later = createQbwcWork(t.ctx, { now: () => new Date('2025-02-10T13:00:00Z') });
     expect(later.plan(newSession(t.ctx))).toBe(3); // only previous + current month + employees again
+  });
+
+  it("says in words what was wrong with a malformed response, keeping the parser's details in the log", () => {
+    const captured = capturingLogger('warn');
+    t = openTestContext({}, captured.log);
+    const work = createQbwcWork(t.ctx, { now: feb10 });
+    const session = newSession(t.ctx);
+    work.plan(session);
+    const whole = fixture('pnl-simple.xml');
+    const cut = whole.slice(0, Math.floor(whole.length * 0.6)); // the report was cut off on the way
+    const outcome = work.receive(session, { xml: cut, hresult: '', message: '' });
+    expect(outcome.percent).toBe(-1);
+    expect(outcome.error).toBe(
+      "Profit & Loss for 2025-01: QuickBooks' response is not well-formed XML (it may have been cut off or damaged on the way), so none of it was used; the qb-bridge log has the details",
+    );
+    // no parser internals, positions or slices of the report reach the user
+    expect(outcome.error).not.toMatch(/position|readTagExp|line \d|ColData|<|>/);
+    const warning = captured.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.detail);
+    expect(warning).toMatchObject({ msg: 'qbwc response not usable' });
+    expect(String(warning!.detail)).toMatch(/not well-formed XML: .+/);
   });
 });

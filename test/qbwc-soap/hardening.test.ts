@@ -73,13 +73,43 @@ describe('hostile and broken requests', () => {
     expect(row.hcp_response).toBeNull();
   });
 
-  it('answers 413 to an oversized body and stores nothing', async () => {
+  it('answers an oversized body with a SOAP fault the Web Connector can show, and stores nothing', async () => {
     h = await harness({ route: { maxBodyBytes: 64 * 1024 } });
     const before = snapshot(h);
     const huge = qbwcRequestBody('receiveResponseXML', receiveParams('a'.repeat(64), 'x'.repeat(200_000)));
-    const response = await h.post(huge, { 'Content-Length': String(Buffer.byteLength(huge)) });
-    expect(response.status).toBe(413);
+    // with a Content-Length (the Web Connector's way) and streamed without one, on both spellings of the path
+    for (const [path, headers] of [
+      ['/api/qbwc', { 'Content-Length': String(Buffer.byteLength(huge)) }],
+      ['/api/qbwc/', {}],
+    ] as const) {
+      const response = await h.request(path, {
+        method: 'POST',
+        body: huge,
+        headers: { 'Content-Type': 'text/xml; charset=utf-8', ...headers },
+      });
+      expect(response.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+      const text = await faultOf(response);
+      expect(text).toContain('The request is larger than 0.1 MB, the most qb-bridge accepts');
+    }
     expect(snapshot(h)).toEqual(before);
+  });
+
+  it('answers the Web Connector at /api/qbwc/ too (a trailing slash is a common AppURL typo)', async () => {
+    h = await harness();
+    const response = await h.request('/api/qbwc/', {
+      method: 'POST',
+      body: qbwcRequestBody('authenticate', [
+        ['strUserName', username],
+        ['strPassword', password],
+      ]),
+      headers: {
+        'Content-Type': 'text/xml; charset=utf-8',
+        SOAPAction: '"http://developer.intuit.com/authenticate"',
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/<string>[0-9a-f]{64}<\/string>/);
+    expect(await (await h.request('/api/qbwc/?wsdl')).text()).toContain('<wsdl:definitions');
   });
 
   it('faults on bodies that are not SOAP, unknown methods, wrong namespaces and SOAPAction mismatches', async () => {

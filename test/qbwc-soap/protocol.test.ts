@@ -1,11 +1,21 @@
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listQbrAudit } from '../../gateway/src/qbwc/audit/audit';
+import { playSession, qbwcRequestBody } from '../../gateway/src/qbwc/play/play-session';
 import { answerSampleRequest, sampleHcpResponse } from '../../gateway/src/qbwc/play/sample-responses';
 import { escapeXml } from '../../gateway/src/qbwc/qbxml/xml-guard';
 import { supersedeGraceMs } from '../../gateway/src/qbwc/sessions/sessions';
 import { ensureQwcIdentity } from '../../gateway/src/qbwc/soap/qwc-file';
-import { countRows, type Harness, harness, password, receiveParams, sendParams, username } from './helpers';
+import {
+  countRows,
+  type Harness,
+  harness,
+  password,
+  receiveParams,
+  sendParams,
+  soapResult,
+  username,
+} from './helpers';
 
 let h: Harness | undefined;
 afterEach(() => {
@@ -111,19 +121,80 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
     expect(countRows(h.ctx, 'qbwc_sync_sessions')).toBe(0);
   });
 
-  it('locks the user out after 5 failures in 15 minutes, even with the right password, then lets go', async () => {
-    h = await harness();
+  it('locks a name out only from the address that guessed, says until when, and only slows the real user', async () => {
+    const slept: number[] = [];
+    h = await harness({
+      env: { TRUST_PROXY: '1' },
+      route: { loginSleep: async (ms) => void slept.push(ms) },
+    });
+    const from = async (ip: string, pw: string) =>
+      soapResult(
+        await (
+          await h!.post(
+            qbwcRequestBody('authenticate', [
+              ['strUserName', username],
+              ['strPassword', pw],
+            ]),
+            { SOAPAction: '"http://developer.intuit.com/authenticate"', 'X-Forwarded-For': ip },
+          )
+        ).text(),
+        'authenticate',
+      ).strings;
+    const attacker = '203.0.113.9';
     for (let i = 0; i < 5; i++) {
-      expect((await login(h, `guess-${i}`))[1]).toBe('nvu');
+      expect((await from(attacker, `guess-${i}`))[1]).toBe('nvu');
       h.clock.advance(60_000);
     }
-    expect(await login(h)).toEqual(['', 'nvu', '', '']);
+    // the guesser's own address is locked, right password or not, and getLastError says so
+    const [refusal, status] = await from(attacker, password);
+    expect(status).toBe('nvu');
+    expect(refusal).toMatch(/^[0-9a-f]{64}$/);
+    expect((await h.call('getLastError', [['ticket', refusal!]])).text).toBe(
+      `The Web Connector user "${username}" is locked out from ${attacker} until 2026-03-10 12:19 UTC after 5 wrong passwords. Check the password in the Web Connector, wait until then, or ask the qb-bridge administrator to run \`qb-bridge qbwc unlock --username ${username}\`.`,
+    );
     expect(listQbrAudit(h.ctx.db, { action: 'qbwc_auth', limit: 1 })[0]).toMatchObject({
       outcome: 'denied',
       failureReason: 'locked_out',
+      details: { lockedUntil: '2026-03-10T12:19:00.000Z', failures: 5 },
     });
+    // the real user's Web Connector, elsewhere, still gets in: slowed down, not locked out
+    expect(slept).toEqual([]);
+    const [ticket, realStatus] = await from('198.51.100.7', password);
+    expect(ticket).toMatch(/^[0-9a-f]{64}$/);
+    expect(realStatus).toBe('');
+    expect(slept).toEqual([1000]);
+    await h.call('closeConnection', [['ticket', ticket!]]);
+    // and the lock lets go after 15 minutes
     h.clock.advance(16 * 60_000);
-    expect((await login(h))[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect((await from(attacker, password))[1]).not.toBe('nvu');
+  });
+
+  it('play-session shows why a locked login was refused, not just "refused"', async () => {
+    h = await harness();
+    for (let i = 0; i < 5; i++) await login(h, `guess-${i}`);
+    const result = await playSession({
+      url: 'http://gateway.test',
+      username,
+      password,
+      fetchImpl: (input, init) => h!.request(String(input), init),
+    });
+    expect(result.outcome).toBe('refused');
+    expect(result.lastError).toMatch(
+      new RegExp(
+        `^The Web Connector user "${username}" is locked out until 2026-03-10 12:15 UTC after 5 wrong passwords`,
+      ),
+    );
+  });
+
+  it('a successful login starts the failure count again (the real user is not locked out by old typos)', async () => {
+    h = await harness({ planned: 0 });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 4; i++) expect((await login(h, `typo-${round}-${i}`))[1]).toBe('nvu');
+      const [ticket, status] = await login(h);
+      expect(status).toBe('none'); // in, not locked: 12 failures within the window, but never 5 in a row
+      await h.call('closeConnection', [['ticket', ticket!]]);
+      h.clock.advance(60_000);
+    }
   });
 
   it('enforces ticket expiry: an idle ticket is refused, explained and its session marked expired', async () => {
@@ -243,8 +314,7 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
 
   it('a busy session stays busy during the grace, a quiet one is superseded after it', async () => {
     h = await harness();
-    const [first] = await login(h);
-    await h.call('sendRequestXML', sendParams(first!)); // QuickBooks is building the report
+    const [first] = await login(h); // logged in, about to ask for its first request
     h.clock.advance(supersedeGraceMs - 60_000);
     // one minute of grace left: the Web Connector is asked to come back just after it
     expect(await login(h)).toEqual(['', 'busy', '65', '']);
@@ -253,10 +323,28 @@ describe('Web Connector SOAP protocol (raw envelopes)', () => {
     const [second, status] = await login(h);
     expect(status).toBe('');
     expect(second).toMatch(/^[0-9a-f]{64}$/);
+    expect((await h.call('sendRequestXML', sendParams(first!))).text).toBe('');
+    expect(h.calls.finished).toEqual([{ sessionId: 1, outcome: 'failed' }]);
+  });
+
+  it('a login while a response is awaited supersedes that session at once (the Web Connector restarted)', async () => {
+    h = await harness();
+    const [first] = await login(h);
+    await h.call('sendRequestXML', sendParams(first!)); // QuickBooks is building the report…
+    h.clock.advance(30_000); // …when the Web Connector is restarted and runs again
+    const [second, status] = await login(h);
+    expect(status).toBe('');
+    expect(second).toMatch(/^[0-9a-f]{64}$/);
+    const rows = h.ctx.db
+      .prepare('SELECT status, last_error FROM qbwc_sync_sessions ORDER BY id')
+      .all() as Array<{ status: string; last_error: string | null }>;
+    expect(rows.map((r) => r.status)).toEqual(['expired', 'active']);
+    expect(rows[0]!.last_error).toMatch(/replaced by a newer Web Connector login/);
     // the report QuickBooks finally sends on the old ticket is refused, not stored
     expect((await h.call('receiveResponseXML', receiveParams(first!, '<QBXML/>'))).text).toBe('-1');
     expect(h.calls.received).toHaveLength(0);
     expect(h.calls.finished).toEqual([{ sessionId: 1, outcome: 'failed' }]);
+    expect((await h.call('sendRequestXML', sendParams(second!))).text).toContain('<QBXML>');
   });
 
   it('negotiates the qbXML version down and refuses one that is too old', async () => {

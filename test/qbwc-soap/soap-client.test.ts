@@ -244,5 +244,5 @@ describe('QWC URL rules and the qbwc commands', () => {
     expect(result.outcome).toBe('completed');
     expect(result.percents.at(-1)).toBe(100);
     expect(result.requestKinds.at(-1)).toBe('EmployeeQueryRq');
-  });
+  }, 60_000); // five CLI processes, each a fresh Node start: slow on a busy two-core machine
 });

@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../gateway/src/app/context';
 import { listQbrAudit, recordQbrAudit } from '../../gateway/src/qbwc/audit/audit';
-import {
-  assertSafeXml,
-  decodeXmlEntities,
-  escapeXml,
-  parseUntrustedXml,
-  UnsafeXmlError,
-} from '../../gateway/src/qbwc/qbxml/xml-guard';
+import { parseEmployeeResponse, QbXmlParseError } from '../../gateway/src/qbwc/qbxml/qbxml-parse';
+import { assertSafeXml, escapeXml, UnsafeXmlError } from '../../gateway/src/qbwc/qbxml/xml-guard';
+import { readXml } from '../../gateway/src/qbwc/qbxml/xml-reader';
 import { testContext } from '../helpers/context';
 
 function reason(fn: () => unknown): string | undefined {
@@ -26,7 +22,8 @@ describe('xml-guard', () => {
     expect(reason(() => assertSafeXml(laughs))).toBe('dtd');
     expect(reason(() => assertSafeXml('<!doctype x><x/>'))).toBe('dtd');
     expect(reason(() => assertSafeXml('<x><! ENTITY y "z"></x>'))).toBe('dtd');
-    expect(reason(() => parseUntrustedXml(laughs))).toBe('dtd');
+    expect(reason(() => readXml(laughs))).toBe('dtd');
+    expect(() => parseEmployeeResponse(laughs)).toThrow(QbXmlParseError);
     expect(reason(() => assertSafeXml('<QBXML><QBXMLMsgsRs/></QBXML>'))).toBeUndefined();
   });
 
@@ -35,29 +32,27 @@ describe('xml-guard', () => {
   });
 
   it('decodes only the predefined entities and numeric references, keeping CR and non-ASCII', () => {
-    expect(decodeXmlEntities('a &lt;b&gt; &amp;amp; &quot;&apos; &#65;&#x42;&#xD;&#xA; Ngụy 東京')).toBe(
+    expect(readXml('<r>a &lt;b&gt; &amp;amp; &quot;&apos; &#65;&#x42;&#xD;&#xA; Ngụy 東京</r>').text).toBe(
       'a <b> &amp; "\' AB\r\n Ngụy 東京',
     );
-    expect(reason(() => decodeXmlEntities('&nbsp;'))).toBe('malformed');
-    expect(reason(() => decodeXmlEntities('&#0;'))).toBe('malformed');
-    expect(reason(() => decodeXmlEntities('Profit & Loss'))).toBe('malformed');
+    expect(reason(() => readXml('<r>&nbsp;</r>'))).toBe('malformed');
+    expect(reason(() => readXml('<r>&#0;</r>'))).toBe('malformed');
+    expect(reason(() => readXml('<r>Profit & Loss</r>'))).toBe('malformed');
   });
 
-  it('parses qbXML with exact string values and attributes', () => {
-    const parsed = parseUntrustedXml(
-      '<QBXML><Rs statusCode="0"><ListID>007</ListID><Amt>80000.00</Amt><T>Profit &amp; Loss &#xD;</T></Rs></QBXML>',
-    ) as { QBXML: { Rs: Record<string, string> } };
-    expect(parsed.QBXML.Rs).toEqual({
-      statusCode: '0',
-      ListID: '007',
-      Amt: '80000.00',
-      T: 'Profit & Loss \r',
-    });
+  it('reads qbXML values as exact strings', () => {
+    const parsed = parseEmployeeResponse(
+      '<QBXML><QBXMLMsgsRs><EmployeeQueryRs statusCode="0" statusSeverity="Info"><EmployeeRet><ListID> 007 </ListID><IsActive>FALSE</IsActive></EmployeeRet><EmployeeRet><ListID>80000.00</ListID></EmployeeRet></EmployeeQueryRs></QBXMLMsgsRs></QBXML>',
+    );
+    expect(parsed.employees).toEqual([
+      { listId: '007', isActive: false },
+      { listId: '80000.00', isActive: true },
+    ]);
   });
 
   it('refuses deep nesting', () => {
     const deep = `${'<a>'.repeat(100)}x${'</a>'.repeat(100)}`;
-    expect(reason(() => parseUntrustedXml(deep))).toBe('too_deep');
+    expect(reason(() => readXml(deep))).toBe('too_deep');
   });
 
   it('escapes output and replaces characters XML cannot carry', () => {

@@ -9,8 +9,16 @@ import { recordQbrAudit } from './audit/audit';
 import { registerQbwcAuditCommand } from './audit/audit-command';
 import { playSession } from './play/play-session';
 import { registerQbwcReprocessCommand } from './reprocess-command';
-import { hashPassword, maxPasswordChars, resolveCredentials, saveCredentials } from './sessions/credentials';
+import {
+  defaultLockoutPolicy,
+  hashPassword,
+  maxPasswordChars,
+  resolveCredentials,
+  saveCredentials,
+  unlockLogins,
+} from './sessions/credentials';
 import { buildQwcFile, ensureQwcIdentity, QwcUrlError, qwcUrls } from './soap/qwc-file';
+import { lockSummary } from './soap/soap-login';
 
 /** Reads a line without echoing it (for a password typed at a terminal). */
 function promptHidden(question: string): Promise<string> {
@@ -86,16 +94,52 @@ export function registerQbwcCommands(program: Command, runtime: CliRuntime): voi
         );
       }
       saveCredentials(ctx.db, username, await hashPassword(password));
+      // the wrong guesses were against the old password; a new one starts clean
+      const lifted = unlockLogins(ctx.db, new Date(), defaultLockoutPolicy, username);
       recordQbrAudit(ctx.db, {
         actor: 'cli',
         action: 'qbwc_set_password',
         outcome: 'success',
         resource: username,
+        details: lifted.length > 0 ? { locksLifted: lifted.length } : {},
       });
       if (options.generate) runtime.out(password);
       runtime.err(
         `Web Connector login for "${username}" saved. Type the password into the Web Connector when it asks` +
-          ' (it overrides QBWC_USERNAME/QBWC_PASSWORD_HASH from the environment).',
+          ' (it overrides QBWC_USERNAME/QBWC_PASSWORD_HASH from the environment).' +
+          (lifted.length > 0 ? ` ${lifted.length} lockout(s) on this name were lifted.` : ''),
+      );
+    });
+
+  qbwc
+    .command('unlock')
+    .description('Lift Web Connector login lockouts and slow-downs after wrong passwords')
+    .option('--username <name>', 'only this user name (default: every name)')
+    .option('--json', 'print the locks lifted as JSON')
+    .action((options: { username?: string; json?: boolean }) => {
+      const ctx = runtime.open();
+      const lifted = unlockLogins(ctx.db, new Date(), defaultLockoutPolicy, options.username?.trim());
+      recordQbrAudit(ctx.db, {
+        actor: 'cli',
+        action: 'qbwc_unlock',
+        outcome: 'success',
+        resource: options.username ?? '*',
+        details: { locksLifted: lifted.length },
+      });
+      const rows = lifted.map((l) => ({
+        username: l.username,
+        remote_ip: l.remoteIp,
+        failures: l.failures,
+        locked_until: l.until.toISOString(),
+      }));
+      const who = options.username ? `"${options.username}"` : 'any user name';
+      runtime.print(rows, options, () =>
+        lifted.length === 0
+          ? `No lockout held for ${who}; failed attempts were cleared, so no slow-down is left either.`
+          : [
+              `Lifted ${lifted.length} lockout(s) for ${who}:`,
+              ...lifted.map((l) => `  ${lockSummary(l)}`),
+            ].join('\n'),
       );
     });
 

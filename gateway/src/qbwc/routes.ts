@@ -79,6 +79,17 @@ function register(app: Hono<AppEnv>): void {
   app.use('/api/qbwc/metrics', requireAuth);
   app.use('/api/qbwc/reprocess', requireAuth);
 
+  /** Account names of a stored P&L's unmapped list (the history keeps the first 200 with their amounts). */
+  const unmappedNames = (h: { parsedData: Record<string, unknown> }): string[] => {
+    const list = h.parsedData.unmapped;
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((u) =>
+      typeof u === 'object' && u !== null && typeof (u as { account?: unknown }).account === 'string'
+        ? [(u as { account: string }).account]
+        : [],
+    );
+  };
+
   app.get('/api/qbwc/status', (c) => {
     const { db } = c.get('ctx');
     const now = new Date();
@@ -116,11 +127,14 @@ function register(app: Hono<AppEnv>): void {
           queries_completed: s.queriesCompleted,
           error_message: s.lastError,
         })),
+        // every account no mapping takes in the periods below: what to map next
+        unmapped_accounts: [...new Set(latest.flatMap(unmappedNames))].sort(),
         periods: latest.map((h) => ({
           period: h.period,
           synced_at: h.createdAt,
           outcome: h.outcome,
           unmapped_count: h.parsedData.unmapped_count ?? 0,
+          unmapped_accounts: unmappedNames(h),
           net_income_matches: h.parsedData.net_income_matches ?? null,
           reconciliation: h.parsedData.reconciliation ?? null,
         })),

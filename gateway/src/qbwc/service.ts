@@ -214,7 +214,10 @@ export function createQbwcWork(ctx: AppContext, options: QbwcWorkOptions = {}): 
       const result = consume(session, step, response.xml, state.reportBasis);
       warnIfUnreconciled(ctx.log, step.period, result);
       if (result.outcome === 'error') {
-        ctx.log.warn({ sessionId: session.sessionId, step, error: result.error }, 'qbwc response not usable');
+        ctx.log.warn(
+          { sessionId: session.sessionId, step, error: result.error, detail: result.detail },
+          'qbwc response not usable',
+        );
         return { percent: -1, error: `${stepLabel(step)}: ${result.error}` };
       }
       return { percent: percentAfter(state.cursor + 1, state.plan.length) };

@@ -24,6 +24,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Hono<AppEn
   const limits = new Map<string, number>();
   for (const m of modules)
     for (const [path, bytes] of Object.entries(m.bodyLimits ?? {})) limits.set(path, bytes);
+  const tooLarge = new Map<string, (maxSize: number) => Response>();
+  for (const m of modules)
+    for (const [path, answer] of Object.entries(m.bodyTooLarge ?? {})) tooLarge.set(path, answer);
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
@@ -50,6 +53,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Hono<AppEn
     return bodyLimit({
       maxSize,
       onError: () => {
+        const answer = tooLarge.get(c.req.path);
+        if (answer) return answer(maxSize);
         throw new HttpError(413, 'payload_too_large', `The request body is larger than ${maxSize} bytes`);
       },
     })(c, next);

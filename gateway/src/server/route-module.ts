@@ -11,4 +11,6 @@ export interface RouteModule {
   register(app: Hono<AppEnv>): void;
   health?: HealthContributor;
   bodyLimits?: Record<string, number>;
+  /** How to answer a body over the limit on these paths (e.g. a SOAP fault); 413 JSON when absent. */
+  bodyTooLarge?: Record<string, (maxSize: number) => Response>;
 }

@@ -49,21 +49,32 @@ export type Interpretation =
       kind: 'profit_loss' | 'employees';
       outcome: 'error';
       status: QbStatus | null;
+      /** A sentence for the user (getLastError, history). */
       error: string;
+      /** The parser's own complaint, for the log only. */
+      detail?: string;
       parsedData: Record<string, unknown>;
     };
 
-function failure(kind: 'profit_loss' | 'employees', status: QbStatus | null, error: string): Interpretation {
-  return { kind, outcome: 'error', status, error, parsedData: { error } };
+function failure(
+  kind: 'profit_loss' | 'employees',
+  status: QbStatus | null,
+  error: string,
+  detail?: string,
+): Interpretation {
+  return { kind, outcome: 'error', status, error, ...(detail ? { detail } : {}), parsedData: { error } };
 }
 
 function statusError(what: string, status: QbStatus): string {
   return `QuickBooks refused the ${what} request with status ${status.code}: ${status.message || '(no message)'}`;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof QbXmlParseError) return error.message;
-  return `The response could not be read: ${error instanceof Error ? error.message : String(error)}`;
+function describe(error: unknown): { error: string; detail?: string } {
+  if (error instanceof QbXmlParseError) return { error: error.message, detail: error.detail };
+  return {
+    error: 'The response could not be read',
+    detail: error instanceof Error ? error.message : String(error),
+  };
 }
 
 export function interpretProfitAndLoss(
@@ -123,7 +134,8 @@ export function interpretProfitAndLoss(
     if (outcome === 'warning') parsedData.warning = status.message;
     return { kind: 'profit_loss', outcome, status, values: month.values, reconciliation, parsedData };
   } catch (error) {
-    return failure('profit_loss', status, describe(error));
+    const why = describe(error);
+    return failure('profit_loss', status, why.error, why.detail);
   }
 }
 
@@ -138,7 +150,8 @@ export function interpretEmployees(xml: string, requestId: string | undefined): 
     if (counted.status === 'warning') parsedData.warning = status.message;
     return { kind: 'employees', outcome: counted.status, status, count: counted.count, parsedData };
   } catch (error) {
-    return failure('employees', status, describe(error));
+    const why = describe(error);
+    return failure('employees', status, why.error, why.detail);
   }
 }
 

@@ -9,6 +9,7 @@
  * counted a "Reimbursed Expenses" income account as an expense; a name match on the wrong side is passed
  * over here (the account falls through to lower-ranked mappings, or stays unmapped with the reason).
  */
+import { RE2JS } from 're2js';
 import type { AccountKind } from './pnl';
 
 /** Metrics an account can be mapped to; `ignore` keeps an account out of every metric on purpose. */
@@ -110,7 +111,7 @@ export function validateMapping(input: MappingInput): MappingInput {
       'qb_account_pattern',
     );
   }
-  if (input.matchType === 'regex') checkRegexIsSafe(pattern);
+  if (input.matchType === 'regex') checkRegex(pattern);
   if (!Number.isInteger(input.priority) || input.priority < 0 || input.priority > maxPriority) {
     throw new MappingValidationError(`priority must be a whole number from 0 to ${maxPriority}`, 'priority');
   }
@@ -118,11 +119,16 @@ export function validateMapping(input: MappingInput): MappingInput {
 }
 
 /**
- * Rejects regexes that do not compile or could backtrack catastrophically: nested unbounded quantifiers
- * (`(a+)+`), quantified alternations (`(a|ab)*`) and backreferences. Patterns run against every account of
- * every report, so a slow one would stall the Web Connector session.
+ * User regexes run on re2js (a pure-JS port of RE2), whose matching time is linear in the name whatever the
+ * pattern: `.*.*.*.*.*.*!$` or `(a+)+$` cost what `abc` costs, so nothing has to guess which patterns are
+ * dangerous. RE2 has no backreferences or lookarounds; a pattern using them is refused on write.
  */
-export function checkRegexIsSafe(pattern: string): void {
+function compileRegex(pattern: string): RE2JS {
+  return RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+}
+
+/** Throws MappingValidationError unless the pattern is a regex re2js accepts, with RE2's reason in words. */
+export function checkRegex(pattern: string): void {
   const fail = (why: string) => {
     throw new MappingValidationError(
       `qb_account_pattern is not a usable regex: ${why}`,
@@ -131,68 +137,13 @@ export function checkRegexIsSafe(pattern: string): void {
   };
   if (pattern.length > maxRegexLength) fail(`it is longer than ${maxRegexLength} characters`);
   try {
-    new RegExp(pattern, 'iu');
+    compileRegex(pattern);
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  if (/\\[1-9]|\\k</.test(pattern)) fail('backreferences are not allowed');
-  interface Frame {
-    quantified: boolean;
-    alternation: boolean;
-  }
-  const stack: Frame[] = [{ quantified: false, alternation: false }];
-  let i = 0;
-  const quantifierAt = (at: number): { unbounded: boolean; length: number } | null => {
-    const c = pattern[at];
-    if (c === '*' || c === '+') return { unbounded: true, length: 1 };
-    if (c === '?') return { unbounded: false, length: 1 };
-    if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(at));
-      if (!m) return null;
-      const upper = m[2] === undefined ? Number(m[1]) : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
-      return { unbounded: upper > 1, length: m[0].length };
-    }
-    return null;
-  };
-  const afterAtom = (inner: Frame | null) => {
-    const q = quantifierAt(i);
-    if (!q) return;
-    if (q.unbounded && inner && (inner.quantified || inner.alternation)) {
-      fail('a repeated group contains another repetition or alternation (catastrophic backtracking)');
-    }
-    stack[stack.length - 1]!.quantified = true;
-    i += q.length;
-    if (pattern[i] === '?') i++;
-  };
-  while (i < pattern.length) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      i += 2;
-      afterAtom(null);
-    } else if (c === '[') {
-      i++;
-      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
-      i++;
-      afterAtom(null);
-    } else if (c === '(') {
-      stack.push({ quantified: false, alternation: false });
-      i++;
-      if (pattern[i] === '?') i += pattern[i + 1] === '<' && /[=!]/.test(pattern[i + 2] ?? '') ? 3 : 2;
-    } else if (c === ')') {
-      const inner = stack.pop();
-      if (!inner || stack.length === 0) fail('unbalanced parentheses');
-      i++;
-      const parent = stack[stack.length - 1]!;
-      parent.quantified ||= inner!.quantified;
-      parent.alternation ||= inner!.alternation;
-      afterAtom(inner!);
-    } else if (c === '|') {
-      stack[stack.length - 1]!.alternation = true;
-      i++;
-    } else {
-      i++;
-      afterAtom(null);
-    }
+    const message = error instanceof Error ? error.message : String(error);
+    const why = message.replace(/^error parsing regexp: /, '').replace('`(?i)', '`');
+    fail(
+      /\\[1-9]|\(\?<?[=!]/.test(pattern) ? `backreferences and lookarounds are not supported (${why})` : why,
+    );
   }
 }
 
@@ -216,7 +167,14 @@ export type AccountMatcher = (subject: MatchSubject) => boolean;
 
 export function compileMatcher(mapping: Pick<Mapping, 'pattern' | 'matchType'>): AccountMatcher {
   if (mapping.matchType === 'regex') {
-    const re = new RegExp(mapping.pattern, 'iu');
+    let re: RE2JS;
+    try {
+      re = compileRegex(mapping.pattern);
+    } catch {
+      // Stored before RE2 checked patterns on write (a lookahead, say): it matches nothing, so the account
+      // shows up as unmapped rather than the whole session failing.
+      return () => false;
+    }
     return (subject) => re.test(subject.nfc);
   }
   if (mapping.matchType === 'exact') {

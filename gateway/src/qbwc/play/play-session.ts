@@ -98,10 +98,16 @@ export async function playSession(options: PlayOptions): Promise<PlayResult> {
     percents: [] as number[],
   };
   if (authStatus !== '' && !authStatus.includes('\\')) {
+    // a refused login may come with a ticket whose getLastError says why (a lockout, and until when)
+    const refusal =
+      authStatus === 'nvu' && ticket !== ''
+        ? (await call('getLastError', [['ticket', ticket]])).text
+        : undefined;
     const closeMessage = (await call('closeConnection', [['ticket', ticket]])).text;
     return {
       ...base,
       requests: 0,
+      ...(refusal ? { lastError: refusal } : {}),
       closeMessage,
       calls,
       outcome: authStatus === 'none' ? 'nothing_to_do' : 'refused',

@@ -1,9 +1,11 @@
 /**
- * Inner qbXML responses → typed values. The text is untrusted (it arrives inside a SOAP body), so it goes
- * through the shell's hardened parser (`xml-guard.ts`: no DTD, size and depth caps, strict entities).
- * Report rows come back grouped by tag; their order is restored from `rowNumber`.
+ * Inner qbXML responses → typed values. The text is untrusted (it arrives inside a SOAP body), so it is
+ * streamed through `xml-stream.ts` (saxes with our caps: no DTD, size, depth and attribute limits, strict
+ * entities), and report rows are built as their elements go by: a 10 MB P&L never exists as a tree.
+ * Rows may come in any order; their order is restored from `rowNumber`.
  */
-import { parseUntrustedXml, UnsafeXmlError } from './xml-guard';
+import { UnsafeXmlError } from './xml-guard';
+import { streamXml } from './xml-stream';
 
 export type StatusSeverity = 'Info' | 'Warn' | 'Error';
 /** 0 ok; 1 "no matching object" (an empty answer, not an error); 500-999 warnings; ≥ 1000 errors. */
@@ -24,9 +26,15 @@ export function classifyStatus(status: QbStatus): StatusClass {
   return 'ok';
 }
 
-/** The response could not be read at all; the message says what was wrong with it. */
+/**
+ * The response could not be read at all. The message says what was wrong in words (it reaches the user
+ * through getLastError and the history); `detail` keeps the parser's own complaint for the log.
+ */
 export class QbXmlParseError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message);
     this.name = 'QbXmlParseError';
   }
@@ -76,114 +84,126 @@ export interface EmployeeResponse {
   employees: EmployeeRecord[];
 }
 
-type Node = Record<string, unknown>;
+const what = 'The QuickBooks response';
 
-const arrayTags = new Set([
-  'GeneralSummaryReportQueryRs',
-  'EmployeeQueryRs',
-  'ColDesc',
-  'ColTitle',
-  'DataRow',
-  'TextRow',
-  'SubtotalRow',
-  'TotalRow',
-  'ColData',
-  'EmployeeRet',
-]);
-
-function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** What was wrong, in words a user can pass on; the parser's own message stays in `detail` (the log). */
+function unreadable(error: UnsafeXmlError): QbXmlParseError {
+  const words: Record<UnsafeXmlError['reason'], string> = {
+    malformed:
+      "QuickBooks' response is not well-formed XML (it may have been cut off or damaged on the way), so none of it was used; the qb-bridge log has the details",
+    dtd: "QuickBooks' response contains a DTD declaration, which is never accepted, so none of it was used",
+    too_large: "QuickBooks' response is larger than qb-bridge accepts, so none of it was used",
+    too_deep: "QuickBooks' response nests elements deeper than any real report, so none of it was used",
+  };
+  return new QbXmlParseError(words[error.reason], error.message);
 }
 
-function asArray(value: unknown): unknown[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
+const rowTypeSet: ReadonlySet<string> = new Set(rowTypes);
+
+/**
+ * A streaming reader for one kind of `…Rs` in `QBXML/QBXMLMsgsRs`: it follows the element path, picks the
+ * response answering `requestId` (or the first), and hands the elements inside it to `inside`, which
+ * builds the typed result. Only the picked response's content is looked at; text is collected only for
+ * the elements `inside` asks for.
+ */
+interface RsVisitor {
+  /** `path` is relative to the picked …Rs (its first entry is the child of …Rs). */
+  open(path: readonly string[], attrs: Record<string, string>): 'text' | undefined;
+  /** The text of an element `open` asked text for, trimmed. */
+  text(path: readonly string[], text: string): void;
 }
 
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (isNode(value) && typeof value['#text'] === 'string') return value['#text'];
-  return '';
-}
-
-function attr(node: Node, name: string): string | undefined {
-  const v = node[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function parseDocument(xml: string): Node {
-  let doc: unknown;
+function readResponse(
+  xml: string,
+  tag: string,
+  requestId: string | undefined,
+  inside: RsVisitor,
+): Record<string, string> {
+  const path: string[] = [];
+  let sawMsgs = false;
+  const seenIds: string[] = [];
+  let picked: Record<string, string> | undefined;
+  let pickedDepth = -1;
+  let textFor = -1;
+  let text: string[] = [];
   try {
-    doc = parseUntrustedXml(xml, {
-      what: 'The QuickBooks response',
-      parser: { isArray: (name) => arrayTags.has(name), ignoreDeclaration: true, ignorePiTags: true },
-    });
+    streamXml(
+      xml,
+      { what, allowProcessingInstructions: true, namespaces: false },
+      {
+        open(name, _ns, attrs) {
+          path.push(name);
+          const depth = path.length;
+          if (depth === 2 && path[0] === 'QBXML' && name === 'QBXMLMsgsRs') sawMsgs = true;
+          if (depth === 3 && sawMsgs && path[1] === 'QBXMLMsgsRs' && name === tag) {
+            seenIds.push(attrs.requestID ?? '(none)');
+            const wanted = requestId === undefined ? picked === undefined : attrs.requestID === requestId;
+            if (wanted && picked === undefined) {
+              picked = attrs;
+              pickedDepth = depth;
+            }
+            return;
+          }
+          if (pickedDepth > 0 && depth > pickedDepth && path[pickedDepth - 1] === tag && textFor < 0) {
+            if (inside.open(path.slice(pickedDepth), attrs) === 'text') {
+              textFor = depth;
+              text = [];
+            }
+          }
+        },
+        text(piece) {
+          if (textFor > 0) text.push(piece);
+        },
+        close() {
+          if (textFor === path.length) {
+            inside.text(path.slice(pickedDepth), text.join('').trim());
+            textFor = -1;
+          }
+          if (path.length === pickedDepth) pickedDepth = -1;
+          path.pop();
+        },
+      },
+    );
   } catch (error) {
-    if (error instanceof UnsafeXmlError) throw new QbXmlParseError(error.message);
+    if (error instanceof UnsafeXmlError) throw unreadable(error);
     throw error;
   }
-  const msgs = isNode(doc) && isNode(doc.QBXML) ? doc.QBXML.QBXMLMsgsRs : undefined;
-  if (!isNode(msgs)) {
-    throw new QbXmlParseError('The QuickBooks response has no <QBXML><QBXMLMsgsRs> element');
-  }
-  return msgs;
-}
-
-/** Picks the …Rs answering `requestId` (or the only one) from a message set. */
-function pickResponse(msgs: Node, tag: string, requestId: string | undefined): Node {
-  const all = asArray(msgs[tag]).filter(isNode);
-  if (all.length === 0) throw new QbXmlParseError(`The QuickBooks response has no <${tag}> element`);
-  if (requestId === undefined) return all[0]!;
-  const match = all.find((rs) => attr(rs, 'requestID') === requestId);
-  if (!match) {
-    const got = all.map((rs) => attr(rs, 'requestID') ?? '(none)').join(', ');
+  if (!sawMsgs) throw new QbXmlParseError('The QuickBooks response has no <QBXML><QBXMLMsgsRs> element');
+  if (seenIds.length === 0) throw new QbXmlParseError(`The QuickBooks response has no <${tag}> element`);
+  if (!picked) {
     throw new QbXmlParseError(
-      `The QuickBooks response answers request ${got}, not ${requestId}; the Web Connector sent responses out of order`,
+      `The QuickBooks response answers request ${seenIds.join(', ')}, not ${requestId}; the Web Connector sent responses out of order`,
     );
   }
-  return match;
+  return picked;
 }
 
-function readStatus(rs: Node): QbStatus {
-  const codeText = attr(rs, 'statusCode') ?? '';
+function readStatus(rs: Record<string, string>): QbStatus {
+  const codeText = rs.statusCode ?? '';
   if (!/^-?\d+$/.test(codeText)) throw new QbXmlParseError(`statusCode "${codeText}" is not a number`);
-  const severity = attr(rs, 'statusSeverity') ?? '';
+  const severity = rs.statusSeverity ?? '';
   if (severity !== 'Info' && severity !== 'Warn' && severity !== 'Error') {
     throw new QbXmlParseError(`statusSeverity "${severity}" is not Info, Warn or Error`);
   }
   return {
-    requestId: attr(rs, 'requestID') ?? null,
+    requestId: rs.requestID ?? null,
     code: Number(codeText),
     severity,
-    message: attr(rs, 'statusMessage') ?? '',
+    message: rs.statusMessage ?? '',
   };
 }
 
-function readRows(reportData: unknown): ReportRow[] {
-  if (!isNode(reportData)) return [];
-  const rows: ReportRow[] = [];
-  for (const type of rowTypes) {
-    for (const raw of asArray(reportData[type])) {
-      const node = isNode(raw) ? raw : {};
-      const numberText = attr(node, 'rowNumber') ?? '';
-      if (!/^\d+$/.test(numberText)) {
-        throw new QbXmlParseError(`A ${type} has rowNumber "${numberText}"; every report row needs one`);
-      }
-      const row: ReportRow = { type, rowNumber: Number(numberText), cells: {} };
-      const value = attr(node, 'value');
-      if (type === 'TextRow') row.text = value ?? '';
-      const rowData = node.RowData;
-      if (isNode(rowData)) {
-        row.rowData = { rowType: attr(rowData, 'rowType') ?? '', value: attr(rowData, 'value') ?? '' };
-      }
-      for (const cell of asArray(node.ColData)) {
-        if (!isNode(cell)) continue;
-        const colId = attr(cell, 'colID');
-        if (colId !== undefined) row.cells[colId] = attr(cell, 'value') ?? '';
-      }
-      rows.push(row);
-    }
+function startRow(type: RowType, attrs: Record<string, string>): ReportRow {
+  const numberText = attrs.rowNumber ?? '';
+  if (!/^\d+$/.test(numberText)) {
+    throw new QbXmlParseError(`A ${type} has rowNumber "${numberText}"; every report row needs one`);
   }
+  const row: ReportRow = { type, rowNumber: Number(numberText), cells: {} };
+  if (type === 'TextRow') row.text = attrs.value ?? '';
+  return row;
+}
+
+function sortRows(rows: ReportRow[]): ReportRow[] {
   rows.sort((a, b) => a.rowNumber - b.rowNumber);
   for (let i = 1; i < rows.length; i++) {
     if (rows[i]!.rowNumber === rows[i - 1]!.rowNumber) {
@@ -195,42 +215,79 @@ function readRows(reportData: unknown): ReportRow[] {
   return rows;
 }
 
-function readReport(ret: Node): Report {
-  const columns: ReportColumn[] = asArray(ret.ColDesc)
-    .filter(isNode)
-    .map((c) => ({
-      colId: attr(c, 'colID') ?? '',
-      dataType: attr(c, 'dataType') ?? '',
-      colType: text(c.ColType),
-      titles: asArray(c.ColTitle)
-        .filter(isNode)
-        .map((t) => attr(t, 'value') ?? '')
-        .filter((t) => t !== ''),
-    }));
-  if (columns.length === 0) throw new QbXmlParseError('The report has no ColDesc columns');
-  return {
-    title: text(ret.ReportTitle),
-    subtitle: text(ret.ReportSubtitle),
-    basis: ret.ReportBasis === undefined ? null : text(ret.ReportBasis),
-    columns,
-    rows: readRows(ret.ReportData),
+/** Builds a Report from the elements under `ReportRet` as they stream by. */
+function reportVisitor() {
+  let report: Report | null = null;
+  let column: ReportColumn | undefined;
+  let row: ReportRow | undefined;
+  const visitor: RsVisitor = {
+    open(path, attrs) {
+      const [ret, section, item, part] = path;
+      if (ret !== 'ReportRet') return undefined;
+      if (path.length === 1) {
+        report = { title: '', subtitle: '', basis: null, columns: [], rows: [] };
+        return undefined;
+      }
+      if (path.length === 2) {
+        if (section === 'ColDesc') {
+          column = { colId: attrs.colID ?? '', dataType: attrs.dataType ?? '', colType: '', titles: [] };
+          report!.columns.push(column);
+        }
+        return section === 'ReportTitle' || section === 'ReportSubtitle' || section === 'ReportBasis'
+          ? 'text'
+          : undefined;
+      }
+      if (section === 'ColDesc' && path.length === 3) {
+        if (item === 'ColTitle' && attrs.value) column!.titles.push(attrs.value);
+        return item === 'ColType' ? 'text' : undefined;
+      }
+      if (section !== 'ReportData') return undefined;
+      if (path.length === 3 && rowTypeSet.has(item!)) {
+        row = startRow(item as RowType, attrs);
+        report!.rows.push(row);
+      } else if (path.length === 4 && row && rowTypeSet.has(item!)) {
+        if (part === 'RowData') row.rowData = { rowType: attrs.rowType ?? '', value: attrs.value ?? '' };
+        else if (part === 'ColData' && attrs.colID !== undefined) row.cells[attrs.colID] = attrs.value ?? '';
+      }
+      return undefined;
+    },
+    text(path, text) {
+      const [, section, item] = path;
+      if (section === 'ReportTitle') report!.title = text;
+      else if (section === 'ReportSubtitle') report!.subtitle = text;
+      else if (section === 'ReportBasis') report!.basis = text;
+      else if (section === 'ColDesc' && item === 'ColType') column!.colType = text;
+    },
   };
+  return { visitor, report: (): Report | null => report };
 }
 
 /** A GeneralSummaryReportQueryRs; `report` is null when QuickBooks sent status only. */
 export function parseReportResponse(xml: string, requestId?: string): ReportResponse {
-  const rs = pickResponse(parseDocument(xml), 'GeneralSummaryReportQueryRs', requestId);
+  const built = reportVisitor();
+  const rs = readResponse(xml, 'GeneralSummaryReportQueryRs', requestId, built.visitor);
   const status = readStatus(rs);
-  const ret = rs.ReportRet;
-  return { status, report: isNode(ret) ? readReport(ret) : null };
+  const report = built.report();
+  if (!report) return { status, report: null };
+  if (report.columns.length === 0) throw new QbXmlParseError('The report has no ColDesc columns');
+  report.rows = sortRows(report.rows);
+  return { status, report };
 }
 
 /** An EmployeeQueryRs; status 1 ("none found") arrives with no EmployeeRet at all. */
 export function parseEmployeeResponse(xml: string, requestId?: string): EmployeeResponse {
-  const rs = pickResponse(parseDocument(xml), 'EmployeeQueryRs', requestId);
-  const status = readStatus(rs);
-  const employees = asArray(rs.EmployeeRet)
-    .filter(isNode)
-    .map((e) => ({ listId: text(e.ListID), isActive: text(e.IsActive).toLowerCase() !== 'false' }));
-  return { status, employees };
+  const employees: EmployeeRecord[] = [];
+  const rs = readResponse(xml, 'EmployeeQueryRs', requestId, {
+    open(path) {
+      if (path[0] !== 'EmployeeRet') return undefined;
+      if (path.length === 1) employees.push({ listId: '', isActive: true });
+      return path.length === 2 && (path[1] === 'ListID' || path[1] === 'IsActive') ? 'text' : undefined;
+    },
+    text(path, text) {
+      const employee = employees[employees.length - 1]!;
+      if (path[1] === 'ListID') employee.listId = text;
+      else employee.isActive = text.toLowerCase() !== 'false';
+    },
+  });
+  return { status: readStatus(rs), employees };
 }

@@ -122,32 +122,87 @@ export function saveCredentials(db: Db, username: string, passwordHash: string):
   })();
 }
 
-/**
- * Failed logins counted per user name since its last success. Keyed by name rather than address so a guesser
- * cannot dodge it by changing IP; the cost is that someone can lock the real user out for a while, which
- * QBWC only reports as "nvu" until the lock ends.
- */
-export function lockedUntil(db: Db, username: string, now: Date, policy: LockoutPolicy): Date | undefined {
-  const since = new Date(now.getTime() - Math.max(policy.windowMs, policy.lockMs)).toISOString();
+export interface Lock {
+  username: string;
+  /** The address the failures came from; null when the caller's address was unknown. */
+  remoteIp: string | null;
+  failures: number;
+  until: Date;
+}
+
+function attemptsSince(db: Db, username: string, remoteIp: string | null | undefined, since: string) {
+  const byAddress = remoteIp !== undefined;
+  const where = `username = ?${byAddress ? ' AND remote_ip IS ?' : ''}`;
+  const args = byAddress ? [username, remoteIp] : [username];
   const lastSuccess = db
-    .prepare(`SELECT MAX(at) FROM qbwc_login_attempts WHERE username = ? AND outcome = 'success' AND at >= ?`)
+    .prepare(`SELECT MAX(at) FROM qbwc_login_attempts WHERE ${where} AND outcome = 'success' AND at >= ?`)
     .pluck()
-    .get(username, since) as string | null;
-  const failures = db
+    .get(...args, since) as string | null;
+  return db
     .prepare(
-      `SELECT at FROM qbwc_login_attempts WHERE username = ? AND outcome = 'failure' AND at >= ? AND at > ?
+      `SELECT at FROM qbwc_login_attempts WHERE ${where} AND outcome = 'failure' AND at >= ? AND at > ?
        ORDER BY at`,
     )
     .pluck()
-    .all(username, since, lastSuccess ?? '') as string[];
+    .all(...args, since, lastSuccess ?? '') as string[];
+}
+
+/**
+ * The lock on this user name from this address, if one holds at `now`: `maxFailures` failures within a
+ * window, counted since the last success from the same address. Failures from other addresses never lock
+ * this one (they only slow the name down, `slowDownMs`).
+ */
+export function lockFor(
+  db: Db,
+  username: string,
+  remoteIp: string | null,
+  now: Date,
+  policy: LockoutPolicy,
+): Lock | undefined {
+  const since = new Date(now.getTime() - Math.max(policy.windowMs, policy.lockMs)).toISOString();
+  const failures = attemptsSince(db, username, remoteIp, since);
   for (let i = policy.maxFailures - 1; i < failures.length; i++) {
     const first = new Date(failures[i - policy.maxFailures + 1]!).getTime();
     const nth = new Date(failures[i]!).getTime();
     if (nth - first > policy.windowMs) continue;
     const until = new Date(new Date(failures[failures.length - 1]!).getTime() + policy.lockMs);
-    if (until > now) return until;
+    if (until > now) return { username, remoteIp, failures: failures.length, until };
   }
   return undefined;
+}
+
+/** How long a login of this name waits before it is checked: 0 until the name has `slowDownAfter` failures. */
+export function slowDownMs(db: Db, username: string, now: Date, policy: LockoutPolicy): number {
+  const since = new Date(now.getTime() - policy.windowMs).toISOString();
+  const failures = attemptsSince(db, username, undefined, since).length;
+  if (failures < policy.slowDownAfter) return 0;
+  return Math.min(policy.maxSlowDownMs, (failures - policy.slowDownAfter + 1) * policy.slowDownStepMs);
+}
+
+/** Every lock holding at `now`, optionally for one user name (for `qbwc unlock` and the status). */
+export function currentLocks(db: Db, now: Date, policy: LockoutPolicy, username?: string): Lock[] {
+  const since = new Date(now.getTime() - Math.max(policy.windowMs, policy.lockMs)).toISOString();
+  const pairs = db
+    .prepare(
+      `SELECT DISTINCT username, remote_ip AS remoteIp FROM qbwc_login_attempts
+       WHERE outcome = 'failure' AND at >= ? AND (? IS NULL OR username = ?) ORDER BY username, remote_ip`,
+    )
+    .all(since, username ?? null, username ?? null) as Array<{ username: string; remoteIp: string | null }>;
+  return pairs.flatMap((p) => lockFor(db, p.username, p.remoteIp, now, policy) ?? []);
+}
+
+/**
+ * Lifts every lock and slow-down on a user name (or on all names): its failed and refused attempts are
+ * forgotten. Returns the locks that held.
+ */
+export function unlockLogins(db: Db, now: Date, policy: LockoutPolicy, username?: string): Lock[] {
+  return db.transaction(() => {
+    const locks = currentLocks(db, now, policy, username);
+    db.prepare(
+      `DELETE FROM qbwc_login_attempts WHERE outcome IN ('failure', 'locked') AND (? IS NULL OR username = ?)`,
+    ).run(username ?? null, username ?? null);
+    return locks;
+  })();
 }
 
 export function recordLoginAttempt(
@@ -164,12 +219,12 @@ export function recordLoginAttempt(
 
 export type LoginResult =
   | { ok: true }
+  | { ok: false; reason: 'locked_out'; lock: Lock }
   | {
       ok: false;
       reason:
         | 'invalid_username'
         | 'invalid_password'
-        | 'locked_out'
         | 'not_configured'
         /** Too many failed logins from this address: refused before hashing, no row written. */
         | 'address_limited'
@@ -209,12 +264,16 @@ export const processHashGate = new HashGate();
 export interface LoginGuards {
   gate?: HashGate;
   address?: AddressLimitPolicy;
+  /** How a slowed-down login waits; tests pass one that records instead. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Checks a Web Connector login. A wrong user name still costs one hash (against a decoy) so the answer time
  * does not tell a guesser which names exist; the address limit and the hash gate (`login-limits.ts`) keep
- * that cost bounded.
+ * that cost bounded. Lockout and slow-down: `lockout-policy.ts`.
  */
 export async function checkLogin(
   db: Db,
@@ -232,15 +291,18 @@ export async function checkLogin(
   ) {
     return { ok: false, reason: 'address_limited' };
   }
-  if (lockedUntil(db, attempt.username, now, policy)) {
+  const lock = lockFor(db, attempt.username, attempt.remoteIp ?? null, now, policy);
+  if (lock) {
     recordLoginAttempt(db, {
       username: attempt.username,
       remoteIp: attempt.remoteIp,
       outcome: 'locked',
       at: now,
     });
-    return { ok: false, reason: 'locked_out' };
+    return { ok: false, reason: 'locked_out', lock };
   }
+  const wait = slowDownMs(db, attempt.username, now, policy);
+  if (wait > 0) await (guards.sleep ?? realSleep)(wait);
   const nameMatches = sameText(attempt.username, credentials.username);
   const password = attempt.password.slice(0, maxPasswordChars);
   const verified = await (guards.gate ?? processHashGate).run(async () => {

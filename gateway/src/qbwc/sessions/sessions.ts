@@ -200,7 +200,8 @@ export class QbwcSessions {
 
   /**
    * Live sessions of this user a new login would collide with, split into those it may replace (finished
-   * and only waiting for closeConnection, or quiet for longer than the grace) and those still working.
+   * and only waiting for closeConnection, waiting for a response the restarted Web Connector will never
+   * send, or quiet for longer than the grace) and those still working.
    */
   collisions(username: string): { replaceable: SessionRow[]; working: SessionRow[] } {
     const now = this.now();
@@ -210,7 +211,10 @@ export class QbwcSessions {
       if (this.isStale(row, now)) continue; // reaped separately, as an ordinary expiry
       const quietMs = now.getTime() - new Date(row.lastSeenAt).getTime();
       const graceMs = this.policy.supersedeAfterQuietMs ?? supersedeGraceMs;
-      if (row.phase === 'finished' || quietMs > graceMs) replaceable.push(row);
+      // A Web Connector waiting on QuickBooks for a response never logs in again on its own: a login now
+      // means it restarted mid-request, and the old session can never finish (PG: the service must recover).
+      const stale = row.phase === 'finished' || row.phase === 'awaiting_response';
+      if (stale || quietMs > graceMs) replaceable.push(row);
       else working.push(row);
     }
     return { replaceable, working };

@@ -61,6 +61,8 @@ export interface QbwcSoapOptions {
   minRunEverySeconds?: number;
   /** How long a session waits (NoOp) for another Web Connector's session on the same company file. */
   companyFileWaitMs?: number;
+  /** How a slowed-down login waits (`lockout-policy.ts`); tests pass one that records instead. */
+  loginSleep?: (ms: number) => Promise<void>;
 }
 
 type Params = Record<string, string>;
@@ -112,6 +114,7 @@ export class QbwcSoapMethods {
       lockout: options.lockout ?? defaultLockoutPolicy,
       addressLimit: options.addressLimit ?? defaultAddressLimitPolicy,
       hashGate: options.hashGate,
+      sleep: options.loginSleep,
     });
     this.requireClient = options.requireClientVersion ?? ctx.config.QBWC_MIN_CLIENT_VERSION;
     this.warnClient = options.warnBelowClientVersion ?? ctx.config.QBWC_WARN_CLIENT_VERSION;
@@ -325,6 +328,8 @@ export class QbwcSoapMethods {
   }
 
   private getLastError(ticket: string): string {
+    const refusal = this.login.refusalMessage(ticket, this.sessions.now());
+    if (refusal) return refusal;
     const found = this.sessions.lookup(ticket);
     if (found.kind === 'unknown') return unknownTicketMessage;
     if (found.row.lastError) return found.row.lastError;

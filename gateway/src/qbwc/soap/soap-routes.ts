@@ -27,11 +27,13 @@ import { buildWsdl } from './wsdl';
  * AppSupport page QBWC fetches at `GET /qbwc/support` (same host as AppURL; says nothing about the data).
  */
 export const soapPath = '/api/qbwc';
+/** `…/api/qbwc/` is a common AppURL typo; the Web Connector is answered there too. */
+export const soapPaths = [soapPath, `${soapPath}/`] as const;
 export const supportPath = '/qbwc/support';
 
 export interface QbwcSoapRouteOptions extends QbwcSoapOptions {
   work?: (ctx: AppContext) => QbwcWork;
-  /** Largest SOAP body accepted (413 beyond it); tests lower it. */
+  /** Largest SOAP body accepted (a SOAP fault beyond it); tests lower it. */
   maxBodyBytes?: number;
 }
 
@@ -65,6 +67,16 @@ async function answerBeforeDecoding(
   return { xml: soapResponse(peek.method, result), status: 200 };
 }
 
+/**
+ * A body over the cap is answered in SOAP, so the Web Connector shows the user a sentence (its log and
+ * dialog print the faultstring) instead of failing on a JSON 413 it cannot read.
+ */
+export function bodyTooLargeFault(maxBytes: number): Response {
+  const mb = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
+  const message = `The request is larger than ${mb} MB, the most qb-bridge accepts from the Web Connector in one call; nothing was stored. Tell the qb-bridge administrator which company file this was.`;
+  return new Response(soapFault('Client', message), { status: 500, headers: { 'Content-Type': xmlType } });
+}
+
 export function createQbwcSoapRoutes(options: QbwcSoapRouteOptions = {}): RouteModule {
   const services = new WeakMap<AppContext, QbwcSoapMethods>();
   const serviceFor = (ctx: AppContext) => {
@@ -78,13 +90,16 @@ export function createQbwcSoapRoutes(options: QbwcSoapRouteOptions = {}): RouteM
 
   return {
     name: 'qbwc-soap',
-    bodyLimits: { [soapPath]: options.maxBodyBytes ?? maxSoapBodyBytes },
+    bodyLimits: Object.fromEntries(soapPaths.map((p) => [p, options.maxBodyBytes ?? maxSoapBodyBytes])),
+    bodyTooLarge: Object.fromEntries(soapPaths.map((p) => [p, bodyTooLargeFault])),
     register(app) {
-      app.get(soapPath, (c) =>
-        c.body(buildWsdl(`${publicBase(c)}${soapPath}`), 200, { 'Content-Type': xmlType }),
-      );
+      for (const path of soapPaths) {
+        app.get(path, (c) =>
+          c.body(buildWsdl(`${publicBase(c)}${soapPath}`), 200, { 'Content-Type': xmlType }),
+        );
+      }
 
-      app.post(soapPath, async (c) => {
+      app.on('POST', [...soapPaths], async (c) => {
         const body = await c.req.text();
         const meta: CallMeta = {
           remoteIp: clientAddress(c),

@@ -16,4 +16,11 @@ export { qboWebLink } from './links';
 export { findName, findOrCreateName, NameConflictError, validateDisplayName } from './names';
 export { qboQuery, queryAll, rowsOf } from './query';
 export { ReconnectRequiredError } from './token-source';
+export {
+  type ChangeDecision,
+  type DeleteOutcome,
+  deleteOnce,
+  type UpdateOutcome,
+  updateOnce,
+} from './update-once';
 export { type CreateInput, type CreateOutcome, createOnce } from './write-once';

@@ -2,8 +2,10 @@ import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
 import { qboClientMigrations } from '../qbo/store';
 import { qboTokenMigrations } from '../qbo/token-store';
+import { qboUpdateMigrations } from '../qbo/update-once';
 import { qbwcSessionMigrations } from '../qbwc/session-store';
 import { qbwcDataMigrations } from '../qbwc/store';
+import { zimbraMigrations } from '../zimbra/store';
 import { coreMigrations } from './core-migrations';
 import type { Migration } from './migrations';
 
@@ -14,6 +16,8 @@ export const allMigrations: readonly Migration[] = [
   ...jobMigrations,
   ...qboTokenMigrations,
   ...qboClientMigrations,
+  ...qboUpdateMigrations,
   ...qbwcSessionMigrations,
   ...qbwcDataMigrations,
+  ...zimbraMigrations,
 ];

@@ -73,6 +73,8 @@ export const zimbraMigrations: Migration[] = [
           doc_number TEXT NOT NULL,
           ledger_key TEXT NOT NULL,
           qbo_id TEXT,
+          sync_token TEXT,
+          generation INTEGER NOT NULL DEFAULT 0,
           state TEXT NOT NULL CHECK (state IN ('draft', 'sent', 'deleted')),
           total_cents INTEGER NOT NULL,
           line_count INTEGER NOT NULL,
@@ -125,6 +127,10 @@ export interface InvoiceRecord {
   docNumber: string;
   ledgerKey: string;
   qboId: string | null;
+  /** The SyncToken after our last write: a different one in QuickBooks means a person edited the invoice. */
+  syncToken: string | null;
+  /** Bumped when `zimbra undo` deleted the month's invoice, so a later run creates a new one (new ledger key). */
+  generation: number;
   state: 'draft' | 'sent' | 'deleted';
   totalCents: number;
   lineCount: number;
@@ -353,11 +359,12 @@ export class ZimbraStore {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO zimbra_invoices (realm_id, customer_id, period, doc_number, ledger_key, qbo_id, state, total_cents,
-           line_count, lines, created_at, updated_at)
-         VALUES (@realmId, @customerId, @period, @docNumber, @ledgerKey, @qboId, @state, @totalCents, @lineCount, @lines, @now, @now)
+        `INSERT INTO zimbra_invoices (realm_id, customer_id, period, doc_number, ledger_key, qbo_id, sync_token, generation, state,
+           total_cents, line_count, lines, created_at, updated_at)
+         VALUES (@realmId, @customerId, @period, @docNumber, @ledgerKey, @qboId, @syncToken, @generation, @state, @totalCents,
+           @lineCount, @lines, @now, @now)
          ON CONFLICT (realm_id, customer_id, period) DO UPDATE SET doc_number = @docNumber, ledger_key = @ledgerKey,
-           qbo_id = @qboId, state = @state, total_cents = @totalCents, line_count = @lineCount, lines = @lines, updated_at = @now`,
+           qbo_id = @qboId, sync_token = @syncToken, generation = @generation, state = @state, total_cents = @totalCents, line_count = @lineCount, lines = @lines, updated_at = @now`,
       )
       .run({ ...record, lines: JSON.stringify(record.lines), now });
   }
@@ -370,6 +377,8 @@ interface InvoiceSql {
   doc_number: string;
   ledger_key: string;
   qbo_id: string | null;
+  sync_token: string | null;
+  generation: number;
   state: InvoiceRecord['state'];
   total_cents: number;
   line_count: number;
@@ -386,6 +395,8 @@ function invoiceRow(row: InvoiceSql): InvoiceRecord {
     docNumber: row.doc_number,
     ledgerKey: row.ledger_key,
     qboId: row.qbo_id,
+    syncToken: row.sync_token,
+    generation: row.generation,
     state: row.state,
     totalCents: row.total_cents,
     lineCount: row.line_count,

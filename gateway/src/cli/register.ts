@@ -7,6 +7,7 @@ import { registerQbwcCommands } from '../qbwc/commands';
 import { registerSandboxCommands } from '../sandbox/commands';
 import { registerServerCommands } from '../server/commands';
 import { registerStoreCommands } from '../store/commands';
+import { registerZimbraCommands } from '../zimbra/commands';
 import type { CliRuntime } from './runtime';
 
 /** Each folder registers its own commands; this is the one place that lists the folders. */
@@ -19,4 +20,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerQboAuthCommands(program, runtime);
   registerQboCommands(program, runtime);
   registerQbwcCommands(program, runtime);
+  registerZimbraCommands(program, runtime);
 }

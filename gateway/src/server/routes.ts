@@ -3,6 +3,7 @@ import { jobRoutes } from '../jobs/routes';
 import { qboRoutes } from '../qbo/routes';
 import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap-routes';
+import { zimbraRoutes } from '../zimbra/routes';
 import type { AppEnv } from './env';
 import type { HealthContributor } from './health';
 
@@ -18,4 +19,10 @@ export interface RouteModule {
 }
 
 /** Every folder's routes. A new flow adds its module here. */
-export const routeModules: RouteModule[] = [jobRoutes, qboRoutes, qbwcApiRoutes, qbwcSoapRoutes];
+export const routeModules: RouteModule[] = [
+  jobRoutes,
+  qboRoutes,
+  qbwcApiRoutes,
+  qbwcSoapRoutes,
+  zimbraRoutes,
+];

@@ -292,7 +292,14 @@ export function sourceFailure(error: SourceError): CliError {
   return new CliError(error.kind === 'io' ? ExitCode.failed : ExitCode.notConfigured, error.message);
 }
 
-export async function runMonthlyBilling(ctx: AppContext, options: RunOptions): Promise<RunResult> {
+/**
+ * Starts the month as a job (synchronously: a second start for the same month throws
+ * JobAlreadyRunningError with the running job's id) and runs it; `result` settles when it ends.
+ */
+export function startMonthlyBilling(
+  ctx: AppContext,
+  options: RunOptions,
+): { job: Job; result: Promise<RunResult> } {
   const job = ctx.jobs.start({
     flow: 'zimbra',
     scope: periodKey(options.period),
@@ -300,13 +307,15 @@ export async function runMonthlyBilling(ctx: AppContext, options: RunOptions): P
     dryRun: options.dryRun,
     total: 0,
   });
-  try {
-    return await runJob(ctx, options, job);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    ctx.jobs.fail(job.id, message);
+  const result = runJob(ctx, options, job).catch((error: unknown) => {
+    ctx.jobs.fail(job.id, error instanceof Error ? error.message : String(error));
     throw error;
-  }
+  });
+  return { job, result };
+}
+
+export function runMonthlyBilling(ctx: AppContext, options: RunOptions): Promise<RunResult> {
+  return startMonthlyBilling(ctx, options).result;
 }
 
 async function runJob(ctx: AppContext, options: RunOptions, job: Job): Promise<RunResult> {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { AppContext } from '../app/context';
 import { CliError, ExitCode } from '../cli/exit-codes';
@@ -293,6 +294,22 @@ export function sourceFailure(error: SourceError): CliError {
 }
 
 /**
+ * A run killed with -9 leaves its job "running" until the heartbeat goes stale (10 minutes); when the job
+ * names a process on this host that no longer exists, the next run takes over at once. Returns that
+ * process's description, or null when it is alive or elsewhere.
+ */
+function ownerGone(startedBy: string): string | null {
+  const match = /\(pid (\d+) on (.+)\)$/.exec(startedBy);
+  if (!match || match[2] !== os.hostname() || Number(match[1]) === process.pid) return null;
+  try {
+    process.kill(Number(match[1]), 0);
+    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? `pid ${match[1]}` : null;
+  }
+}
+
+/**
  * Starts the month as a job (synchronously: a second start for the same month throws
  * JobAlreadyRunningError with the running job's id) and runs it; `result` settles when it ends.
  */
@@ -300,10 +317,15 @@ export function startMonthlyBilling(
   ctx: AppContext,
   options: RunOptions,
 ): { job: Job; result: Promise<RunResult> } {
+  const scope = periodKey(options.period);
+  const active = ctx.jobs.active('zimbra', scope);
+  const owner = active && ownerGone(active.startedBy);
+  if (active && owner)
+    ctx.jobs.cancel(active.id, `the process that ran it (${owner}) is gone; a new run continues`);
   const job = ctx.jobs.start({
     flow: 'zimbra',
-    scope: periodKey(options.period),
-    startedBy: options.actor,
+    scope,
+    startedBy: `${options.actor} (pid ${process.pid} on ${os.hostname()})`,
     dryRun: options.dryRun,
     total: 0,
   });

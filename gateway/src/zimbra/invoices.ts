@@ -272,16 +272,18 @@ export async function invoiceMonth(
       },
     },
   );
+  const records: Array<ReturnType<typeof record>> = [];
   for (const outcome of outcomes) {
     const plan = byKey.get(outcome.key)!;
     if (outcome.state === 'created') {
       // Adopted = found by DocNumber after a lost answer or a crash: it is ours, made from this payload.
-      store.saveInvoice(record(conn, plan, outcome.qboId, outcome.syncToken));
+      records.push(record(conn, plan, outcome.qboId, outcome.syncToken));
       results.push(result(plan, 'created', { qboInvoiceId: outcome.qboId }));
     } else {
       results.push(result(plan, 'failed', { error: outcome.message }));
     }
   }
+  store.saveInvoices(records);
   for (const { plan, qboId } of existing) {
     try {
       results.push(await addLateLines(ctx, conn, plan, qboId));

@@ -355,6 +355,13 @@ export class ZimbraStore {
     ).map(invoiceRow);
   }
 
+  /** Many at once, in one commit (a commit per row made a 1,000-invoice month wait on 1,000 disk syncs). */
+  saveInvoices(records: ReadonlyArray<Omit<InvoiceRecord, 'createdAt' | 'updatedAt'>>): void {
+    this.db.transaction(() => {
+      for (const record of records) this.saveInvoice(record);
+    })();
+  }
+
   saveInvoice(record: Omit<InvoiceRecord, 'createdAt' | 'updatedAt'>): void {
     const now = new Date().toISOString();
     this.db

@@ -10,6 +10,7 @@ import { HistoryStore } from '../qbwc/history-store';
 import { playSession } from '../qbwc/play-session';
 import { createEmulator, type RunningEmulator } from '../sandbox/emulator';
 import { type RunningServer, startServer } from '../server/serve';
+import { playZimbraDemo, type ZimbraDemo } from '../zimbra/demo';
 
 /**
  * `qb-bridge demo`: everything a newcomer needs to see qb-bridge work on one machine with nothing set up.
@@ -42,6 +43,8 @@ export interface Demo {
     /** Generated per run for the demo store only; printed so a person can play another session. */
     password: string;
   };
+  /** The previous month billed from sample Zimbra reports in a local folder (no Zimbra server needed). */
+  zimbra: ZimbraDemo;
   stop(): Promise<void>;
 }
 
@@ -86,6 +89,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     QBO_CLIENT_SECRET: emulatorApp.clientSecret,
     QBO_REDIRECT_URI: `${gatewayUrl}/qbo/callback`,
     PUBLIC_URL: options.env.PUBLIC_URL ?? gatewayUrl,
+    // Zimbra: the sample reports are read from a folder in the demo store, never from a configured server.
+    ZIMBRA_HOST: undefined,
+    ZIMBRA_REPORT_PATH: path.resolve(options.cwd, options.dataDir ?? 'demo-data', 'zimbra-reports'),
   };
   const ctx = openContext(loadConfig(env, options.cwd), options.log ? { log: options.log } : {});
   let gateway: RunningServer;
@@ -116,6 +122,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     });
     const periods = currentAndPreviousMonth();
     const metricRows = new HistoryStore(ctx.db).metrics(periods[0], periods[1]).length;
+    const zimbra = await playZimbraDemo(ctx);
     return {
       ctx,
       gateway,
@@ -130,6 +137,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         username: ctx.config.QBWC_USERNAME,
         password,
       },
+      zimbra,
       stop,
     };
   } catch (error) {
@@ -157,6 +165,8 @@ export function demoBanner(demo: Demo): string {
     `QuickBooks Online  emulator at ${demo.emulator.url}, connected through OAuth:`,
     `                   ${demo.company.companyName ?? '(unnamed company)'} (realm ${demo.company.realmId})`,
     `Web Connector      one session played: ${demo.webConnector.outcome}, ${demo.webConnector.requests} qbXML requests, ${demo.webConnector.metricRows} metric rows for ${from}..${to}`,
+    `Zimbra billing     ${demo.zimbra.period} billed from sample reports in ${demo.zimbra.reportDir}: ${demo.zimbra.invoices} draft invoices, $${(demo.zimbra.totalCents / 100).toFixed(2)}; unmapped: ${demo.zimbra.unmapped.join(', ') || 'none'}`,
+    `                   Excel report ${demo.zimbra.excelPath ?? '(none)'}`,
     `Data               ${demo.ctx.config.dataDir}`,
     '',
     'Try:',
@@ -165,6 +175,7 @@ export function demoBanner(demo: Demo): string {
     `  curl ${auth} ${url}/api/qbwc/mappings`,
     `  curl "${url}/api/qbwc?wsdl"`,
     `  curl ${auth} "${url}/api/jobs?flow=qbwc"`,
+    `  curl ${auth} "${url}/api/zimbra/unmapped?year=${demo.zimbra.period.slice(0, 4)}&month=${Number(demo.zimbra.period.slice(5))}"`,
     '',
     'Play another Web Connector session against it (the Web Connector password of this demo store):',
     `  echo '${demo.webConnector.password}' | ${cliCommand()} qbwc play-session --url ${url} --username ${demo.webConnector.username} --password-stdin`,

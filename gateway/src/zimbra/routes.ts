@@ -96,7 +96,7 @@ function register(app: Hono<AppEnv>): void {
 
   app.get('/api/zimbra/runs/:id', (c) => {
     const job = c.get('ctx').jobs.get(c.req.param('id'));
-    if (!job || job.flow !== 'zimbra') throw notFound(`No Zimbra run ${c.req.param('id')}`);
+    if (job?.flow !== 'zimbra') throw notFound(`No Zimbra run ${c.req.param('id')}`);
     return c.json(successEnvelope(job));
   });
 

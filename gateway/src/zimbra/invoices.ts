@@ -233,9 +233,10 @@ export async function invoiceMonth(
 
   const toCreate: PlannedInvoice[] = [];
   const existing: Array<{ plan: PlannedInvoice; qboId: string }> = [];
+  const earlierBy = new Map(store.invoices(conn.realmId, periodKey(period)).map((r) => [r.customerId, r]));
   for (const plan of invoices) {
     // After `zimbra undo` deleted this month's invoice, the next one is a new intent with its own ledger row.
-    const earlier = store.invoice(conn.realmId, plan.customerId, plan.period);
+    const earlier = earlierBy.get(plan.customerId);
     const generation = earlier
       ? earlier.state === 'deleted'
         ? earlier.generation + 1

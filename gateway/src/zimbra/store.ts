@@ -4,6 +4,7 @@
  * and the invoices this tool made live here; QuickBooks' own state lives in the qbo ledger.
  */
 
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
 import { defaultExclusions, globMatch } from './glob';
@@ -159,43 +160,53 @@ interface CosSql {
 }
 
 export class ZimbraStore {
+  private readonly statements = new Map<string, Statement>();
+
   constructor(readonly db: Db) {}
+
+  /** Prepared once per store object: a month's run asks the same few questions thousands of times. */
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
 
   /** Replaces the usage of one snapshot date with the report's, and notes every domain and CoS seen. */
   saveReport(report: FetchedReport, source: string): void {
     const now = new Date().toISOString();
     const { parsed } = report;
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO zimbra_reports (name, report_date, date_source, runs, bad_lines, bad_sample, bytes, source, fetched_at)
+      this.sql(
+        `INSERT INTO zimbra_reports (name, report_date, date_source, runs, bad_lines, bad_sample, bytes, source, fetched_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET report_date = excluded.report_date, date_source = excluded.date_source,
              runs = excluded.runs, bad_lines = excluded.bad_lines, bad_sample = excluded.bad_sample,
              bytes = excluded.bytes, source = excluded.source, fetched_at = excluded.fetched_at`,
-        )
-        .run(
-          report.name,
-          report.date,
-          parsed.dateSource ?? 'filename',
-          parsed.runs,
-          parsed.badLines.length,
-          JSON.stringify(parsed.badLines.slice(0, 20)),
-          report.bytes,
-          source,
-          now,
-        );
-      this.db.prepare('DELETE FROM zimbra_usage WHERE report_name = ?').run(report.name);
-      const usage = this.db.prepare(
+      ).run(
+        report.name,
+        report.date,
+        parsed.dateSource ?? 'filename',
+        parsed.runs,
+        parsed.badLines.length,
+        JSON.stringify(parsed.badLines.slice(0, 20)),
+        report.bytes,
+        source,
+        now,
+      );
+      this.sql('DELETE FROM zimbra_usage WHERE report_name = ?').run(report.name);
+      const usage = this.sql(
         `INSERT INTO zimbra_usage (report_date, domain, cos, account_count, report_name) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (report_date, domain, cos) DO UPDATE SET account_count = MAX(account_count, excluded.account_count)`,
       );
-      const domain = this.db.prepare(
+      const domain = this.sql(
         `INSERT INTO zimbra_domains (domain, first_seen, last_seen) VALUES (@name, @date, @date)
          ON CONFLICT (domain) DO UPDATE SET first_seen = MIN(COALESCE(first_seen, @date), @date),
            last_seen = MAX(COALESCE(last_seen, @date), @date)`,
       );
-      const cos = this.db.prepare(
+      const cos = this.sql(
         `INSERT INTO zimbra_cos (name, first_seen, last_seen) VALUES (@name, @date, @date)
          ON CONFLICT (name) DO UPDATE SET first_seen = MIN(COALESCE(first_seen, @date), @date),
            last_seen = MAX(COALESCE(last_seen, @date), @date)`,
@@ -216,22 +227,18 @@ export class ZimbraStore {
     from: string,
     to: string,
   ): Array<{ reportDate: string; domain: string; cos: string; count: number }> {
-    return this.db
-      .prepare(
-        `SELECT report_date AS reportDate, domain, cos, account_count AS count FROM zimbra_usage
+    return this.sql(
+      `SELECT report_date AS reportDate, domain, cos, account_count AS count FROM zimbra_usage
          WHERE report_date >= ? AND report_date < ? ORDER BY report_date, domain, cos`,
-      )
-      .all(from, to) as Array<{ reportDate: string; domain: string; cos: string; count: number }>;
+    ).all(from, to) as Array<{ reportDate: string; domain: string; cos: string; count: number }>;
   }
 
   /** Domains seen in a snapshot dated in `[from, to)` (also those listed with no accounts). */
   domainsSeenBetween(from: string, to: string): string[] {
-    const rows = this.db
-      .prepare(
-        `SELECT DISTINCT domain FROM zimbra_usage WHERE report_date >= ? AND report_date < ?
+    const rows = this.sql(
+      `SELECT DISTINCT domain FROM zimbra_usage WHERE report_date >= ? AND report_date < ?
          UNION SELECT domain FROM zimbra_domains WHERE last_seen >= ? AND first_seen < ? ORDER BY 1`,
-      )
-      .all(from, to, from, to) as Array<{ domain: string }>;
+    ).all(from, to, from, to) as Array<{ domain: string }>;
     return rows.map((r) => r.domain);
   }
 
@@ -239,33 +246,27 @@ export class ZimbraStore {
     from: string,
     to: string,
   ): Array<{ name: string; reportDate: string; badLines: number; runs: number }> {
-    return this.db
-      .prepare(
-        `SELECT name, report_date AS reportDate, bad_lines AS badLines, runs FROM zimbra_reports
+    return this.sql(
+      `SELECT name, report_date AS reportDate, bad_lines AS badLines, runs FROM zimbra_reports
          WHERE report_date >= ? AND report_date < ? ORDER BY report_date, name`,
-      )
-      .all(from, to) as Array<{ name: string; reportDate: string; badLines: number; runs: number }>;
+    ).all(from, to) as Array<{ name: string; reportDate: string; badLines: number; runs: number }>;
   }
 
   domains(): DomainRow[] {
-    return (this.db.prepare('SELECT * FROM zimbra_domains ORDER BY domain').all() as DomainSql[]).map(
-      domainRow,
-    );
+    return (this.sql('SELECT * FROM zimbra_domains ORDER BY domain').all() as DomainSql[]).map(domainRow);
   }
 
   domain(name: string): DomainRow | undefined {
-    const row = this.db.prepare('SELECT * FROM zimbra_domains WHERE domain = ?').get(name) as
-      | DomainSql
-      | undefined;
+    const row = this.sql('SELECT * FROM zimbra_domains WHERE domain = ?').get(name) as DomainSql | undefined;
     return row && domainRow(row);
   }
 
   cosList(): CosRow[] {
-    return (this.db.prepare('SELECT * FROM zimbra_cos ORDER BY name').all() as CosSql[]).map(cosRow);
+    return (this.sql('SELECT * FROM zimbra_cos ORDER BY name').all() as CosSql[]).map(cosRow);
   }
 
   cos(name: string): CosRow | undefined {
-    const row = this.db.prepare('SELECT * FROM zimbra_cos WHERE name = ?').get(name) as CosSql | undefined;
+    const row = this.sql('SELECT * FROM zimbra_cos WHERE name = ?').get(name) as CosSql | undefined;
     return row && cosRow(row);
   }
 
@@ -276,21 +277,19 @@ export class ZimbraStore {
   ): void {
     const now = new Date().toISOString();
     const mapped = 'customerId' in change;
-    this.db
-      .prepare(
-        `INSERT INTO zimbra_domains (domain, customer_id, customer_name, excluded, updated_at, updated_by)
+    this.sql(
+      `INSERT INTO zimbra_domains (domain, customer_id, customer_name, excluded, updated_at, updated_by)
          VALUES (@domain, @customerId, @customerName, @excluded, @now, @by)
          ON CONFLICT (domain) DO UPDATE SET customer_id = @customerId, customer_name = @customerName,
            excluded = @excluded, updated_at = @now, updated_by = @by`,
-      )
-      .run({
-        domain,
-        customerId: mapped ? change.customerId : null,
-        customerName: mapped ? change.customerName : null,
-        excluded: mapped ? 0 : 1,
-        now,
-        by,
-      });
+    ).run({
+      domain,
+      customerId: mapped ? change.customerId : null,
+      customerName: mapped ? change.customerName : null,
+      excluded: mapped ? 0 : 1,
+      now,
+      by,
+    });
   }
 
   setCos(
@@ -300,39 +299,35 @@ export class ZimbraStore {
   ): void {
     const now = new Date().toISOString();
     const mapped = 'itemId' in change;
-    this.db
-      .prepare(
-        `INSERT INTO zimbra_cos (name, item_id, item_name, quota_gb, excluded, updated_at, updated_by)
+    this.sql(
+      `INSERT INTO zimbra_cos (name, item_id, item_name, quota_gb, excluded, updated_at, updated_by)
          VALUES (@name, @itemId, @itemName, @quotaGb, @excluded, @now, @by)
          ON CONFLICT (name) DO UPDATE SET item_id = @itemId, item_name = @itemName, quota_gb = @quotaGb,
            excluded = @excluded, updated_at = @now, updated_by = @by`,
-      )
-      .run({
-        name,
-        itemId: mapped ? change.itemId : null,
-        itemName: mapped ? change.itemName : null,
-        quotaGb: mapped ? change.quotaGb : null,
-        excluded: mapped ? 0 : 1,
-        now,
-        by,
-      });
+    ).run({
+      name,
+      itemId: mapped ? change.itemId : null,
+      itemName: mapped ? change.itemName : null,
+      quotaGb: mapped ? change.quotaGb : null,
+      excluded: mapped ? 0 : 1,
+      now,
+      by,
+    });
   }
 
   exclusions(): Exclusion[] {
     return (
-      this.db
-        .prepare('SELECT id, kind, pattern, reason, active FROM zimbra_exclusions ORDER BY kind, pattern')
-        .all() as Array<Omit<Exclusion, 'active'> & { active: number }>
+      this.sql(
+        'SELECT id, kind, pattern, reason, active FROM zimbra_exclusions ORDER BY kind, pattern',
+      ).all() as Array<Omit<Exclusion, 'active'> & { active: number }>
     ).map((e) => ({ ...e, active: e.active === 1 }));
   }
 
   addExclusion(kind: 'domain' | 'cos', pattern: string, reason: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO zimbra_exclusions (kind, pattern, reason, created_at) VALUES (?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO zimbra_exclusions (kind, pattern, reason, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (kind, pattern) DO UPDATE SET active = 1, reason = excluded.reason`,
-      )
-      .run(kind, pattern, reason, new Date().toISOString());
+    ).run(kind, pattern, reason, new Date().toISOString());
   }
 
   /** The active exclusion pattern a name falls under, if any. */
@@ -341,17 +336,18 @@ export class ZimbraStore {
   }
 
   invoice(realmId: string, customerId: string, period: string): InvoiceRecord | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM zimbra_invoices WHERE realm_id = ? AND customer_id = ? AND period = ?')
-      .get(realmId, customerId, period) as InvoiceSql | undefined;
+    const row = this.sql(
+      'SELECT * FROM zimbra_invoices WHERE realm_id = ? AND customer_id = ? AND period = ?',
+    ).get(realmId, customerId, period) as InvoiceSql | undefined;
     return row && invoiceRow(row);
   }
 
   invoices(realmId: string, period: string): InvoiceRecord[] {
     return (
-      this.db
-        .prepare('SELECT * FROM zimbra_invoices WHERE realm_id = ? AND period = ? ORDER BY customer_id')
-        .all(realmId, period) as InvoiceSql[]
+      this.sql('SELECT * FROM zimbra_invoices WHERE realm_id = ? AND period = ? ORDER BY customer_id').all(
+        realmId,
+        period,
+      ) as InvoiceSql[]
     ).map(invoiceRow);
   }
 
@@ -364,16 +360,14 @@ export class ZimbraStore {
 
   saveInvoice(record: Omit<InvoiceRecord, 'createdAt' | 'updatedAt'>): void {
     const now = new Date().toISOString();
-    this.db
-      .prepare(
-        `INSERT INTO zimbra_invoices (realm_id, customer_id, period, doc_number, ledger_key, qbo_id, sync_token, generation, state,
+    this.sql(
+      `INSERT INTO zimbra_invoices (realm_id, customer_id, period, doc_number, ledger_key, qbo_id, sync_token, generation, state,
            total_cents, line_count, lines, created_at, updated_at)
          VALUES (@realmId, @customerId, @period, @docNumber, @ledgerKey, @qboId, @syncToken, @generation, @state, @totalCents,
            @lineCount, @lines, @now, @now)
          ON CONFLICT (realm_id, customer_id, period) DO UPDATE SET doc_number = @docNumber, ledger_key = @ledgerKey,
            qbo_id = @qboId, sync_token = @syncToken, generation = @generation, state = @state, total_cents = @totalCents, line_count = @lineCount, lines = @lines, updated_at = @now`,
-      )
-      .run({ ...record, lines: JSON.stringify(record.lines), now });
+    ).run({ ...record, lines: JSON.stringify(record.lines), now });
   }
 }
 

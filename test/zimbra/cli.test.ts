@@ -69,17 +69,20 @@ describe('run-monthly-billing from the command line', () => {
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 45_000;
     while (invoicesOf(h.emulator, h.realm).length === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
     await exited;
     const killedAt = Date.now();
     expect(invoicesOf(h.emulator, h.realm).length).toBeGreaterThan(0);
-    // Right away: the killed run's rows are still within their send lease, so they are left pending (exit 3).
+    // Right away: rows the killed run was still sending within their send lease are left pending (exit 3),
+    // never sent again blindly (on a slow machine the lease may already be over: then they are settled now).
     const early = await runCliAsync([...args, '--skip-fetch', '--json'], h.env);
-    expect(early.code).toBe(3);
-    expect(JSON.parse(early.stdout).failures[0].error).toMatch(/being sent by another run/);
+    expect([0, 3]).toContain(early.code);
+    if (early.code === 3)
+      expect(JSON.parse(early.stdout).failures[0].error).toMatch(/being sent by another run/);
+    expect(invoicesOf(h.emulator, h.realm).length).toBeLessThanOrEqual(customers);
     // Once the lease has run out (10 s: 5 s request timeout + 5 s), the rows are looked up by DocNumber.
     await new Promise((r) => setTimeout(r, Math.max(0, 10_500 - (Date.now() - killedAt))));
     const rerun = await runCliAsync([...args, '--skip-fetch', '--json'], h.env);
@@ -91,7 +94,7 @@ describe('run-monthly-billing from the command line', () => {
     expect(summary.invoices.success_count).toBe(customers);
     const inQbo = invoices.reduce((s, i) => s + Math.round(Number(i.TotalAmt) * 100), 0);
     expect(summary.invoices.total_amount_cents).toBe(inQbo);
-  }, 60_000);
+  }, 120_000);
 
   it('exit codes: 2 for a bad month, 4 for a missing report folder, 4 for QuickBooks not connected', async () => {
     expect((await runCliAsync([...args.slice(0, 4), '13'], h.env)).code).toBe(2);

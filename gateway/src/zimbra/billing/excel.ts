@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { monthName, periodKey } from '../report/highwater';
 import type { ReportData, ReportLine } from './report-lines';
 
@@ -56,8 +56,14 @@ export function customerTotals(lines: readonly ReportLine[]): CustomerTotal[] {
   );
 }
 
-export function buildWorkbook(data: ReportData): ExcelJS.Workbook {
-  const book = new ExcelJS.Workbook();
+/** exceljs takes over a second to load; only commands that write a workbook pay for it. */
+async function loadExcel(): Promise<typeof ExcelJS> {
+  return (await import('exceljs')).default;
+}
+
+export async function buildWorkbook(data: ReportData): Promise<ExcelJS.Workbook> {
+  const Excel = await loadExcel();
+  const book = new Excel.Workbook();
   book.creator = 'qb-bridge';
   book.created = new Date(data.generatedAt);
   const totals = customerTotals(data.lines);
@@ -198,7 +204,7 @@ export function reportPath(dir: string, data: Pick<ReportData, 'period' | 'gener
 export async function writeWorkbook(data: ReportData, file: string): Promise<string> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  await buildWorkbook(data).xlsx.writeFile(tmp);
+  await (await buildWorkbook(data)).xlsx.writeFile(tmp);
   fs.renameSync(tmp, file);
   return file;
 }

@@ -1,5 +1,13 @@
 import crypto from 'node:crypto';
-import ssh2 from 'ssh2';
+import { createRequire } from 'node:module';
+import type Ssh2 from 'ssh2';
+
+/** ssh2 loads in ~0.5 s; only a run that talks to a server needs its key parser, so it is required on first use. */
+let ssh2Module: typeof Ssh2 | undefined;
+function ssh2(): typeof Ssh2 {
+  ssh2Module ??= createRequire(import.meta.url)('ssh2') as typeof Ssh2;
+  return ssh2Module;
+}
 
 /**
  * Host-key trust for the Zimbra server, decided before any credential is sent. Pure apart from ssh2's key
@@ -95,7 +103,7 @@ export function knownKeysFor(text: string, host: string, port: number): KnownKey
     }
     const [hosts, type, base64] = fields;
     if (!hosts || !type || !base64 || !hostMatches(hosts, host, port)) return;
-    const parsed = ssh2.utils.parseKey(`${type} ${base64}`);
+    const parsed = ssh2().utils.parseKey(`${type} ${base64}`);
     if (parsed instanceof Error) return;
     keys.push({ type: parsed.type, blob: parsed.getPublicSSH(), revoked, line: index + 1 });
   });

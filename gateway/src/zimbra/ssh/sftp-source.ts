@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ssh2, { type SFTPWrapper } from 'ssh2';
+import type { SFTPWrapper } from 'ssh2';
 import {
   type HostKeyVerdict,
   isPinnedFingerprint,
@@ -90,6 +90,7 @@ export async function openSftpSource(
     );
   }
   const readTimeout = settings.readTimeoutMs ?? 60_000;
+  const ssh2 = (await import('ssh2')).default;
   const client = new ssh2.Client();
   let verdict: HostKeyVerdict | undefined;
   const where = `${settings.username}@${settings.host}:${settings.port}`;

@@ -10,6 +10,7 @@ import { registerSandboxCommands } from '../sandbox/commands';
 import { registerServerCommands } from '../server/commands';
 import { registerSheetsCommands } from '../sheets/commands';
 import { registerStoreCommands } from '../store/commands';
+import { registerZimbraCommands } from '../zimbra/commands';
 import type { CliRuntime } from './runtime';
 
 /** Each folder registers its own commands; this is the one place that lists the folders. */
@@ -25,4 +26,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerAddonKeyCommands(program, runtime);
   registerSheetsCommands(program, runtime);
   registerMisCommands(program, runtime);
+  registerZimbraCommands(program, runtime);
 }

@@ -14,6 +14,7 @@ import { hashPassword, saveCredentials } from '../qbwc/sessions/credentials';
 import { createEmulator, type RunningEmulator } from '../sandbox/emulator';
 import { type RunningServer, startServer } from '../server/serve';
 import type { Db } from '../store/database';
+import { playZimbraDemo, type ZimbraDemo } from '../zimbra/demo';
 
 /**
  * `qb-bridge demo`: everything a newcomer needs to see qb-bridge work on one machine with nothing set up.
@@ -50,6 +51,8 @@ export interface Demo {
   };
   /** The MIS sync's banner line, once its throwaway MariaDB is up and `all` has run (seconds after start). */
   mis: Promise<string>;
+  /** The previous month billed from sample Zimbra reports in a local folder (no Zimbra server needed). */
+  zimbra: ZimbraDemo;
   stop(): Promise<void>;
 }
 
@@ -110,6 +113,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     QBO_DEFAULT_EXPENSE_ACCOUNT_ID: options.env.QBO_DEFAULT_EXPENSE_ACCOUNT_ID ?? '7',
     SHEETS_DIRECTIONS_FILE: options.env.SHEETS_DIRECTIONS_FILE ?? sampleDirections(options.cwd),
     MIS_DATABASE_URL: misDemo.url ?? undefined,
+    // Zimbra: the sample reports are read from a folder in the demo store, never from a configured server.
+    ZIMBRA_HOST: undefined,
+    ZIMBRA_REPORT_PATH: path.resolve(options.cwd, options.dataDir ?? 'demo-data', 'zimbra-reports'),
   };
   const ctx = openContext(loadConfig(env, options.cwd), options.log ? { log: options.log } : {});
   let gateway: RunningServer;
@@ -144,6 +150,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const metricRows = new HistoryStore(ctx.db).metrics(periods[0], periods[1]).length;
     // In the background: a fresh MariaDB takes seconds to initialise; the banner gets its line when done.
     const mis = runMisDemo(ctx, misDemo);
+    const zimbra = await playZimbraDemo(ctx);
     return {
       ctx,
       gateway,
@@ -160,6 +167,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         password,
       },
       mis,
+      zimbra,
       stop,
     };
   } catch (error) {
@@ -202,6 +210,8 @@ export function demoBanner(demo: Demo): string {
     `QuickBooks Online  emulator at ${demo.emulator.url}, connected through OAuth:`,
     `                   ${demo.company.companyName ?? '(unnamed company)'} (realm ${demo.company.realmId})`,
     `Web Connector      one session played: ${demo.webConnector.outcome}, ${demo.webConnector.requests} qbXML requests, ${demo.webConnector.metricRows} metric rows for ${from}..${to}`,
+    `Zimbra billing     ${demo.zimbra.period} billed from sample reports in ${demo.zimbra.reportDir}: ${demo.zimbra.invoices} draft invoices, $${(demo.zimbra.totalCents / 100).toFixed(2)}; unmapped: ${demo.zimbra.unmapped.join(', ') || 'none'}`,
+    `                   Excel report ${demo.zimbra.excelPath ?? '(none)'}`,
     `Data               ${demo.ctx.config.dataDir}`,
     '',
     'Try:',
@@ -212,6 +222,7 @@ export function demoBanner(demo: Demo): string {
     `  curl ${auth} -o qb-bridge.qwc ${url}/api/qbwc/app.qwc`,
     '    (the .qwc names this PC as localhost; for a Web Connector elsewhere add ?url=https://your-gateway-host)',
     `  curl ${auth} "${url}/api/jobs?flow=qbwc"`,
+    `  curl ${auth} "${url}/api/zimbra/unmapped?year=${demo.zimbra.period.slice(0, 4)}&month=${Number(demo.zimbra.period.slice(5))}"`,
     '',
     'Play another Web Connector session against it (the Web Connector password of this demo store):',
     `  echo '${demo.webConnector.password}' | ${cliCommand()} qbwc play-session --url ${url} --username ${demo.webConnector.username} --password-stdin`,

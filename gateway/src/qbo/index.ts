@@ -11,6 +11,13 @@ export { type CreateManyOptions, createMany, resumeUnfinished } from './exactly-
 export type { LedgerEntity, LedgerLookup, LedgerRow, LedgerState } from './exactly-once/ledger';
 export { payloadHash, QboLedger } from './exactly-once/ledger';
 export { findName, findOrCreateName, NameConflictError, validateDisplayName } from './exactly-once/names';
+export {
+  type ChangeDecision,
+  type DeleteOutcome,
+  deleteOnce,
+  type UpdateOutcome,
+  updateOnce,
+} from './exactly-once/update-once';
 export { type CreateInput, type CreateOutcome, createOnce } from './exactly-once/write-once';
 export type { BatchItemRequest, BatchItemResponse, QboClient } from './http/client';
 export { QboError } from './http/errors';

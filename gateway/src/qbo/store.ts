@@ -102,3 +102,30 @@ export const qboClientMigrations: Migration[] = [
     `,
   },
 ];
+
+/** The table of `exactly-once/update-once.ts`: one row per intended update or delete of an existing object. */
+export const qboUpdateMigrations: Migration[] = [
+  {
+    owner: 'qbo.updates',
+    version: 1,
+    name: 'exactly-once updates and deletes of existing objects',
+    up: `
+      CREATE TABLE qbo_updates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        realm_id TEXT NOT NULL,
+        update_key TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        qbo_id TEXT NOT NULL,
+        operation TEXT NOT NULL CHECK (operation IN ('update', 'delete')),
+        state TEXT NOT NULL CHECK (state IN ('planned', 'sent', 'done', 'refused')),
+        request_id TEXT,
+        sync_token TEXT,
+        message TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (realm_id, update_key)
+      );
+    `,
+  },
+];

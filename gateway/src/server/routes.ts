@@ -4,6 +4,7 @@ import { qboRoutes } from '../qbo/routes';
 import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap/soap-routes';
 import { addonMetricsAccess, sheetsRoutes } from '../sheets/routes';
+import { zimbraRoutes } from '../zimbra/routes';
 import type { RouteModule } from './route-module';
 
 export type { RouteModule };
@@ -18,4 +19,5 @@ export const routeModules: RouteModule[] = [
   qbwcSoapRoutes,
   sheetsRoutes,
   misRoutes,
+  zimbraRoutes,
 ];

@@ -2,10 +2,11 @@ import { addonAuthMigrations } from '../auth/addon-store';
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
 import { qboTokenMigrations } from '../qbo/oauth/token-store';
-import { qboClientMigrations } from '../qbo/store';
+import { qboClientMigrations, qboUpdateMigrations } from '../qbo/store';
 import { qbwcSessionMigrations } from '../qbwc/sessions/session-store';
 import { qbwcDataMigrations } from '../qbwc/store';
 import { sheetsMigrations } from '../sheets/store';
+import { zimbraMigrations } from '../zimbra/store';
 import { coreMigrations } from './core-migrations';
 import type { Migration } from './migrations';
 
@@ -16,8 +17,10 @@ export const allMigrations: readonly Migration[] = [
   ...jobMigrations,
   ...qboTokenMigrations,
   ...qboClientMigrations,
+  ...qboUpdateMigrations,
   ...qbwcSessionMigrations,
   ...qbwcDataMigrations,
   ...addonAuthMigrations,
   ...sheetsMigrations,
+  ...zimbraMigrations,
 ];

@@ -1,0 +1,159 @@
+/**
+ * REST for Zimbra billing (design.md): start a month's run as a job and follow it, list what needs mapping,
+ * and map a domain or CoS without a terminal. All behind `requireAuth`; every mapping change is audited.
+ */
+import type { Context, Hono } from 'hono';
+import { successEnvelope } from '../../../shared/src/envelope';
+import type { AppContext } from '../app/context';
+import { requireAuth } from '../auth/middleware';
+import { CliError } from '../cli/exit-codes';
+import { JobAlreadyRunningError } from '../jobs/jobs';
+import { openQbo, type QboClient } from '../qbo/index';
+import type { AppEnv } from '../server/env';
+import { badRequest, conflict, HttpError, notFound } from '../server/errors';
+import type { RouteModule } from '../server/route-module';
+import { type CosChange, type DomainChange, MappingError, setCosMapping, setDomainMapping } from './mappings';
+import { type Period, periodKey, previousMonth } from './report/highwater';
+import { monthPicture, startMonthlyBilling } from './service';
+
+type C = Context<AppEnv>;
+
+async function jsonBody(c: C): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw badRequest('The body must be JSON with Content-Type: application/json');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('The body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function periodFrom(year: unknown, month: unknown): Period {
+  if (year === undefined && month === undefined) return previousMonth(new Date());
+  const y = Number(year);
+  const m = Number(month);
+  if (!Number.isInteger(y) || y < 2000 || y > 2100) throw badRequest('year must be a year such as 2025');
+  if (!Number.isInteger(m) || m < 1 || m > 12) throw badRequest('month must be 1-12');
+  return { year: y, month: m };
+}
+
+function qboClient(ctx: AppContext): QboClient {
+  try {
+    return openQbo(ctx).client;
+  } catch (error) {
+    if (error instanceof CliError) throw new HttpError(503, 'qbo_not_connected', error.message);
+    throw error;
+  }
+}
+
+function mappingFailure(error: unknown): never {
+  if (error instanceof MappingError)
+    throw new HttpError(error.status, error.status === 404 ? 'not_found' : 'bad_request', error.message);
+  throw error;
+}
+
+const actorOf = (c: C) => c.get('principal')?.name ?? 'api';
+
+function register(app: Hono<AppEnv>): void {
+  app.use('/api/zimbra/*', requireAuth);
+
+  app.post('/api/zimbra/runs', async (c) => {
+    const ctx = c.get('ctx');
+    const body = await jsonBody(c);
+    const period = periodFrom(body.year, body.month);
+    const flag = (name: string) => {
+      const v = body[name];
+      if (v !== undefined && typeof v !== 'boolean') throw badRequest(`${name} must be true or false`);
+      return v === true;
+    };
+    const customerId = body.customerId;
+    if (customerId !== undefined && (typeof customerId !== 'string' || !/^\d{1,20}$/.test(customerId))) {
+      throw badRequest('customerId must be a QuickBooks customer Id (digits, as a string)');
+    }
+    const options = {
+      period,
+      skipFetch: flag('skipFetch'),
+      skipReconciliation: flag('skipReconciliation'),
+      skipInvoices: flag('skipInvoices'),
+      dryRun: flag('dryRun'),
+      customerId: customerId as string | undefined,
+      actor: actorOf(c),
+    };
+    let started: ReturnType<typeof startMonthlyBilling>;
+    try {
+      started = startMonthlyBilling(ctx, options);
+    } catch (error) {
+      if (error instanceof JobAlreadyRunningError) throw conflict(error.message, { jobId: error.job.id });
+      throw error;
+    }
+    // The run goes on after the answer; its job row carries progress and, at the end, the summary.
+    started.result.catch((error: unknown) => ctx.log.error({ err: error }, 'Zimbra run failed'));
+    const id = started.job.id;
+    return c.json(successEnvelope(ctx.jobs.get(id), `Zimbra run for ${periodKey(period)} started`), 202);
+  });
+
+  app.get('/api/zimbra/runs/:id', (c) => {
+    const job = c.get('ctx').jobs.get(c.req.param('id'));
+    if (job?.flow !== 'zimbra') throw notFound(`No Zimbra run ${c.req.param('id')}`);
+    return c.json(successEnvelope(job));
+  });
+
+  app.get('/api/zimbra/unmapped', (c) => {
+    const period = periodFrom(c.req.query('year'), c.req.query('month'));
+    const picture = monthPicture(c.get('ctx'), period);
+    return c.json(
+      successEnvelope({
+        period: periodKey(period),
+        domains: picture.unmappedDomains,
+        cos: picture.unmappedCos,
+        excluded: picture.excluded,
+      }),
+    );
+  });
+
+  app.put('/api/zimbra/domains/:domain', async (c) => {
+    const ctx = c.get('ctx');
+    const body = await jsonBody(c);
+    let change: DomainChange;
+    if (body.exclude === true) change = { exclude: true };
+    else if (typeof body.customerId === 'string' && body.customerId.trim() !== '')
+      change = { customerId: body.customerId.trim() };
+    else throw badRequest('Send {"customerId": "<QBO customer Id>"} or {"exclude": true}');
+    const client = 'customerId' in change ? qboClient(ctx) : null;
+    const result = await setDomainMapping(
+      ctx,
+      client,
+      decodeURIComponent(c.req.param('domain')),
+      change,
+      actorOf(c),
+    ).catch(mappingFailure);
+    return c.json(successEnvelope(result, result.excluded ? 'domain excluded' : 'domain mapped'));
+  });
+
+  app.put('/api/zimbra/cos/:name', async (c) => {
+    const ctx = c.get('ctx');
+    const body = await jsonBody(c);
+    let change: CosChange;
+    if (body.exclude === true) change = { exclude: true };
+    else if (typeof body.itemId === 'string' && body.itemId.trim() !== '') {
+      const quota = body.quotaGb;
+      if (quota !== undefined && (typeof quota !== 'number' || !Number.isInteger(quota) || quota < 0)) {
+        throw badRequest('quotaGb must be a whole number of GB');
+      }
+      change = { itemId: body.itemId.trim(), quotaGb: quota as number | undefined };
+    } else throw badRequest('Send {"itemId": "<QBO item Id>", "quotaGb": 50} or {"exclude": true}');
+    const client = 'itemId' in change ? qboClient(ctx) : null;
+    const result = await setCosMapping(
+      ctx,
+      client,
+      decodeURIComponent(c.req.param('name')),
+      change,
+      actorOf(c),
+    ).catch(mappingFailure);
+    return c.json(successEnvelope(result, result.excluded ? 'CoS excluded' : 'CoS mapped'));
+  });
+}
+
+export const zimbraRoutes: RouteModule = { name: 'zimbra', register };

@@ -57,6 +57,8 @@ export const envSchema = z.object({
     .min(0, 'must be 0 or more')
     .max(5, 'must be at most 5')
     .default(0),
+  TLS_CERT_FILE: optionalText,
+  TLS_KEY_FILE: optionalText,
 
   QBO_ENVIRONMENT: z.enum(['production', 'sandbox', 'emulator']).default('sandbox'),
   QBO_CLIENT_ID: optionalText,
@@ -129,6 +131,8 @@ export const examples: Record<keyof Env, string> = {
   LOG_LEVEL: 'info',
   LOG_TO_FILE: 'true',
   TRUST_PROXY: '1',
+  TLS_CERT_FILE: '/etc/letsencrypt/live/qb-bridge.example.com/fullchain.pem',
+  TLS_KEY_FILE: '/etc/letsencrypt/live/qb-bridge.example.com/privkey.pem',
   QBO_ENVIRONMENT: 'sandbox',
   QBO_CLIENT_ID: 'the Client ID from the Intuit developer portal',
   QBO_CLIENT_SECRET: 'the Client Secret from the Intuit developer portal',

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import type { AppContext } from '../app/context';
 import { type AppOptions, createApp } from './app';
+import { httpsServeOptions, type TlsMaterial } from './tls';
 
 export interface RunningServer {
   url: string;
@@ -16,17 +17,19 @@ export async function startServer(
   port: number,
   hostname = '0.0.0.0',
   options: AppOptions = {},
+  tls?: TlsMaterial,
 ): Promise<RunningServer> {
   const app = createApp(ctx, options);
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname }, () => resolve(s));
+    const https = tls ? httpsServeOptions(tls) : {};
+    const s = serve({ fetch: app.fetch, port, hostname, ...https }, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
   const shownHost = hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname;
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
     port: address.port,
     server,
     stop(graceMs = 10_000) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAuthCommands } from '../auth/commands';
 import { registerDemoCommands } from '../demo/commands';
+import { registerDoctorCommands } from '../doctor/commands';
 import { registerQboAuthCommands } from '../qbo/auth-commands';
 import { registerQboCommands } from '../qbo/commands';
 import { registerQbwcCommands } from '../qbwc/commands';
@@ -19,4 +20,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerQboAuthCommands(program, runtime);
   registerQboCommands(program, runtime);
   registerQbwcCommands(program, runtime);
+  registerDoctorCommands(program, runtime);
 }

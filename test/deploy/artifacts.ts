@@ -61,8 +61,9 @@ export function parseUnit(text: string): Record<string, Record<string, string[]>
     if (eq < 0) throw new Error(`not a key=value line: ${line}`);
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    const keys = (sections[section] ??= {});
-    (keys[key] ??= []).push(value);
+    sections[section] ??= {};
+    const keys = sections[section];
+    keys[key] = [...(keys[key] ?? []), value];
   }
   return sections;
 }

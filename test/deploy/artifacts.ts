@@ -61,8 +61,8 @@ export function parseUnit(text: string): Record<string, Record<string, string[]>
     if (eq < 0) throw new Error(`not a key=value line: ${line}`);
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    sections[section] ??= {};
-    const keys = sections[section];
+    const keys = sections[section] ?? {};
+    sections[section] = keys;
     keys[key] = [...(keys[key] ?? []), value];
   }
   return sections;

@@ -59,7 +59,7 @@ export function checkStore(db: Db | undefined, storeFile: string): CheckResult {
     return warn(
       id,
       `${pending.length} store migration${pending.length === 1 ? '' : 's'} pending (${pending.slice(0, 3).join(', ')}${pending.length > 3 ? ', …' : ''})`,
-      'take a backup (`qb-bridge backup --with-key`), then run `qb-bridge migrate` (serve also applies them at start)',
+      'take a backup (`qb-bridge backup`, and keep secret.key with it), then run `qb-bridge migrate` (serve also applies them at start)',
     );
   }
   return ok(id, `store ${storeFile} is at schema version ${applied.size}, nothing pending`);
@@ -74,7 +74,7 @@ export function checkSecretKey(config: Config, db: Db | undefined): CheckResult 
       ? fail(
           id,
           `the store is encrypted with a key, but ${keyFile} is missing and QB_BRIDGE_SECRET_KEY is not set`,
-          'restore secret.key from the backup taken with the store (`backup --with-key`), or set QB_BRIDGE_SECRET_KEY to it',
+          'restore secret.key from where it was kept with the store backups, or set QB_BRIDGE_SECRET_KEY to it',
         )
       : ok(id, `no key yet: ${keyFile} is generated at the first start; back it up with the store`);
   }

@@ -181,6 +181,31 @@ describe('`qb-bridge serve --tls-cert --tls-key` as a child process', () => {
     }
   });
 
+  it('without TLS files, SIGHUP (systemctl reload) leaves the gateway serving instead of ending it', async () => {
+    const dataDir = tempDir('qbb-hup-');
+    const proc = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+      cwd: dataDir,
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        proc.stdout.on('data', (d) => {
+          out += String(d);
+          const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+          if (match) resolve(match[0]);
+        });
+        proc.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(proc.exitCode).toBeNull();
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      proc.kill('SIGTERM');
+    }
+  });
+
   it('stops with exit 4 and one line when only the certificate is given', () => {
     const result = runCli(['serve', '--port', '0', '--tls-cert', first.certFile], { DATA_DIR: tempDir() });
     expect(result.code).toBe(4);

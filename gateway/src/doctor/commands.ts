@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { wholeNumberOption } from '../cli/options';
 import type { CliRuntime } from '../cli/runtime';
 import { renderReport, runDoctor } from './service';
 
@@ -10,10 +11,9 @@ export function registerDoctorCommands(program: Command, runtime: CliRuntime): v
       'Check a deployment: PUBLIC_URL and its certificate, the clock, DATA_DIR, the secret key, and each configured integration; says how to fix each problem',
     )
     .option('--json', 'print the results as JSON')
-    .option('--timeout <ms>', 'how long each network check may take', '5000')
-    .action(async (options: { json?: boolean; timeout: string }) => {
-      const timeoutMs = Number(options.timeout) > 0 ? Number(options.timeout) : 5000;
-      const report = await runDoctor(runtime.config(), { timeoutMs });
+    .option('--timeout <ms>', 'how long each network check may take', wholeNumberOption('--timeout'), 5000)
+    .action(async (options: { json?: boolean; timeout: number }) => {
+      const report = await runDoctor(runtime.config(), { timeoutMs: options.timeout });
       runtime.print(report, options, () => renderReport(report));
       process.exitCode = report.exitCode;
     });

@@ -28,7 +28,7 @@ export function registerServerCommands(program: Command, runtime: CliRuntime): v
         {},
         tls?.material,
       );
-      if (tls) reloadTlsOnSighup(running.server, tls.files, ctx.log);
+      reloadTlsOnSighup(running.server, tls?.files, ctx.log);
       if (tls) runtime.out(tls.description);
       stopOnSignals(running, ctx);
       ctx.log.info({ url: running.url }, 'qb-bridge gateway listening');

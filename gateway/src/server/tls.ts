@@ -124,12 +124,18 @@ export function prepareTls(
 }
 
 /**
- * Re-reads the files on SIGHUP and swaps them into the running server. Returns a function that stops
- * listening for the signal (tests, shutdown).
+ * Re-reads the files on SIGHUP and swaps them into the running server. Without TLS files there is nothing
+ * to reload, but SIGHUP is still caught: `systemctl reload` must never stop a gateway behind a proxy (Node's
+ * default for SIGHUP is to exit, which systemd counts as a clean stop and does not restart). Returns a
+ * function that stops listening for the signal.
  */
-export function reloadTlsOnSighup(server: ServerType, files: TlsFiles, log: Logger): () => void {
-  if (!(server instanceof https.Server)) throw new TlsFilesError('the server is not serving https');
+export function reloadTlsOnSighup(server: ServerType, files: TlsFiles | undefined, log: Logger): () => void {
+  if (files && !(server instanceof https.Server)) throw new TlsFilesError('the server is not serving https');
   const onHup = () => {
+    if (!files || !(server instanceof https.Server)) {
+      log.info('SIGHUP: no TLS certificate to reload (TLS is terminated in front of the gateway)');
+      return;
+    }
     try {
       const material = loadTlsMaterial(files);
       server.setSecureContext(material);

@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cliPath, repoRoot } from '../helpers/cli';
 import { tempDir } from '../helpers/context';
 import { freePort } from '../qbo-auth/helpers';
 import { envPairs, parseDockerfile, parseUnit, readRepoFile } from './artifacts';
 import { haveOpenssl, makeCert } from './certs';
+
+// Child processes (the built CLI, servers) start slowly on a loaded machine; give them room.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const has = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 

@@ -2,12 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningServer, startServer } from '../../gateway/src/server/serve';
 import { loadTlsMaterial, prepareTls, tlsFilesFrom } from '../../gateway/src/server/tls';
 import { cliPath, runCli } from '../helpers/cli';
 import { tempDir, testContext } from '../helpers/context';
 import { haveOpenssl, makeCert, type TestCert } from './certs';
+
+// Child processes (the built CLI, servers) start slowly on a loaded machine; give them room.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 interface HttpsAnswer {
   status: number;
@@ -213,7 +216,7 @@ describe('`qb-bridge serve --tls-cert --tls-key` as a child process', () => {
   });
 });
 
-async function waitFor(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (await condition()) return;

@@ -52,7 +52,7 @@ describe('certificate (a real TLS handshake with the PUBLIC_URL host)', () => {
     try {
       return await checkCertificate(
         { PUBLIC_URL: `https://localhost:${server.port}` },
-        { ca, timeoutMs: 3000, nowMs: Date.now() },
+        { ca, timeoutMs: 10_000, nowMs: Date.now() },
       );
     } finally {
       await server.close();
@@ -104,7 +104,7 @@ describe('certificate (a real TLS handshake with the PUBLIC_URL host)', () => {
     await server.close();
     const result = await checkCertificate(
       { PUBLIC_URL: `https://localhost:${server.port}` },
-      { timeoutMs: 2000, nowMs: Date.now() },
+      { timeoutMs: 10_000, nowMs: Date.now() },
     );
     expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('could not read') });
     expect(await checkCertificate({}, { timeoutMs: 1000, nowMs: Date.now() })).toMatchObject({
@@ -121,14 +121,14 @@ describe('clock (against the Date header of the QuickBooks emulator)', () => {
   afterAll(() => emulator.close());
 
   it('passes when this clock agrees with the server', async () => {
-    const result = await checkClock(emulator.url, { timeoutMs: 3000, now: Date.now });
+    const result = await checkClock(emulator.url, { timeoutMs: 10_000, now: Date.now });
     expect(result).toMatchObject({ status: 'ok', message: expect.stringContaining('127.0.0.1') });
   });
 
   it('warns at 30 s and fails at 5 minutes of skew, saying which way', async () => {
-    const ahead = await checkClock(emulator.url, { timeoutMs: 3000, now: () => Date.now() + 30_000 });
+    const ahead = await checkClock(emulator.url, { timeoutMs: 10_000, now: () => Date.now() + 30_000 });
     expect(ahead).toMatchObject({ status: 'warn', message: expect.stringMatching(/3\d s ahead of/) });
-    const behind = await checkClock(emulator.url, { timeoutMs: 3000, now: () => Date.now() - 300_000 });
+    const behind = await checkClock(emulator.url, { timeoutMs: 10_000, now: () => Date.now() - 300_000 });
     expect(behind).toMatchObject({ status: 'fail', message: expect.stringMatching(/30\d s behind/) });
     expect(behind.fix).toContain('timedatectl set-ntp true');
   });

@@ -70,8 +70,8 @@ describe('mis (a real MariaDB: connect and SELECT 1)', () => {
   const base = process.env.MIS_TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
 
   it('skips when not configured and passes a reachable database', async () => {
-    expect(await checkMis({}, 2000)).toMatchObject({ status: 'skip' });
-    const result = await checkMis({ MIS_DATABASE_URL: base }, 3000);
+    expect(await checkMis({}, 10_000)).toMatchObject({ status: 'skip' });
+    const result = await checkMis({ MIS_DATABASE_URL: base }, 10_000);
     expect(result).toMatchObject({ status: 'ok', message: expect.stringContaining('SELECT 1') });
   });
 
@@ -87,7 +87,7 @@ describe('mis (a real MariaDB: connect and SELECT 1)', () => {
     });
     expect(closed.fix).toContain('host and port');
     expect(JSON.stringify(closed)).not.toContain('s3cret-pw');
-    const missing = await checkMis({ MIS_DATABASE_URL: `${base.replace(/\/$/, '')}/qbb_no_such_db` }, 3000);
+    const missing = await checkMis({ MIS_DATABASE_URL: `${base.replace(/\/$/, '')}/qbb_no_such_db` }, 10_000);
     expect(missing).toMatchObject({ status: 'fail', message: expect.stringContaining('ER_BAD_DB_ERROR') });
   });
 });
@@ -116,7 +116,7 @@ describe('zimbra (an SSH handshake checked against ZIMBRA_KNOWN_HOSTS)', () => {
 
   it('passes a known host key and an accepted login key', async () => {
     const file = knownHostsFile('good', `# comment\n${ssh.knownHostsLine}\n`);
-    const result = await checkZimbra(settings(file, ssh.clientKeyFile), 3000);
+    const result = await checkZimbra(settings(file, ssh.clientKeyFile), 10_000);
     expect(result).toMatchObject({
       status: 'ok',
       message: expect.stringMatching(/known \(SHA256:.+\) and accepted/),
@@ -126,18 +126,23 @@ describe('zimbra (an SSH handshake checked against ZIMBRA_KNOWN_HOSTS)', () => {
   it('fails an unknown host key, naming its fingerprint', async () => {
     const otherKey = crypto.randomBytes(51).toString('base64');
     const file = knownHostsFile('other', `[127.0.0.1]:${ssh.port} ssh-ed25519 ${otherKey}\n`);
-    const result = await checkZimbra(settings(file, ssh.clientKeyFile), 3000);
+    const result = await checkZimbra(settings(file, ssh.clientKeyFile), 10_000);
     expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('is not in') });
     expect(result.fix).toContain(`ssh-keyscan -p ${ssh.port} 127.0.0.1`);
   });
 
   it('fails without ZIMBRA_KNOWN_HOSTS, with a refused login key, and on a closed port', async () => {
-    expect(await checkZimbra(settings(undefined, ssh.clientKeyFile), 3000)).toMatchObject({ status: 'fail' });
+    expect(await checkZimbra(settings(undefined, ssh.clientKeyFile), 10_000)).toMatchObject({
+      status: 'fail',
+    });
     const file = knownHostsFile('good2', `${ssh.knownHostsLine}\n`);
-    const refused = await checkZimbra(settings(file, ssh.otherClientKeyFile), 3000);
+    const refused = await checkZimbra(settings(file, ssh.otherClientKeyFile), 10_000);
     expect(refused).toMatchObject({ status: 'fail', message: expect.stringContaining('refused the key') });
     const closedPort = await freePort();
-    const closed = await checkZimbra({ ...settings(file, ssh.clientKeyFile), ZIMBRA_PORT: closedPort }, 3000);
+    const closed = await checkZimbra(
+      { ...settings(file, ssh.clientKeyFile), ZIMBRA_PORT: closedPort },
+      10_000,
+    );
     expect(closed).toMatchObject({ status: 'fail', message: expect.stringContaining('cannot reach') });
     expect(await checkZimbra({ ZIMBRA_PORT: 22, ZIMBRA_USERNAME: 'zimbra' }, 1000)).toMatchObject({
       status: 'skip',

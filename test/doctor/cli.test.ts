@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTokenVault } from '../../gateway/src/qbo/oauth/token-vault';
 import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/sessions/credentials';
 import { haveOpenssl, makeCert, type TestCert } from '../deploy/certs';
@@ -6,6 +6,9 @@ import { runCliAsync } from '../helpers/cli';
 import { tempDir, testContext } from '../helpers/context';
 import { connectDirectly, startEmulator } from '../qbo-auth/helpers';
 import { tlsServer } from './fixtures';
+
+// Child processes (the built CLI, servers) start slowly on a loaded machine; give them room.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 /**
  * `qb-bridge doctor` as a user runs it (the built binary, a child process): a deployment with every
@@ -39,7 +42,7 @@ afterAll(() => emulator.close());
 async function doctor(cert: TestCert, extra: Record<string, string> = {}) {
   const server = await tlsServer(cert);
   try {
-    return await runCliAsync(['doctor', '--json', '--timeout', '3000'], {
+    return await runCliAsync(['doctor', '--json', '--timeout', '10000'], {
       DATA_DIR: dataDir(),
       QB_BRIDGE_SECRET_KEY: secretKey,
       PUBLIC_URL: `https://localhost:${server.port}`,

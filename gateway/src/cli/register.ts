@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAddonKeyCommands } from '../auth/addon-commands';
 import { registerAuthCommands } from '../auth/commands';
 import { registerDemoCommands } from '../demo/commands';
+import { registerDoctorCommands } from '../doctor/commands';
 import { registerMisCommands } from '../mis/commands';
 import { registerQboAuthCommands } from '../qbo/auth-commands';
 import { registerQboCommands } from '../qbo/commands';
@@ -27,4 +28,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerSheetsCommands(program, runtime);
   registerMisCommands(program, runtime);
   registerZimbraCommands(program, runtime);
+  registerDoctorCommands(program, runtime);
 }

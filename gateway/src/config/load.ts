@@ -19,8 +19,8 @@ export interface Config extends Env {
 }
 
 /** The gateway's own address when PUBLIC_URL is unset: good for a Web Connector on this machine. */
-export function derivedPublicUrl(port: number): string {
-  return `http://localhost:${port}`;
+export function derivedPublicUrl(port: number, scheme: 'http' | 'https' = 'http'): string {
+  return `${scheme}://localhost:${port}`;
 }
 
 /** A configuration mistake: the message is one line naming the variable, the problem and a right value. */

@@ -63,6 +63,8 @@ export const envSchema = z.object({
     .min(1, 'must be at least 1')
     .max(36_500, 'must be at most 36500 (a century)')
     .default(365),
+  TLS_CERT_FILE: optionalText,
+  TLS_KEY_FILE: optionalText,
 
   QBO_ENVIRONMENT: z.enum(['production', 'sandbox', 'emulator']).default('sandbox'),
   QBO_CLIENT_ID: optionalText,
@@ -157,6 +159,8 @@ export const examples: Record<keyof Env, string> = {
   LOG_TO_FILE: 'true',
   TRUST_PROXY: '1',
   AUDIT_RETENTION_DAYS: '365',
+  TLS_CERT_FILE: '/etc/letsencrypt/live/qb-bridge.example.com/fullchain.pem',
+  TLS_KEY_FILE: '/etc/letsencrypt/live/qb-bridge.example.com/privkey.pem',
   QBO_ENVIRONMENT: 'sandbox',
   QBO_CLIENT_ID: 'the Client ID from the Intuit developer portal',
   QBO_CLIENT_SECRET: 'the Client Secret from the Intuit developer portal',

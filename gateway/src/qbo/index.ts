@@ -20,7 +20,12 @@ export {
 } from './exactly-once/update-once';
 export { type CreateInput, type CreateOutcome, createOnce } from './exactly-once/write-once';
 export type { BatchItemRequest, BatchItemResponse, QboClient } from './http/client';
+export { qboEndpoints } from './http/endpoints';
 export { QboError } from './http/errors';
 export { qboWebLink } from './links';
+// For `qb-bridge doctor`, which reads the store without opening a connection: every company's token
+// health as /healthz shows it (describeConnection never carries a token), and the hosts a clock check asks.
+export { type ConnectionStatus, describeConnection } from './oauth/connection-health';
 export { ReconnectRequiredError } from './oauth/token-source';
+export { listTokenRows } from './oauth/token-store';
 export { qboQuery, queryAll, rowsOf } from './query';

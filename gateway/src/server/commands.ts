@@ -3,6 +3,7 @@ import { CliError, ExitCode } from '../cli/exit-codes';
 import { portOption } from '../cli/options';
 import type { CliRuntime } from '../cli/runtime';
 import { everyInterface, ListenError, type RunningServer, startServer, stopOnSignals } from './serve';
+import { prepareTls, reloadTlsOnSighup } from './tls';
 
 /** The line `serve` prints: the address it really listens on, and how to reach it from this machine. */
 export function listeningMessage(running: RunningServer): string {
@@ -27,11 +28,17 @@ export function registerServerCommands(program: Command, runtime: CliRuntime): v
       'address to listen on: 0.0.0.0 = every interface (the default, for a Web Connector on another PC), 127.0.0.1 = this machine only',
       '0.0.0.0',
     )
-    .action(async (options: { port?: number; host: string }) => {
+    .option(
+      '--tls-cert <path>',
+      'serve https with this PEM certificate chain (or TLS_CERT_FILE); SIGHUP reloads it',
+    )
+    .option('--tls-key <path>', 'the PEM private key of --tls-cert (or TLS_KEY_FILE)')
+    .action(async (options: { port?: number; host: string; tlsCert?: string; tlsKey?: string }) => {
+      const tls = prepareTls(options, runtime.config());
       const ctx = runtime.open();
       let running: RunningServer;
       try {
-        running = await startServer(ctx, options.port ?? ctx.config.PORT, options.host);
+        running = await startServer(ctx, options.port ?? ctx.config.PORT, options.host, {}, tls?.material);
       } catch (error) {
         if (error instanceof ListenError) throw new CliError(ExitCode.failed, error.message);
         throw error;
@@ -41,6 +48,8 @@ export function registerServerCommands(program: Command, runtime: CliRuntime): v
       const pruneTimer = setInterval(() => ctx.audit.prune(ctx.config.AUDIT_RETENTION_DAYS), 3_600_000);
       pruneTimer.unref();
       running.server.once('close', () => clearInterval(pruneTimer));
+      reloadTlsOnSighup(running.server, tls?.files, ctx.log);
+      if (tls) runtime.out(tls.description);
       stopOnSignals(running, ctx);
       ctx.log.info(
         { url: running.url, host: running.host, port: running.port, auditRowsPruned: pruned },

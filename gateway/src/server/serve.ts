@@ -3,6 +3,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { AppContext } from '../app/context';
 import { derivedPublicUrl } from '../config/load';
 import { type AppOptions, createApp } from './app';
+import { httpsServeOptions, type TlsMaterial } from './tls';
 
 export interface RunningServer {
   /** Where to reach it from this machine (127.0.0.1 when it listens on every interface). */
@@ -20,10 +21,12 @@ export async function startServer(
   port: number,
   hostname = '0.0.0.0',
   options: AppOptions = {},
+  tls?: TlsMaterial,
 ): Promise<RunningServer> {
   const app = createApp(ctx, options);
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname }, () => resolve(s));
+    const https = tls ? httpsServeOptions(tls) : {};
+    const s = serve({ fetch: app.fetch, port, hostname, ...https }, () => resolve(s));
     s.once('error', (error) => reject(listenError(error as NodeJS.ErrnoException, hostname, port)));
   });
   const address = server.address() as AddressInfo;
@@ -33,10 +36,11 @@ export async function startServer(
       ? `[${hostname}]`
       : hostname;
   // Without PUBLIC_URL the WSDL and .qwc name this machine at the port really bound (never the Host header).
-  if (ctx.config.publicUrlDerived) ctx.config.PUBLIC_URL = derivedPublicUrl(address.port);
+  if (ctx.config.publicUrlDerived)
+    ctx.config.PUBLIC_URL = derivedPublicUrl(address.port, tls ? 'https' : 'http');
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
     port: address.port,
     host: hostname,
     server,

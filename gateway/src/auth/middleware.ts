@@ -2,12 +2,14 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../server/env';
 import { HttpError } from '../server/errors';
 import { verifyApiToken } from './api-tokens';
+import { useDashboardSession } from './session-cookie';
 
 /**
  * Guards REST routes: `Authorization: Bearer <api token>`, or a principal already set by an earlier
  * middleware (the dashboard's session cookie). Failures are audited without the presented value.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.get('principal') && !c.req.header('authorization')) useDashboardSession(c);
   if (!c.get('principal')) {
     const ctx = c.get('ctx');
     const header = c.req.header('authorization') ?? '';

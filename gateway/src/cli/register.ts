@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAdminCommands } from '../auth/admin-commands';
 import { registerAuthCommands } from '../auth/commands';
 import { registerDemoCommands } from '../demo/commands';
 import { registerQboAuthCommands } from '../qbo/auth-commands';
@@ -19,4 +20,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerQboAuthCommands(program, runtime);
   registerQboCommands(program, runtime);
   registerQbwcCommands(program, runtime);
+  registerAdminCommands(program, runtime);
 }

@@ -15,5 +15,7 @@ export { type CreateInput, type CreateOutcome, createOnce } from './exactly-once
 export type { BatchItemRequest, BatchItemResponse, QboClient } from './http/client';
 export { QboError } from './http/errors';
 export { qboWebLink } from './links';
+export { type ConnectionStatus, describeConnection, qboHealthSection } from './oauth/connection-health';
 export { ReconnectRequiredError } from './oauth/token-source';
+export { createTokenVault } from './oauth/token-vault';
 export { qboQuery, queryAll, rowsOf } from './query';

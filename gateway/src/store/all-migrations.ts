@@ -1,3 +1,4 @@
+import { dashboardAuthMigrations } from '../auth/dashboard-store';
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
 import { qboTokenMigrations } from '../qbo/oauth/token-store';
@@ -16,4 +17,5 @@ export const allMigrations: readonly Migration[] = [
   ...qboClientMigrations,
   ...qbwcSessionMigrations,
   ...qbwcDataMigrations,
+  ...dashboardAuthMigrations,
 ];

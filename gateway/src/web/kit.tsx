@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { createMiddleware } from 'hono/factory';
 import { html } from 'hono/html';
+import { HTTPException } from 'hono/http-exception';
 import { currentSession } from '../auth/session-cookie';
 import { csrfMatches, type DashboardSession } from '../auth/sessions';
 import type { AppEnv } from '../server/env';
@@ -13,12 +14,35 @@ import type { DashboardPage, NoticeKind, PageContext, PageKit } from './page-mod
 
 const flashCookie = 'qbb_flash';
 
-/** Same-origin form posts only (hono's Origin check), in addition to the per-session CSRF token. */
-export const sameOrigin = csrf({
+const originCheck = csrf({
   origin: (origin, c) => {
     const publicUrl = (c as PageContext).get('ctx').config.PUBLIC_URL;
     return origin === new URL(c.req.url).origin || (!!publicUrl && origin === new URL(publicUrl).origin);
   },
+});
+
+/**
+ * Same-origin form posts only (hono's Origin check), in addition to the per-session CSRF token. hono answers
+ * a refusal by throwing; we turn that into a plain 403 page and an audit row.
+ */
+export const sameOrigin = createMiddleware<AppEnv>(async (c, next) => {
+  let passed = false;
+  try {
+    await originCheck(c, async () => {
+      passed = true;
+      await next();
+    });
+  } catch (error) {
+    if (passed || !(error instanceof HTTPException) || error.status !== 403) throw error;
+    c.get('ctx').audit.record({
+      actor: 'anonymous',
+      action: 'dashboard.csrf',
+      target: `${c.req.method} ${c.req.path}`,
+      outcome: 'denied',
+      details: { reason: 'form posted from another origin', origin: c.req.header('origin') ?? null },
+    });
+    return c.text('Forms may only be sent from this dashboard (the request came from another site)', 403);
+  }
 });
 
 declare module 'hono' {

@@ -44,7 +44,8 @@ export const dashboardJs = `
       (byMetric[r.metric_name] = byMetric[r.metric_name] || {})[r.period] = Number(r.metric_value);
     });
     periods.sort();
-    var xs = periods.map(function (p) { return Date.UTC(+p.slice(0, 4), +p.slice(5, 7) - 1, 1) / 1000; });
+    // Months are categories: x is the month's index, labelled with its YYYY-MM (no day ticks between months).
+    var xs = periods.map(function (_, i) { return i; });
     function series(name) { return periods.map(function (p) { var m = byMetric[name] || {}; return p in m ? m[p] : null; }); }
     function draw(id, title, names, colors) {
       var el = document.getElementById(id);
@@ -52,9 +53,12 @@ export const dashboardJs = `
       var width = Math.max(300, el.clientWidth || 600);
       var opts = {
         title: title, width: width, height: 240,
-        scales: { x: { time: true } },
-        axes: [{}, { size: 70 }],
-        series: [{}].concat(names.map(function (n, i) { return { label: n, stroke: colors[i], width: 2, points: { show: true } }; }))
+        scales: { x: { time: false, range: [-0.5, periods.length - 0.5] } },
+        axes: [
+          { splits: function () { return xs; }, values: function (u, splits) { return splits.map(function (i) { return periods[i] || ''; }); } },
+          { size: 70 }
+        ],
+        series: [{ label: 'Month', value: function (u, i) { return i == null ? '--' : periods[i] || ''; } }].concat(names.map(function (n, i) { return { label: n, stroke: colors[i], width: 2, points: { show: true, size: 7 } }; }))
       };
       el.textContent = '';
       new window.uPlot(opts, [xs].concat(names.map(series)), el);

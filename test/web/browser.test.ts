@@ -91,7 +91,7 @@ interface AxeResult {
 async function seriousViolations(): Promise<string[]> {
   await page.evaluate(axeSource);
   const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
+    (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
   )) as AxeResult;
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

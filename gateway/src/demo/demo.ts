@@ -2,6 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { type AppContext, openContext } from '../app/context';
 import { createApiToken } from '../auth/api-tokens';
+import { addUser } from '../auth/users';
 import { loadConfig } from '../config/load';
 import type { Logger } from '../log/logger';
 import { connectDemoCompany } from '../qbo/oauth/demo-connect';
@@ -32,6 +33,8 @@ export interface Demo {
   gateway: RunningServer;
   emulator: RunningEmulator;
   apiToken: string;
+  /** A dashboard login for this demo store, with a password generated per run. */
+  dashboard: { url: string; username: string; password: string };
   company: { realmId: string; companyName: string | null };
   webConnector: {
     outcome: string;
@@ -114,6 +117,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       password,
       noOpPauseMs: 0,
     });
+    const dashboardPassword = `demo-${crypto.randomUUID()}`;
+    await addUser(ctx.db, 'demo', dashboardPassword);
     const periods = currentAndPreviousMonth();
     const metricRows = new HistoryStore(ctx.db).metrics(periods[0], periods[1]).length;
     return {
@@ -121,6 +126,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       gateway,
       emulator,
       apiToken: token,
+      dashboard: { url: `${gatewayUrl}/`, username: 'demo', password: dashboardPassword },
       company,
       webConnector: {
         outcome: played.outcome,
@@ -153,6 +159,8 @@ export function demoBanner(demo: Demo): string {
   const auth = `-H "Authorization: Bearer ${demo.apiToken}"`;
   return [
     `qb-bridge demo is running at ${url}`,
+    '',
+    `Dashboard          ${demo.dashboard.url}  (log in as ${demo.dashboard.username} / ${demo.dashboard.password})`,
     '',
     `QuickBooks Online  emulator at ${demo.emulator.url}, connected through OAuth:`,
     `                   ${demo.company.companyName ?? '(unnamed company)'} (realm ${demo.company.realmId})`,

@@ -7,6 +7,7 @@ import { addUser } from '../../gateway/src/auth/users';
 import { loadConfig } from '../../gateway/src/config/load';
 import { createLogger } from '../../gateway/src/log/logger';
 import { createEmulator, type Emulator } from '../../gateway/src/sandbox/emulator';
+import type { AppOptions } from '../../gateway/src/server/app';
 import { type RunningServer, startServer } from '../../gateway/src/server/serve';
 
 export const testUser = { username: 'alex', password: 'correct horse battery staple' };
@@ -29,7 +30,10 @@ export interface Dashboard {
 }
 
 /** A gateway on loopback with a dashboard user, pointed at a running QuickBooks Online emulator. */
-export async function startDashboard(env: Record<string, string> = {}): Promise<Dashboard> {
+export async function startDashboard(
+  env: Record<string, string> = {},
+  options: AppOptions = {},
+): Promise<Dashboard> {
   const emulator = createEmulator();
   const running = await emulator.listen(0, '127.0.0.1');
   const port = await freePort();
@@ -53,7 +57,7 @@ export async function startDashboard(env: Record<string, string> = {}): Promise<
   );
   const ctx = openContext(config, { log: createLogger({ level: 'silent' }) });
   await addUser(ctx.db, testUser.username, testUser.password);
-  const gateway = await startServer(ctx, port, '127.0.0.1');
+  const gateway = await startServer(ctx, port, '127.0.0.1', options);
   return {
     url: gateway.url,
     ctx,

@@ -162,6 +162,9 @@ export function createPageKit(app: Hono<AppEnv>, pages: readonly DashboardPage[]
       if (notice) setFlash(c, notice.kind, notice.text);
       return c.redirect(path, 303);
     },
+    pages() {
+      return pages;
+    },
     async form(c) {
       return c.get('dashboardForm') ?? (await readForm(c));
     },

@@ -233,49 +233,47 @@ function QboSection(props: {
 }
 
 /** `/`: the QuickBooks connection and a card per flow. */
-export function overviewPage(pages: () => readonly DashboardPage[]): DashboardPage {
-  return {
-    name: 'overview',
-    nav: { label: 'Overview', path: '/' },
-    register(kit) {
-      kit.get('/', (c) => {
-        const ctx = c.get('ctx');
-        const configured = configuredIntegrations(ctx.config).qbo === true;
-        const cards = flowCards(ctx, pages());
-        return kit.render(c, {
-          title: 'Overview',
-          body: (
-            <>
-              <QboSection c={c} kit={kit} connections={connectionsOf(ctx)} configured={configured} />
-              <h2>Flows</h2>
-              <div class="cards">
-                {cards.map((card) => (
-                  <FlowCardView card={card} />
-                ))}
-              </div>
-            </>
-          ),
-        });
+export const overviewPage: DashboardPage = {
+  name: 'overview',
+  nav: { label: 'Overview', path: '/' },
+  register(kit) {
+    kit.get('/', (c) => {
+      const ctx = c.get('ctx');
+      const configured = configuredIntegrations(ctx.config).qbo === true;
+      const cards = flowCards(ctx, kit.pages());
+      return kit.render(c, {
+        title: 'Overview',
+        body: (
+          <>
+            <QboSection c={c} kit={kit} connections={connectionsOf(ctx)} configured={configured} />
+            <h2>Flows</h2>
+            <div class="cards">
+              {cards.map((card) => (
+                <FlowCardView card={card} />
+              ))}
+            </div>
+          </>
+        ),
       });
+    });
 
-      kit.post('/overview/qbo/disconnect', async (c) => {
-        const ctx = c.get('ctx');
-        const realmId = (await kit.form(c)).realmId ?? '';
-        if (!/^[\w-]{1,64}$/.test(realmId)) {
-          return kit.redirect(c, '/', { kind: 'error', text: 'That company id is not valid' });
-        }
-        const known = connectionsOf(ctx).find((x) => x.realmId === realmId && x.status !== 'disconnected');
-        if (!known) {
-          return kit.redirect(c, '/', { kind: 'error', text: `Company ${realmId} is not connected` });
-        }
-        const result = await createTokenVault(ctx).disconnect(realmId, `user:${kit.user(c)}`);
-        return kit.redirect(c, '/', {
-          kind: result.revoked ? 'ok' : 'error',
-          text: result.revoked
-            ? `Disconnected QuickBooks company ${realmId}; Intuit revoked the tokens`
-            : `Forgot the tokens of company ${realmId}, but Intuit did not confirm the revoke (${result.revokeError}); remove the app in QuickBooks to be sure`,
-        });
+    kit.post('/overview/qbo/disconnect', async (c) => {
+      const ctx = c.get('ctx');
+      const realmId = (await kit.form(c)).realmId ?? '';
+      if (!/^[\w-]{1,64}$/.test(realmId)) {
+        return kit.redirect(c, '/', { kind: 'error', text: 'That company id is not valid' });
+      }
+      const known = connectionsOf(ctx).find((x) => x.realmId === realmId && x.status !== 'disconnected');
+      if (!known) {
+        return kit.redirect(c, '/', { kind: 'error', text: `Company ${realmId} is not connected` });
+      }
+      const result = await createTokenVault(ctx).disconnect(realmId, `user:${kit.user(c)}`);
+      return kit.redirect(c, '/', {
+        kind: result.revoked ? 'ok' : 'error',
+        text: result.revoked
+          ? `Disconnected QuickBooks company ${realmId}; Intuit revoked the tokens`
+          : `Forgot the tokens of company ${realmId}, but Intuit did not confirm the revoke (${result.revokeError}); remove the app in QuickBooks to be sure`,
       });
-    },
-  };
-}
+    });
+  },
+};

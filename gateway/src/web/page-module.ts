@@ -36,6 +36,8 @@ export interface PageKit {
   user(c: PageContext): string;
   /** Redirect after a POST, with a sentence shown once at the top of the next page. */
   redirect(c: PageContext, path: string, notice?: { kind: NoticeKind; text: string }): Response;
+  /** Every registered page (the Overview links each flow's card to its page). */
+  pages(): readonly DashboardPage[];
   /** The form fields of a POST (already read once by the CSRF check). */
   form(c: PageContext): Promise<Record<string, string>>;
 }

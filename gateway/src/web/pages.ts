@@ -5,9 +5,4 @@ import { tokensPage } from './tokens-page';
 import { webConnectorPage } from './web-connector-page';
 
 /** Every dashboard page, in navigation order. A flow adds its page (a `DashboardPage`) here. */
-export const dashboardPages: DashboardPage[] = [
-  overviewPage(() => dashboardPages),
-  webConnectorPage,
-  auditPage,
-  tokensPage,
-];
+export const dashboardPages: DashboardPage[] = [overviewPage, webConnectorPage, auditPage, tokensPage];

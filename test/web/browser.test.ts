@@ -72,7 +72,7 @@ beforeAll(async () => {
     if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
   });
   page.on('dialog', (dialog) => dialog.accept());
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -119,8 +119,14 @@ describe('the dashboard in headless chromium', () => {
     await page.click('button:text("Connect")');
     await page.waitForSelector('text=Connected to');
     expect(new URL(page.url()).pathname).toBe('/qbo/callback');
+    const job = d.ctx.jobs.start({ flow: 'zimbra', scope: '2026-11', startedBy: 'browser test', total: 10 });
     await page.goto(`${d.url}/`);
     expect(await page.textContent('[data-field="realm"]')).toBe(d.emulator.realmId);
+    // A long run's card follows the job without a reload (the page polls /api/jobs/:id with its session).
+    d.ctx.jobs.progress(job.id, { done: 7 });
+    await page.waitForSelector('[data-flow="zimbra"] [data-field="done"]:text-is("7")');
+    d.ctx.jobs.finish(job.id, {});
+    await page.waitForSelector('[data-flow="zimbra"] [data-field="live"]:has-text("finished")');
     expect(await page.textContent('[data-field="status"]')).toBe('connected');
     expect(await page.isVisible('text=Reconnect')).toBe(true);
     expect(await page.textContent('[data-flow="qbwc"]')).toContain('configured');
@@ -166,5 +172,5 @@ describe('the dashboard in headless chromium', () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
     await shot('09-logged-out');
     expect(cspViolations).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

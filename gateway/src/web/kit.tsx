@@ -4,7 +4,7 @@ import { csrf } from 'hono/csrf';
 import { createMiddleware } from 'hono/factory';
 import { html } from 'hono/html';
 import { HTTPException } from 'hono/http-exception';
-import { currentSession } from '../auth/session-cookie';
+import { cookieIsSecure, currentSession } from '../auth/session-cookie';
 import { csrfMatches, type DashboardSession } from '../auth/sessions';
 import type { AppEnv } from '../server/env';
 import { safeNext } from './forms';
@@ -101,6 +101,7 @@ export function setFlash(c: PageContext, kind: NoticeKind, text: string): void {
     {
       httpOnly: true,
       sameSite: 'Strict',
+      secure: cookieIsSecure(c.get('ctx').config),
       path: '/',
       maxAge: 60,
     },

@@ -10,7 +10,7 @@ import {
   sessionToken,
   setSessionCookie,
 } from '../auth/session-cookie';
-import { createSession, csrfMatches, endSession } from '../auth/sessions';
+import { createSession, csrfMatches, endSession, pruneSessions } from '../auth/sessions';
 import { checkUserPassword, listUsers, maxPasswordChars } from '../auth/users';
 import { clientAddress } from '../server/client-address';
 import type { AppEnv } from '../server/env';
@@ -147,6 +147,7 @@ export function registerLogin(app: Hono<AppEnv>): void {
     // A new session id at every login, so a cookie planted before login is worth nothing after it.
     const old = sessionToken(c);
     if (old) endSession(ctx.db, old);
+    pruneSessions(ctx.db);
     const { token } = createSession(ctx.db, user, {
       remoteIp: clientAddress(c),
       userAgent: c.req.header('user-agent'),

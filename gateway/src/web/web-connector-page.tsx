@@ -13,16 +13,18 @@ import { NothingToReprocessError, reprocess } from '../qbwc/metrics/reprocess';
 import { recordLoginAttempt, resolveCredentials } from '../qbwc/sessions/credentials';
 import { pageNumber, pageSize, slicePage } from './forms';
 import { Pager } from './layout';
-import type { DashboardPage, PageContext, PageKit } from './page-module';
-import { countQbwcSessions, qbwcLockouts, qbwcSessionsPage } from './qbwc-queries';
 import {
   AddMappingForm,
-  accountKinds,
   isMetricKey,
-  LockoutsTable,
   type MappingDraft,
   type MappingErrors,
   MappingsTable,
+} from './mapping-editor';
+import type { DashboardPage, PageContext, PageKit } from './page-module';
+import { countQbwcSessions, qbwcLockouts, qbwcSessionsPage } from './qbwc-queries';
+import {
+  accountKinds,
+  LockoutsTable,
   MetricsCharts,
   SessionsTable,
   TestAccountForm,

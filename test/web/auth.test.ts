@@ -4,6 +4,7 @@ import { createSession, defaultSessionPolicy, readSession } from '../../gateway/
 import {
   addUser,
   checkUserPassword,
+  HashSlots,
   listUsers,
   removeUser,
   UserInputError,
@@ -105,5 +106,34 @@ describe('login limits', () => {
     recordLoginAttempt(db, { username: 'alex', address: '192.0.2.1', outcome: 'success' }, now - 5000);
     fail(db, 'alex', '192.0.2.1', now - 1000);
     expect(loginGate(db, 'alex', '192.0.2.1', now).allowed).toBe(true);
+  });
+});
+
+describe('login hashing under a flood', () => {
+  it('runs a bounded number of checks at once and refuses the rest as busy instead of queueing without end', async () => {
+    const slots = new HashSlots(2, 3);
+    let running = 0;
+    let most = 0;
+    const gates: Array<() => void> = [];
+    const work = () =>
+      new Promise<string>((resolve) => {
+        running++;
+        most = Math.max(most, running);
+        gates.push(() => {
+          running--;
+          resolve('checked');
+        });
+      });
+    const outcomes = Array.from({ length: 10 }, () => slots.run(work).catch((error: Error) => error.name));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(gates).toHaveLength(2);
+    while (gates.length > 0) {
+      gates.shift()!();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const results = await Promise.all(outcomes);
+    expect(results.filter((r) => r === 'checked')).toHaveLength(5);
+    expect(results.filter((r) => r === 'LoginBusyError')).toHaveLength(5);
+    expect(most).toBe(2);
   });
 });

@@ -136,11 +136,50 @@ export function listUsers(db: Db): DashboardUser[] {
     .all() as DashboardUser[];
 }
 
+/**
+ * Each check takes ~32 MiB and ~100 ms of CPU, so a flood of logins from many addresses could exhaust the
+ * process. At most `maxRunning` hashes run at once and `maxQueued` wait; beyond that a login is refused as
+ * busy (no hash, nothing recorded) instead of queueing without bound.
+ */
+export class LoginBusyError extends Error {
+  constructor() {
+    super('The server is busy checking other logins; try again in a few seconds');
+    this.name = 'LoginBusyError';
+  }
+}
+
+export class HashSlots {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly maxRunning = 2,
+    private readonly maxQueued = 16,
+  ) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxRunning) {
+      if (this.waiting.length >= this.maxQueued) throw new LoginBusyError();
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const loginHashes = new HashSlots();
+
 let decoyHash: Promise<string> | undefined;
 
 /**
  * Checks a user's password. An unknown name still costs one hash (against a decoy made with the same
- * parameters) so the answer time does not tell a guesser which names exist. Returns the stored spelling.
+ * parameters) so the answer time does not tell a guesser which names exist. Returns the stored spelling;
+ * throws LoginBusyError when too many checks are already waiting.
  */
 export async function checkUserPassword(
   db: Db,
@@ -151,7 +190,8 @@ export async function checkUserPassword(
     .prepare('SELECT username, password_hash AS hash FROM dashboard_users WHERE username = ?')
     .get(username.trim()) as { username: string; hash: string } | undefined;
   decoyHash ??= hashUserPassword(crypto.randomBytes(16).toString('hex'));
-  const ok = await verifyUserPassword(password, row?.hash ?? (await decoyHash));
+  const stored = row?.hash ?? (await decoyHash);
+  const ok = await loginHashes.run(() => verifyUserPassword(password, stored));
   if (!row || !ok) return undefined;
   db.prepare('UPDATE dashboard_users SET last_login_at = ? WHERE username = ?').run(
     new Date().toISOString(),

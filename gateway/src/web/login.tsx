@@ -11,7 +11,7 @@ import {
   setSessionCookie,
 } from '../auth/session-cookie';
 import { createSession, csrfMatches, endSession, pruneSessions } from '../auth/sessions';
-import { checkUserPassword, listUsers, maxPasswordChars } from '../auth/users';
+import { checkUserPassword, LoginBusyError, listUsers, maxPasswordChars } from '../auth/users';
 import { clientAddress } from '../server/client-address';
 import type { AppEnv } from '../server/env';
 import { safeNext } from './forms';
@@ -137,8 +137,15 @@ export function registerLogin(app: Hono<AppEnv>): void {
         status: 429,
       });
     }
-    const user =
-      password.length <= maxPasswordChars ? await checkUserPassword(ctx.db, username, password) : undefined;
+    let user: string | undefined;
+    try {
+      user =
+        password.length <= maxPasswordChars ? await checkUserPassword(ctx.db, username, password) : undefined;
+    } catch (error) {
+      if (!(error instanceof LoginBusyError)) throw error;
+      c.header('Retry-After', '5');
+      return loginPage(c, { next, username, error: error.message, status: 503 });
+    }
     recordLoginAttempt(ctx.db, { username, address, outcome: user ? 'success' : 'failure' });
     if (!user) {
       audit(c, username, 'failure', 'wrong user name or password');

@@ -3,7 +3,7 @@ import { checkUserPassword } from '../../gateway/src/auth/users';
 import { runCli } from '../helpers/cli';
 import { tempDir, testContext } from '../helpers/context';
 
-describe('qb-bridge admin add-user / remove-user', () => {
+describe('qb-bridge admin add-user / remove-user', { timeout: 60_000 }, () => {
   it('adds a user from stdin, refuses a short password (exit 2), lists, removes, and audits each step', async () => {
     const dir = tempDir();
     const env = { DATA_DIR: dir, LOG_LEVEL: 'silent' };

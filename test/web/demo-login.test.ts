@@ -9,7 +9,7 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-describe('npm run demo opens into a populated dashboard', () => {
+describe('npm run demo opens into a populated dashboard', { timeout: 60_000 }, () => {
   it('prints the dashboard URL and a login that works, and the pages show the demo data', async () => {
     demo = await startDemo({ env: {}, cwd: tempDir(), port: 0, log: createLogger({ level: 'silent' }) });
     const banner = demoBanner(demo);

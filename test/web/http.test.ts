@@ -34,7 +34,7 @@ async function loggedIn(address = '192.0.2.10'): Promise<Client> {
   return client;
 }
 
-describe('without a session', () => {
+describe('without a session', { timeout: 60_000 }, () => {
   it('pages send the browser to the login page, keeping where it was going', async () => {
     const anon = new Client(d.url);
     for (const path of ['/', '/web-connector', '/audit', '/tokens']) {
@@ -91,7 +91,7 @@ describe('without a session', () => {
   });
 });
 
-describe('with a session', () => {
+describe('with a session', { timeout: 60_000 }, () => {
   it('sets an HttpOnly SameSite=Strict cookie and serves pages with the dashboard headers', async () => {
     const client = new Client(d.url);
     const token = await client.csrfFrom('/login');
@@ -190,7 +190,7 @@ describe('with a session', () => {
   });
 });
 
-describe('login rate limit', () => {
+describe('login rate limit', { timeout: 60_000 }, () => {
   it('holds back the guessing address (429) while the user still logs in from their own', async () => {
     const guesser = new Client(d.url);
     const fromGuesser = (init: RequestInit = {}) => ({
@@ -215,7 +215,7 @@ describe('login rate limit', () => {
   });
 });
 
-describe('Web Connector page', () => {
+describe('Web Connector page', { timeout: 60_000 }, () => {
   it('unlocks a locked-out Web Connector user and audits it', async () => {
     const now = new Date();
     for (let i = 0; i < 5; i++) {
@@ -277,7 +277,7 @@ describe('Web Connector page', () => {
   });
 });
 
-describe('Audit log page', () => {
+describe('Audit log page', { timeout: 60_000 }, () => {
   it('filters by outcome and reports a bad date next to its field', async () => {
     const client = await loggedIn();
     const denied = await client.request('/audit?outcome=denied').then((r) => r.text());

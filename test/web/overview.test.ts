@@ -15,7 +15,7 @@ afterAll(async () => {
   await d.close();
 });
 
-describe('Overview', () => {
+describe('Overview', { timeout: 60_000 }, () => {
   it('shows the connected company, warns before the hard expiry, and disconnects from the page', async () => {
     await connectDemoCompany(d.url, createApiToken(d.ctx.db, 'overview test').token);
     let page = await (await client.request('/')).text();
@@ -73,7 +73,7 @@ describe('Overview', () => {
   });
 });
 
-describe('safeNext', () => {
+describe('safeNext', { timeout: 60_000 }, () => {
   it('keeps same-site paths and drops anything that could leave the site', () => {
     expect(safeNext('/audit?outcome=denied')).toBe('/audit?outcome=denied');
     for (const bad of [

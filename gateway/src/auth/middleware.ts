@@ -5,6 +5,7 @@ import type { AppEnv } from '../server/env';
 import { HttpError } from '../server/errors';
 import { verifyApiToken } from './api-tokens';
 import { FailedAuthThrottle } from './failed-auth';
+import { useDashboardSession } from './session-cookie';
 
 /** One per store: anonymous callers are counted per address, whichever app instance they reach. */
 const throttles = new WeakMap<object, FailedAuthThrottle>();
@@ -32,6 +33,7 @@ function bearerToken(c: Context<AppEnv>): { presented: boolean; name?: string } 
  * requests cannot grow the store.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.get('principal') && !c.req.header('authorization')) useDashboardSession(c);
   if (!c.get('principal')) {
     const ctx = c.get('ctx');
     const token = bearerToken(c);

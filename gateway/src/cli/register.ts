@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAddonKeyCommands } from '../auth/addon-commands';
+import { registerAdminCommands } from '../auth/admin-commands';
 import { registerAuthCommands } from '../auth/commands';
 import { registerDemoCommands } from '../demo/commands';
 import { registerDoctorCommands } from '../doctor/commands';
@@ -29,4 +30,5 @@ export function registerCommands(program: Command, runtime: CliRuntime): void {
   registerMisCommands(program, runtime);
   registerZimbraCommands(program, runtime);
   registerDoctorCommands(program, runtime);
+  registerAdminCommands(program, runtime);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type AppContext, openContext } from '../app/context';
 import { createAddonKey } from '../auth/addon-hmac';
 import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens';
+import { addUser } from '../auth/users';
 import { loadConfig } from '../config/load';
 import type { Logger } from '../log/logger';
 import { planMisDemo, runMisDemo } from '../mis/demo';
@@ -39,6 +40,8 @@ export interface Demo {
   apiToken: string;
   /** An HMAC key for the Sheets add-on (and `sheets play`) against this demo store. */
   addonKey: string;
+  /** A dashboard login for this demo store, with a password generated per run. */
+  dashboard: { url: string; username: string; password: string };
   company: { realmId: string; companyName: string | null };
   webConnector: {
     outcome: string;
@@ -146,6 +149,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       noOpPauseMs: 0,
     });
     const addonKey = createAddonKey(ctx).key;
+    const dashboardPassword = `demo-${crypto.randomUUID()}`;
+    await addUser(ctx.db, 'demo', dashboardPassword);
     const periods = currentAndPreviousMonth();
     const metricRows = new HistoryStore(ctx.db).metrics(periods[0], periods[1]).length;
     // In the background: a fresh MariaDB takes seconds to initialise; the banner gets its line when done.
@@ -157,6 +162,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       emulator,
       apiToken: token,
       addonKey,
+      dashboard: { url: `${gatewayUrl}/`, username: 'demo', password: dashboardPassword },
       company,
       webConnector: {
         outcome: played.outcome,
@@ -206,6 +212,8 @@ export function demoBanner(demo: Demo): string {
   const auth = `-H "Authorization: Bearer ${demo.apiToken}"`;
   return [
     `qb-bridge demo is running at ${url}`,
+    '',
+    `Dashboard          ${demo.dashboard.url}  (log in as ${demo.dashboard.username} / ${demo.dashboard.password})`,
     '',
     `QuickBooks Online  emulator at ${demo.emulator.url}, connected through OAuth:`,
     `                   ${demo.company.companyName ?? '(unnamed company)'} (realm ${demo.company.realmId})`,

@@ -23,9 +23,10 @@ export type { BatchItemRequest, BatchItemResponse, QboClient } from './http/clie
 export { qboEndpoints } from './http/endpoints';
 export { QboError } from './http/errors';
 export { qboWebLink } from './links';
-// For `qb-bridge doctor`, which reads the store without opening a connection: every company's token
-// health as /healthz shows it (describeConnection never carries a token), and the hosts a clock check asks.
-export { type ConnectionStatus, describeConnection } from './oauth/connection-health';
+// For `qb-bridge doctor` and the dashboard, which read the store without opening a connection: every
+// company's token health as /healthz shows it (describeConnection never carries a token).
+export { type ConnectionStatus, describeConnection, qboHealthSection } from './oauth/connection-health';
 export { ReconnectRequiredError } from './oauth/token-source';
 export { listTokenRows } from './oauth/token-store';
+export { createTokenVault } from './oauth/token-vault';
 export { qboQuery, queryAll, rowsOf } from './query';

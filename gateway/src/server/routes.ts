@@ -4,6 +4,7 @@ import { qboRoutes } from '../qbo/routes';
 import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap/soap-routes';
 import { addonMetricsAccess, sheetsRoutes } from '../sheets/routes';
+import { webRoutes } from '../web/routes';
 import { zimbraRoutes } from '../zimbra/routes';
 import type { RouteModule } from './route-module';
 
@@ -20,4 +21,6 @@ export const routeModules: RouteModule[] = [
   sheetsRoutes,
   misRoutes,
   zimbraRoutes,
+  // The dashboard goes last: its pages sit beside the REST paths and never shadow them.
+  webRoutes,
 ];

@@ -1,4 +1,5 @@
 import { addonAuthMigrations } from '../auth/addon-store';
+import { dashboardAuthMigrations } from '../auth/dashboard-store';
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';
 import { qboTokenMigrations } from '../qbo/oauth/token-store';
@@ -23,4 +24,5 @@ export const allMigrations: readonly Migration[] = [
   ...addonAuthMigrations,
   ...sheetsMigrations,
   ...zimbraMigrations,
+  ...dashboardAuthMigrations,
 ];

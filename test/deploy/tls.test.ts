@@ -82,7 +82,7 @@ describe('serving https in-process', () => {
     expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const answer = await httpsGet(`${running.url}/healthz`, [first.pem]);
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.body)).toMatchObject({ store: { ok: true } });
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 'ok' });
     expect(answer.fingerprint).toBe(first.fingerprint);
     // A client that does not trust the certificate is refused: this is real verification, not a bypass.
     await expect(httpsGet(`${running.url}/healthz`, [second.pem])).rejects.toThrow();

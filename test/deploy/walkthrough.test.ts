@@ -139,7 +139,7 @@ describe('deploy/Caddyfile in front of the gateway (README step 3)', () => {
       if (!health) await new Promise((r) => setTimeout(r, 100));
     }
     expect(health?.status).toBe(200);
-    expect(JSON.parse(health?.body ?? '{}')).toMatchObject({ store: { ok: true } });
+    expect(JSON.parse(health?.body ?? '{}')).toMatchObject({ status: 'ok' });
 
     const connect = await get('/qbo/connect', { authorization: `Bearer ${token.stdout.trim()}` });
     expect(connect.status, connect.body).toBe(302);

@@ -211,16 +211,15 @@ describe('addon (Google ID-token audience or an add-on key)', () => {
     // `qb-bridge addon-key` keeps keys in addon_keys (the Sheets flow's table); an unrevoked one counts.
     const config = doctorConfig();
     const ctx = testContext({ DATA_DIR: config.dataDir });
-    ctx.db.exec(
-      'CREATE TABLE IF NOT EXISTS addon_keys (id TEXT PRIMARY KEY, secret_sealed TEXT, spreadsheet_id TEXT, created_at TEXT, revoked_at TEXT)',
-    );
-    ctx.db.prepare("INSERT INTO addon_keys VALUES ('k1', 'sealed', NULL, 'now', 'then')").run();
+    const insertKey =
+      "INSERT INTO addon_keys (id, secret_sealed, spreadsheet_id, created_at, revoked_at) VALUES (?, 'sealed', NULL, 'now', ?)";
+    ctx.db.prepare(insertKey).run('k1', 'then');
     ctx.close();
     let db = storeOf(config.dataDir);
     expect(checkAddon(config, db)).toMatchObject({ status: 'skip' });
     db?.close();
     const writer = testContext({ DATA_DIR: config.dataDir });
-    writer.db.prepare("INSERT INTO addon_keys VALUES ('k2', 'sealed', NULL, 'now', NULL)").run();
+    writer.db.prepare(insertKey).run('k2', null);
     writer.close();
     db = storeOf(config.dataDir);
     expect(checkAddon(config, db)).toMatchObject({

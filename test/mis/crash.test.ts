@@ -69,6 +69,9 @@ async function counts(h: MisHarness): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [String(r.s ?? 0), Number(r.n)]));
 }
 
+/** The ledger's send lease in these runs (the client's timeout at the test time scale + 5 s), and a little. */
+const leaseOver = () => new Promise((resolve) => setTimeout(resolve, 6_000));
+
 /** Runs `all` to the end until every good row is synced (rows another run was sending wait for its lease). */
 async function finish(h: MisHarness): Promise<void> {
   for (let round = 0; round < 8; round += 1) {
@@ -120,11 +123,13 @@ describe('crash safety of the MIS worker (kill -9, restart)', () => {
     harness.emulator.faults.latencyMs = 15;
     const customers = () => harness.emulator.entities(harness.realm, 'Customer').length;
     const before = customers();
-    const kills = [
-      await killWhen(harness, () => customers() > before),
-      await killWhen(harness, () => misInvoices(harness).length >= 60),
-      await killWhen(harness, () => misInvoices(harness).length >= 140),
-    ];
+    // Between kills, wait out the send lease: until then the rows the killed worker was sending stay its
+    // own (the ledger's fencing), so a worker started at once would find nothing it may send and stop early.
+    const kills = [await killWhen(harness, () => customers() > before)];
+    await leaseOver();
+    kills.push(await killWhen(harness, () => misInvoices(harness).length >= 60));
+    await leaseOver();
+    kills.push(await killWhen(harness, () => misInvoices(harness).length >= 140));
     expect(kills.filter(Boolean).length).toBeGreaterThanOrEqual(2);
     harness.emulator.faults.latencyMs = 0;
     await finish(harness);

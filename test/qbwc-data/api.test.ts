@@ -293,7 +293,12 @@ describe('/api/qbwc REST', () => {
 
   it('reprocess needs a period or all, and says when nothing is stored', async () => {
     expect((await call('POST', '/api/qbwc/reprocess', {})).status).toBe(400);
-    expect((await call('POST', '/api/qbwc/reprocess', { period: '2025-13' })).status).toBe(400);
+    const badMonth = await call('POST', '/api/qbwc/reprocess', { period: '2025-13' });
+    expect(badMonth.status).toBe(400);
+    // The sentence names the value and the rule, not the generic shape of the body.
+    expect(badMonth.json.message).toBe(
+      'period "2025-13" is not a month: write YYYY-MM with a month from 01 to 12, e.g. 2025-01',
+    );
     const none = await call('POST', '/api/qbwc/reprocess', { all: true });
     expect(none.status).toBe(404);
     expect(none.json.message).toMatch(/run the Web Connector/);

@@ -43,5 +43,10 @@ describe('qb-bridge qbwc audit', () => {
     expect(failures.stdout).toMatch(/failure +qbwc_auth .*acme-qbwc.*\(invalid_password\)/);
 
     expect(runCli(['qbwc', 'audit', '--limit', '0'], env).code).toBe(2);
+    // A mistyped action is a usage error naming the real ones, not an empty list.
+    const bogus = runCli(['qbwc', 'audit', '--action', 'bogus'], env);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('--action bogus is not an action of the Web Connector audit log');
+    expect(bogus.stderr).toContain('qbwc_auth');
   });
 });

@@ -77,6 +77,11 @@ export function readReprocessBody(body: Record<string, unknown>): ReprocessScope
   const { period, all } = body;
   if (all === true && period === undefined) return { all: true };
   if (all === undefined && isPeriod(period)) return { period };
+  if (all === undefined && typeof period === 'string') {
+    throw badRequest(
+      `period "${period.slice(0, 20)}" is not a month: write YYYY-MM with a month from 01 to 12, e.g. 2025-01`,
+    );
+  }
   throw badRequest('Send {"period": "YYYY-MM"} for one month or {"all": true} for every stored month');
 }
 

@@ -1,8 +1,9 @@
 /** `qb-bridge qbwc audit`: the Web Connector's audit trail (logins, sessions, REST changes), newest first. */
 import type { Command } from 'commander';
+import { CliError, ExitCode } from '../../cli/exit-codes';
 import { wholeNumberOption } from '../../cli/options';
 import type { CliRuntime } from '../../cli/runtime';
-import { listQbrAudit, type QbrAuditRow } from './audit';
+import { knownQbrAuditActions, listQbrAudit, type QbrAuditRow } from './audit';
 
 function line(row: QbrAuditRow): string {
   const who = row.ipAddress ? `${row.actor}@${row.ipAddress}` : row.actor;
@@ -21,6 +22,15 @@ export function registerQbwcAuditCommand(qbwcGroup: Command, runtime: CliRuntime
     .option('--json', 'print the rows as JSON')
     .action((options: { limit: number; action?: string; failures?: boolean; json?: boolean }) => {
       const ctx = runtime.open();
+      if (options.action !== undefined) {
+        const known = knownQbrAuditActions(ctx.db);
+        if (!known.includes(options.action)) {
+          throw new CliError(
+            ExitCode.usage,
+            `--action ${options.action} is not an action of the Web Connector audit log; use one of: ${known.join(', ')}`,
+          );
+        }
+      }
       const rows = listQbrAudit(ctx.db, {
         limit: options.limit,
         action: options.action,

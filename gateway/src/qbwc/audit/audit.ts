@@ -88,6 +88,29 @@ export interface QbrAuditFilter {
 }
 
 /** Newest first; optionally one action only, or failures only. */
+/** Every action the Web Connector side records, so a mistyped `--action` is refused rather than empty. */
+export const qbrAuditActions = [
+  'qbwc_auth',
+  'qbwc_sync',
+  'qbwc_connection_error',
+  'qbwc_set_password',
+  'qbwc_unlock',
+  'qbwc_reprocess',
+  'qbwc_mapping_create',
+  'qbwc_mapping_update',
+  'qbwc_mapping_delete',
+  'qbwc_mappings_view',
+  'qbwc_metrics_view',
+  'qbwc_history_view',
+  'qbwc_status_view',
+] as const;
+
+/** The known actions plus any other the table holds (rows written by an older or newer version). */
+export function knownQbrAuditActions(db: Db): string[] {
+  const stored = db.prepare('SELECT DISTINCT action FROM qbr_audit_log').pluck().all() as string[];
+  return [...new Set<string>([...qbrAuditActions, ...stored])];
+}
+
 export function listQbrAudit(db: Db, options: QbrAuditFilter = {}): QbrAuditRow[] {
   const rows = db
     .prepare(

@@ -17,6 +17,7 @@
  * net_profit + ignored + unmapped reconciles with the report's Net Income to the cent. The seed's test
  * vectors are unaffected: each of their accounts sits on the side its mapping expects.
  */
+import { addCents, sumCents } from '../../../../shared/src/money';
 import {
   createResolver,
   expenseMetricKeys,
@@ -101,13 +102,19 @@ export function emptyMetricValues(): MetricValues {
 export function withCalculatedMetrics(
   mapped: Record<(typeof revenueMetrics | typeof expenseMetrics | typeof excludedMetrics)[number], number>,
 ): MetricValues {
-  const totalRevenue = revenueMetrics.reduce((sum, k) => sum + mapped[k], 0);
-  const totalExpenses = expenseMetrics.reduce((sum, k) => sum + mapped[k], 0);
+  const totalRevenue = sumCents(
+    revenueMetrics.map((k) => mapped[k]),
+    'total_revenue',
+  );
+  const totalExpenses = sumCents(
+    expenseMetrics.map((k) => mapped[k]),
+    'total_expenses',
+  );
   return {
     ...mapped,
     total_revenue: totalRevenue,
     total_expenses: totalExpenses,
-    net_profit: totalRevenue - totalExpenses,
+    net_profit: sumCents([totalRevenue, -totalExpenses], 'net_profit'),
   };
 }
 
@@ -121,7 +128,8 @@ export function computeMonthMetrics(
   for (const account of accounts) {
     const { mapping, passedOver } = resolver.resolve(account.path, account.kind);
     const metricKey = mapping?.metricKey ?? null;
-    if (metricKey !== null && metricKey !== 'ignore') values[metricKey] += account.amountCents;
+    if (metricKey !== null && metricKey !== 'ignore')
+      values[metricKey] = addCents(values[metricKey], account.amountCents, metricKey);
     assignments.push({
       rowNumber: account.rowNumber,
       path: account.path,
@@ -152,9 +160,11 @@ export function computeMonthMetrics(
  */
 export function reconcile(month: MonthMetrics, qbNetIncomeCents: number | null): Reconciliation {
   const netOf = (metric: 'ignore' | 'uncategorized_expenses' | null) =>
-    month.assignments
-      .filter((a) => a.metricKey === metric)
-      .reduce((sum, a) => sum + netEffectCents(a.kind, a.amountCents), 0);
+    sumCents(
+      month.assignments
+        .filter((a) => a.metricKey === metric)
+        .map((a) => netEffectCents(a.kind, a.amountCents)),
+    );
   const unmappedNetCents = netOf(null);
   const ignoredNetCents = netOf('ignore');
   const uncategorizedNetCents = netOf('uncategorized_expenses');

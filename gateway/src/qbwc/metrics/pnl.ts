@@ -4,7 +4,7 @@
  * keeps its full account path and the section headers it sits under, and leaves are a list, not a map
  * keyed by label, so two "Fees" under different parents stay two accounts.
  */
-import { toCents } from '../../../../shared/src/money';
+import { sumCents, toCents } from '../../../../shared/src/money';
 import { QbXmlParseError, type Report, type ReportColumn, type ReportRow } from '../qbxml/qbxml-parse';
 
 export type AccountKind = 'income' | 'cogs' | 'expense' | 'other_income' | 'other_expense' | 'unknown';
@@ -172,7 +172,10 @@ export function readProfitAndLoss(report: Report): ProfitAndLoss {
     }
   }
   const finalTotal = [...totals].reverse().find((t) => t.type === 'TotalRow');
-  const computed = accounts.reduce((sum, a) => sum + netEffectCents(a.kind, a.amountCents), 0);
+  const computed = sumCents(
+    accounts.map((a) => netEffectCents(a.kind, a.amountCents)),
+    'the accounts of the report',
+  );
   const checkable = finalTotal !== undefined && accounts.every((a) => a.kind !== 'unknown');
   return {
     basis: report.basis,

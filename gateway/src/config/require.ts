@@ -26,6 +26,7 @@ export const envExamplePlaceholders: ReadonlySet<string> = new Set([
   'your-intuit-client-id',
   'your-intuit-client-secret',
   'https://qb-bridge.example.com',
+  'your-addon-client-id.apps.googleusercontent.com',
   'books@example.com',
   'mysql://reader:change-me@127.0.0.1:3306/mis',
   'mail.example.com',

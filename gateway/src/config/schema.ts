@@ -177,7 +177,7 @@ export const examples: Record<keyof Env, string> = {
   SHEETS_SYNC_MODE: 'invoice_only',
   SHEETS_ELIGIBLE_STATUSES: 'ready,approved',
   SHEETS_DIRECTIONS_FILE: './directions.json',
-  ADDON_AUDIENCE: 'https://qb-bridge.example.com',
+  ADDON_AUDIENCE: '123456789012-abc123.apps.googleusercontent.com',
   ADDON_ALLOWED_EMAILS: 'books@example.com,owner@example.com',
   ADDON_JWKS_URL: 'https://www.googleapis.com/oauth2/v3/certs',
   SHEETS_DOC_PREFIX: 'S-',

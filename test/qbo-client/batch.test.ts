@@ -221,7 +221,14 @@ describe('batch writer against the emulator', () => {
     h = await startHarness({ emulator: { randomSeed: 7 } });
     h.emulator.faults.errorRate = 0.2;
     h.emulator.faults.dropAfterCommitRate = 0.2;
-    const outcomes = await createMany(h.client, h.ledger, invoices(h, 'F', 120));
+    const inputs = invoices(h, 'F', 120);
+    let outcomes = await createMany(h.client, h.ledger, inputs);
+    // Nothing is refused; a row whose lost send is not yet provably over may be left pending for the next
+    // run (never resent early), and the next run settles it.
+    expect(count(outcomes, 'rejected')).toBe(0);
+    for (let run = 0; run < 3 && count(outcomes, 'created') < 120; run += 1) {
+      outcomes = await createMany(h.client, h.ledger, inputs);
+    }
     expect(count(outcomes, 'created')).toBe(120);
     expect(duplicates(h)).toBe(0);
     expect(

@@ -69,10 +69,20 @@ function unauthorized(core: EmulatorCore, detail: string): Response {
 }
 
 function injectedBefore(fault: NonNullable<FaultPlan['before']>, core: EmulatorCore): Response {
+  if (fault === '429') return throttled(core, core.clock.now());
   if (fault === '413') return htmlResponse(413, entityTooLargeHtml);
   if (fault === '503') return htmlResponse(503, serviceUnavailableHtml);
   if (fault === '502') return htmlResponse(502, badGatewayHtml);
   return faultResponse(faults.systemFault(), core.clock.now());
+}
+
+/** Intuit's throttle answer (counted, so tests can see it was given). */
+function throttled(core: EmulatorCore, now: number): Response {
+  core.counters.throttled += 1;
+  return new Response(throttleXml(envelopeTime(now), core.throttleStatus), {
+    status: core.throttleStatus,
+    headers: { 'content-type': 'application/xml' },
+  });
 }
 
 /** After a commit: lose the connection, or hold the answer until Intuit's server timeout (or the client gives up). */
@@ -252,13 +262,7 @@ export function registerApiRoutes(app: Hono, core: EmulatorCore): void {
     }
 
     const admission = core.limiter.admit(realmId, route.kind === 'batch');
-    if (!admission.admitted) {
-      core.counters.throttled += 1;
-      return new Response(throttleXml(envelopeTime(now), core.throttleStatus), {
-        status: core.throttleStatus,
-        headers: { 'content-type': 'application/xml' },
-      });
-    }
+    if (!admission.admitted) return throttled(core, now);
     try {
       if (core.faults.latencyMs > 0) await sleep(core.faults.latencyMs);
       const isWrite = route.kind === 'write' || route.kind === 'batch';

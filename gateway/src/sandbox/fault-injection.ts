@@ -11,13 +11,8 @@ import type { Random } from './random';
  * this is the case where it did.
  */
 export type InjectedFault =
-  | '500'
-  | '503'
-  | 'drop-after-commit'
-  | '413'
-  | 'timeout'
-  | 'late-commit'
-  | 'batch-item-system-fault';
+  /** Intuit's throttle answer, as if the realm's limit had just been spent (any call). */
+  '429' | '500' | '503' | 'drop-after-commit' | '413' | 'timeout' | 'late-commit' | 'batch-item-system-fault';
 
 export interface FaultControls {
   /** Added to every API call (default 0). */
@@ -67,7 +62,7 @@ export function createFaultControls(): FaultControls {
 
 /** What happens to this call before it runs (`before`) and after it commits (`after`). */
 export interface FaultPlan {
-  before?: '500' | '502' | '503' | '413';
+  before?: '429' | '500' | '502' | '503' | '413';
   after?: 'drop-after-commit' | 'timeout' | 'late-commit';
   /** For a batch: answer its first committed item with a SystemFault. */
   item?: 'system-fault-after-commit';

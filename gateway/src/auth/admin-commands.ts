@@ -1,36 +1,9 @@
 import crypto from 'node:crypto';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../cli/exit-codes';
+import { promptHidden } from '../cli/prompt-hidden';
 import type { CliRuntime } from '../cli/runtime';
 import { addUser, listUsers, removeUser, UserInputError } from './users';
-
-/** Reads a password typed at a terminal without echoing it. */
-function promptHidden(question: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const stdin = process.stdin;
-    process.stderr.write(question);
-    let value = '';
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    const finish = (error?: Error) => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.removeListener('data', onData);
-      process.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(value);
-    };
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003') return finish(new CliError(ExitCode.failed, 'Cancelled'));
-        value = ch === '\u007f' || ch === '\b' ? value.slice(0, -1) : value + ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
-}
 
 async function readNewPassword(runtime: CliRuntime, options: AddUserOptions): Promise<string> {
   if (options.generate) return crypto.randomBytes(18).toString('base64url');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../cli/exit-codes';
 import { wholeNumberOption } from '../cli/options';
+import { promptHidden } from '../cli/prompt-hidden';
 import type { CliRuntime } from '../cli/runtime';
 import { recordQbrAudit } from './audit/audit';
 import { registerQbwcAuditCommand } from './audit/audit-command';
@@ -19,35 +20,6 @@ import {
 } from './sessions/credentials';
 import { buildQwcFile, ensureQwcIdentity, QwcUrlError, qwcUrls } from './soap/qwc-file';
 import { lockSummary } from './soap/soap-login';
-
-/** Reads a line without echoing it (for a password typed at a terminal). */
-function promptHidden(question: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const stdin = process.stdin;
-    process.stderr.write(question);
-    let value = '';
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    const done = (error?: Error) => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.removeListener('data', onData);
-      process.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(value);
-    };
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new CliError(ExitCode.failed, 'Cancelled'));
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else value += ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
-}
 
 async function readPassword(
   runtime: CliRuntime,

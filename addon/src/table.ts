@@ -11,6 +11,7 @@ import {
   missingQbColumns,
   type QbColumn,
   type SyncMode,
+  sourceColumns,
 } from '../../shared/src/sheets/columns';
 import type { CellValue, RowResult, SheetRowInput } from '../../shared/src/sheets/contract';
 
@@ -95,25 +96,9 @@ function cellValue(value: unknown, timeZone: string): CellValue {
   return value === null || value === undefined ? null : String(value);
 }
 
-const sentColumns = new Set([
-  'invoice',
-  'inv_link',
-  'submitted_date',
-  'inv_paid_date',
-  'job_start',
-  'job_end',
-  'to_client',
-  'broker_chain',
-  'inv_from',
-  'end_client',
-  'job_name',
-  'task_descr',
-  'status',
-  'inv_dollars',
-  'owed2acd',
-  'owed2workers',
-  'thread',
-  'notes',
+/** The columns the gateway reads: the seed's source columns, plus the ids and status it checks against. */
+const sentColumns = new Set<string>([
+  ...sourceColumns.map(headerKey),
   'qb_invoice_id',
   'qb_bill_id',
   'qb_sync_status',

@@ -1,26 +1,14 @@
 import type { MisCategory, MisInvoice, MisParty } from './map-row';
-import { type MisDb, presentOptional } from './mis-db';
+import { type MisDb, presentOptional, requiredColumns } from './mis-db';
 
 /**
  * Reading what a page of invoices refers to — categories, students, applicants — with one `IN (…)` query
  * per table, and writing a new QuickBooks customer id back to the student or applicant row.
  */
 
+/** The invoice columns a page reads: the ones the flow requires, plus the optional ones this MIS has. */
 export const invoiceColumns = (db: MisDb): string =>
-  [
-    'id',
-    'reg_no',
-    'fee_category',
-    'dept',
-    'credit',
-    'invoice_date',
-    'comment',
-    'QuickBk_Status',
-    'pushed_by',
-    'pushed_date',
-    'quickbooks_id',
-    ...presentOptional(db, 'tbl_imvoice'),
-  ]
+  [...(requiredColumns.tbl_imvoice ?? []), ...presentOptional(db, 'tbl_imvoice')]
     .map((c) => `\`${c}\``)
     .join(', ');
 

@@ -12,7 +12,7 @@ import { MappingStore } from './metrics/mapping-store';
 import { calculatedMetrics, profitAndLossMetrics } from './metrics/metrics';
 import { defaultMaxReportsPerSession, monthRange, type PlanStep, planSession } from './metrics/plan';
 import { buildRequest, type ReportBasis, requestIdFor, requestVersion } from './qbxml/qbxml-build';
-import type { PlannedRequest, QbwcSessionInfo, QbwcWork, ResponseOutcome } from './work';
+import type { PlannedRequest, QbwcResponse, QbwcSessionInfo, QbwcWork, ResponseOutcome } from './work';
 
 export interface QbwcWorkOptions {
   now?: () => Date;
@@ -72,159 +72,186 @@ function stepLabel(step: PlanStep): string {
   return step.kind === 'profit_loss' ? `Profit & Loss for ${step.period}` : 'employee count';
 }
 
+/** What every step of a session's work reads and writes. */
+interface WorkDeps {
+  ctx: AppContext;
+  history: HistoryStore;
+  mappings: MappingStore;
+  now: () => Date;
+  minIntervalMs: number;
+  maxReportsPerSession: number;
+}
+
+function recentlyCompleted(deps: WorkDeps, at: Date): boolean {
+  if (deps.minIntervalMs <= 0) return false;
+  const last = deps.history.list({ syncType: 'employees', limit: 1 })[0];
+  if (!last || last.outcome === 'error') return false;
+  return at.getTime() - Date.parse(last.createdAt) < deps.minIntervalMs;
+}
+
+function percentAfter(done: number, total: number): number {
+  if (done >= total) return 100;
+  return Math.min(99, Math.floor((done * 100) / total));
+}
+
+/** Plans the months to ask for and stores the plan; answers how many requests the session will make. */
+function planWork({ ctx, ...deps }: WorkDeps, session: QbwcSessionInfo): number {
+  const at = deps.now();
+  const steps = planSession({
+    today: at,
+    startPeriod: ctx.config.QBWC_START_PERIOD,
+    completed: deps.history.storedProfitLossPeriods(),
+    maxReportsPerSession: deps.maxReportsPerSession,
+  });
+  const backlog = steps.length - 3; // beyond previous month, current month and the employee count
+  const plan = backlog <= 0 && recentlyCompleted({ ctx, ...deps }, at) ? [] : steps;
+  deps.history.saveWorkState(
+    { sessionId: session.sessionId, plan, reportBasis: ctx.config.QBWC_REPORT_BASIS },
+    at,
+  );
+  if (plan.length > 0) {
+    ctx.log.info(
+      { sessionId: session.sessionId, requests: plan.length, periods: plan.map((s) => s.period) },
+      'qbwc session planned',
+    );
+  }
+  return plan.length;
+}
+
+/** Stores one usable or unusable response, its metrics and the advanced cursor in one transaction. */
+function consume(
+  { ctx, history, mappings, now }: WorkDeps,
+  session: QbwcSessionInfo,
+  step: PlanStep,
+  xml: string,
+  basis: string,
+): Interpretation {
+  const at = now();
+  const requestId = requestIdFor(step);
+  const result =
+    step.kind === 'profit_loss'
+      ? interpretProfitAndLoss(xml, requestId, mappings.list(), basis)
+      : interpretEmployees(xml, requestId);
+  const range = rangeFor(step, at);
+  ctx.db.transaction(() => {
+    const writes: MetricWrite[] =
+      result.kind === 'employees' && result.outcome !== 'error'
+        ? [{ name: 'employees', value: result.count, unit: 'count', source: 'quickbooks' }]
+        : profitAndLossWrites(result);
+    const historyId = history.insert(
+      {
+        sessionId: session.sessionId,
+        syncType: step.kind,
+        period: step.period,
+        periodStart: range.from,
+        periodEnd: range.to,
+        reportBasis: step.kind === 'profit_loss' ? basis : null,
+        outcome: result.outcome,
+        statusCode: result.status?.code ?? null,
+        statusMessage: result.status?.message ?? null,
+        errorMessage: result.outcome === 'error' ? result.error : null,
+        rawResponse: xml,
+        parsedData: result.parsedData,
+        metricsUpdated: writes.length,
+      },
+      at,
+    );
+    if (writes.length > 0) history.writeMetrics(step.period, writes, historyId, at);
+    const state = history.workState(session.sessionId)!;
+    if (result.outcome === 'error') {
+      history.updateWorkState(session.sessionId, { lastError: result.error }, at);
+    } else {
+      history.updateWorkState(session.sessionId, { cursor: state.cursor + 1, lastError: null }, at);
+    }
+  })();
+  return result;
+}
+
+/** QuickBooks answered a request with an error HRESULT: kept in the history, the cursor stays. */
+function recordRequestFailure(
+  { ctx, history, now }: WorkDeps,
+  session: QbwcSessionInfo,
+  step: PlanStep,
+  reportBasis: string,
+  response: QbwcResponse,
+): ResponseOutcome {
+  const error = `QuickBooks could not answer the ${stepLabel(step)} request (${response.hresult.trim()}): ${response.message.trim() || 'no message'}`;
+  const at = now();
+  const range = rangeFor(step, at);
+  ctx.db.transaction(() => {
+    history.insert(
+      {
+        sessionId: session.sessionId,
+        syncType: step.kind,
+        period: step.period,
+        periodStart: range.from,
+        periodEnd: range.to,
+        reportBasis: step.kind === 'profit_loss' ? reportBasis : null,
+        outcome: 'error',
+        statusCode: null,
+        statusMessage: null,
+        errorMessage: error,
+        rawResponse: response.xml,
+        parsedData: { hresult: response.hresult.trim(), message: response.message.trim() },
+        metricsUpdated: 0,
+      },
+      at,
+    );
+    history.updateWorkState(session.sessionId, { lastError: error }, at);
+  })();
+  ctx.log.warn(
+    { sessionId: session.sessionId, hresult: response.hresult.trim(), step },
+    'qbwc request failed',
+  );
+  return { percent: -1, error };
+}
+
+function receiveResponse(deps: WorkDeps, session: QbwcSessionInfo, response: QbwcResponse): ResponseOutcome {
+  const state = deps.history.workState(session.sessionId);
+  if (!state) {
+    return {
+      percent: -1,
+      error: 'No work was planned for this session; run the Web Connector update again.',
+    };
+  }
+  const step = state.plan[state.cursor];
+  if (!step) return { percent: 100 };
+  if (response.hresult.trim() !== '') {
+    return recordRequestFailure(deps, session, step, state.reportBasis, response);
+  }
+  const result = consume(deps, session, step, response.xml, state.reportBasis);
+  warnIfUnreconciled(deps.ctx.log, step.period, result);
+  if (result.outcome === 'error') {
+    deps.ctx.log.warn(
+      { sessionId: session.sessionId, step, error: result.error, detail: result.detail },
+      'qbwc response not usable',
+    );
+    return { percent: -1, error: `${stepLabel(step)}: ${result.error}` };
+  }
+  return { percent: percentAfter(state.cursor + 1, state.plan.length) };
+}
+
 export function createQbwcWork(ctx: AppContext, options: QbwcWorkOptions = {}): QbwcWork {
-  const now = options.now ?? (() => new Date());
-  const history = new HistoryStore(ctx.db);
-  const mappings = new MappingStore(ctx.db);
-  const minIntervalMs = options.minIntervalMs ?? ctx.config.QBWC_MIN_INTERVAL_MINUTES * 60_000;
-
-  function recentlyCompleted(at: Date): boolean {
-    if (minIntervalMs <= 0) return false;
-    const last = history.list({ syncType: 'employees', limit: 1 })[0];
-    if (!last || last.outcome === 'error') return false;
-    return at.getTime() - Date.parse(last.createdAt) < minIntervalMs;
-  }
-
-  function percentAfter(done: number, total: number): number {
-    if (done >= total) return 100;
-    return Math.min(99, Math.floor((done * 100) / total));
-  }
-
-  function consume(session: QbwcSessionInfo, step: PlanStep, xml: string, basis: string): Interpretation {
-    const at = now();
-    const requestId = requestIdFor(step);
-    const result =
-      step.kind === 'profit_loss'
-        ? interpretProfitAndLoss(xml, requestId, mappings.list(), basis)
-        : interpretEmployees(xml, requestId);
-    const range = rangeFor(step, at);
-    ctx.db.transaction(() => {
-      const writes: MetricWrite[] =
-        result.kind === 'employees' && result.outcome !== 'error'
-          ? [{ name: 'employees', value: result.count, unit: 'count', source: 'quickbooks' }]
-          : profitAndLossWrites(result);
-      const historyId = history.insert(
-        {
-          sessionId: session.sessionId,
-          syncType: step.kind,
-          period: step.period,
-          periodStart: range.from,
-          periodEnd: range.to,
-          reportBasis: step.kind === 'profit_loss' ? basis : null,
-          outcome: result.outcome,
-          statusCode: result.status?.code ?? null,
-          statusMessage: result.status?.message ?? null,
-          errorMessage: result.outcome === 'error' ? result.error : null,
-          rawResponse: xml,
-          parsedData: result.parsedData,
-          metricsUpdated: writes.length,
-        },
-        at,
-      );
-      if (writes.length > 0) history.writeMetrics(step.period, writes, historyId, at);
-      const state = history.workState(session.sessionId)!;
-      if (result.outcome === 'error') {
-        history.updateWorkState(session.sessionId, { lastError: result.error }, at);
-      } else {
-        history.updateWorkState(session.sessionId, { cursor: state.cursor + 1, lastError: null }, at);
-      }
-    })();
-    return result;
-  }
-
+  const deps: WorkDeps = {
+    ctx,
+    history: new HistoryStore(ctx.db),
+    mappings: new MappingStore(ctx.db),
+    now: options.now ?? (() => new Date()),
+    minIntervalMs: options.minIntervalMs ?? ctx.config.QBWC_MIN_INTERVAL_MINUTES * 60_000,
+    maxReportsPerSession: options.maxReportsPerSession ?? defaultMaxReportsPerSession,
+  };
   return {
-    plan(session) {
-      const at = now();
-      const completed = history.storedProfitLossPeriods();
-      const steps = planSession({
-        today: at,
-        startPeriod: ctx.config.QBWC_START_PERIOD,
-        completed,
-        maxReportsPerSession: options.maxReportsPerSession ?? defaultMaxReportsPerSession,
-      });
-      const backlog = steps.length - 3; // beyond previous month, current month and the employee count
-      if (backlog <= 0 && recentlyCompleted(at)) {
-        history.saveWorkState(
-          { sessionId: session.sessionId, plan: [], reportBasis: ctx.config.QBWC_REPORT_BASIS },
-          at,
-        );
-        return 0;
-      }
-      history.saveWorkState(
-        { sessionId: session.sessionId, plan: steps, reportBasis: ctx.config.QBWC_REPORT_BASIS },
-        at,
-      );
-      ctx.log.info(
-        { sessionId: session.sessionId, requests: steps.length, periods: steps.map((s) => s.period) },
-        'qbwc session planned',
-      );
-      return steps.length;
-    },
-
+    plan: (session) => planWork(deps, session),
     nextRequest(session): PlannedRequest | null {
-      const state = history.workState(session.sessionId);
-      if (!state) return null;
-      const step = state.plan[state.cursor];
-      if (!step) return null;
+      const state = deps.history.workState(session.sessionId);
+      const step = state?.plan[state.cursor];
+      if (!state || !step) return null;
       const xml = buildRequest(step, state.reportBasis as ReportBasis, requestVersion(session.qbXmlVersion));
       return { xml, kind: step.kind, period: step.period };
     },
-
-    receive(session, response): ResponseOutcome {
-      const state = history.workState(session.sessionId);
-      if (!state) {
-        return {
-          percent: -1,
-          error: 'No work was planned for this session; run the Web Connector update again.',
-        };
-      }
-      const step = state.plan[state.cursor];
-      if (!step) return { percent: 100 };
-      if (response.hresult.trim() !== '') {
-        const error = `QuickBooks could not answer the ${stepLabel(step)} request (${response.hresult.trim()}): ${response.message.trim() || 'no message'}`;
-        const at = now();
-        const range = rangeFor(step, at);
-        ctx.db.transaction(() => {
-          history.insert(
-            {
-              sessionId: session.sessionId,
-              syncType: step.kind,
-              period: step.period,
-              periodStart: range.from,
-              periodEnd: range.to,
-              reportBasis: step.kind === 'profit_loss' ? state.reportBasis : null,
-              outcome: 'error',
-              statusCode: null,
-              statusMessage: null,
-              errorMessage: error,
-              rawResponse: response.xml,
-              parsedData: { hresult: response.hresult.trim(), message: response.message.trim() },
-              metricsUpdated: 0,
-            },
-            at,
-          );
-          history.updateWorkState(session.sessionId, { lastError: error }, at);
-        })();
-        ctx.log.warn(
-          { sessionId: session.sessionId, hresult: response.hresult.trim(), step },
-          'qbwc request failed',
-        );
-        return { percent: -1, error };
-      }
-      const result = consume(session, step, response.xml, state.reportBasis);
-      warnIfUnreconciled(ctx.log, step.period, result);
-      if (result.outcome === 'error') {
-        ctx.log.warn(
-          { sessionId: session.sessionId, step, error: result.error, detail: result.detail },
-          'qbwc response not usable',
-        );
-        return { percent: -1, error: `${stepLabel(step)}: ${result.error}` };
-      }
-      return { percent: percentAfter(state.cursor + 1, state.plan.length) };
-    },
-
+    receive: (session, response) => receiveResponse(deps, session, response),
     finish(session, outcome) {
-      history.updateWorkState(session.sessionId, { outcome }, now());
+      deps.history.updateWorkState(session.sessionId, { outcome }, deps.now());
     },
   };
 }

@@ -28,6 +28,13 @@ export interface PlannedRequest {
   period?: string;
 }
 
+/** What receiveResponseXML carried: the qbXML, or QuickBooks' HRESULT and message when it failed. */
+export interface QbwcResponse {
+  xml: string;
+  hresult: string;
+  message: string;
+}
+
 /**
  * The work side keeps its own per-session state (plan, cursor) in its own table keyed by sessionId, so a
  * gateway restart mid-session continues where it was; the shell keeps the session row itself.
@@ -41,10 +48,7 @@ export interface QbwcWork {
    */
   nextRequest(session: QbwcSessionInfo): PlannedRequest | null;
   /** Consumes a response (or the hresult/message error path) and reports progress. */
-  receive(
-    session: QbwcSessionInfo,
-    response: { xml: string; hresult: string; message: string },
-  ): ResponseOutcome;
+  receive(session: QbwcSessionInfo, response: QbwcResponse): ResponseOutcome;
   /** The session ended (closeConnection or expiry); release anything held for it. */
   finish(session: QbwcSessionInfo, outcome: 'completed' | 'failed'): void;
 }

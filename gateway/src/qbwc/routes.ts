@@ -5,13 +5,14 @@
  */
 import type { Context, Hono } from 'hono';
 import { successEnvelope } from '../../../shared/src/envelope';
+import type { AppContext } from '../app/context';
 import { requireAuth } from '../auth/middleware';
 import type { AppEnv } from '../server/env';
 import { badRequest, conflict, notFound } from '../server/errors';
 import type { RouteModule } from '../server/route-module';
 import { asObject, readLimit, readMappingBody, readPeriodQuery, readReprocessBody } from './api-input';
 import { type QbrAuditEntry, recordQbrAudit } from './audit/audit';
-import { HistoryStore } from './metrics/history-store';
+import { type HistoryRow, HistoryStore } from './metrics/history-store';
 import { DuplicateMappingError, MappingStore, type StoredMapping } from './metrics/mapping-store';
 import { MappingValidationError } from './metrics/mappings';
 import { NothingToReprocessError, reprocess } from './metrics/reprocess';
@@ -71,77 +72,88 @@ function mappingWrite<T>(write: () => T): T {
   }
 }
 
-function register(app: Hono<AppEnv>): void {
-  app.use('/api/qbwc/status', requireAuth);
-  app.use('/api/qbwc/mappings', requireAuth);
-  app.use('/api/qbwc/mappings/*', requireAuth);
-  app.use('/api/qbwc/history', requireAuth);
-  app.use('/api/qbwc/metrics', requireAuth);
-  app.use('/api/qbwc/reprocess', requireAuth);
+/** Account names of a stored P&L's unmapped list (the history keeps the first 200 with their amounts). */
+function unmappedNames(h: { parsedData: Record<string, unknown> }): string[] {
+  const list = h.parsedData.unmapped;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((u) =>
+    typeof u === 'object' && u !== null && typeof (u as { account?: unknown }).account === 'string'
+      ? [(u as { account: string }).account]
+      : [],
+  );
+}
 
-  /** Account names of a stored P&L's unmapped list (the history keeps the first 200 with their amounts). */
-  const unmappedNames = (h: { parsedData: Record<string, unknown> }): string[] => {
-    const list = h.parsedData.unmapped;
-    if (!Array.isArray(list)) return [];
-    return list.flatMap((u) =>
-      typeof u === 'object' && u !== null && typeof (u as { account?: unknown }).account === 'string'
-        ? [(u as { account: string }).account]
-        : [],
-    );
+/** The status view: last and active sessions, recent sessions, and what is still unmapped per month. */
+function statusJson(db: AppContext['db']) {
+  const now = new Date();
+  const sessions = new SessionStore(db).recent(10).map((row) => sessionAsOf(row, now));
+  const history = new HistoryStore(db);
+  const last = sessions.find((s) => s.status !== 'active');
+  const active = sessions.find((s) => s.status === 'active');
+  const latest = history.latestProfitLoss();
+  return {
+    last_sync: last
+      ? {
+          completed_at: last.completedAt,
+          queries_completed: last.queriesCompleted,
+          status: last.status,
+          error_message: last.lastError,
+        }
+      : null,
+    active_sync: active
+      ? {
+          session_id: active.id,
+          started_at: active.createdAt,
+          progress: active.lastPercent ?? 0,
+          current_query_type: active.currentQueryType,
+          current_period: active.currentPeriod,
+        }
+      : null,
+    recent_syncs: sessions.map((s) => ({
+      id: s.id,
+      status: s.status,
+      created_at: s.createdAt,
+      completed_at: s.completedAt,
+      queries_total: s.queriesTotal,
+      queries_completed: s.queriesCompleted,
+      error_message: s.lastError,
+    })),
+    // every account no mapping takes in the periods below: what to map next
+    unmapped_accounts: [...new Set(latest.flatMap(unmappedNames))].sort(),
+    periods: latest.map((h) => ({
+      period: h.period,
+      synced_at: h.createdAt,
+      outcome: h.outcome,
+      unmapped_count: h.parsedData.unmapped_count ?? 0,
+      unmapped_accounts: unmappedNames(h),
+      net_income_matches: h.parsedData.net_income_matches ?? null,
+      reconciliation: h.parsedData.reconciliation ?? null,
+    })),
   };
+}
 
-  app.get('/api/qbwc/status', (c) => {
-    const { db } = c.get('ctx');
-    const now = new Date();
-    const sessions = new SessionStore(db).recent(10).map((row) => sessionAsOf(row, now));
-    const history = new HistoryStore(db);
-    const last = sessions.find((s) => s.status !== 'active');
-    const active = sessions.find((s) => s.status === 'active');
-    const latest = history.latestProfitLoss();
-    audit(c, { action: 'qbwc_status_view', outcome: 'success', resource: 'status' });
-    return c.json(
-      successEnvelope({
-        last_sync: last
-          ? {
-              completed_at: last.completedAt,
-              queries_completed: last.queriesCompleted,
-              status: last.status,
-              error_message: last.lastError,
-            }
-          : null,
-        active_sync: active
-          ? {
-              session_id: active.id,
-              started_at: active.createdAt,
-              progress: active.lastPercent ?? 0,
-              current_query_type: active.currentQueryType,
-              current_period: active.currentPeriod,
-            }
-          : null,
-        recent_syncs: sessions.map((s) => ({
-          id: s.id,
-          status: s.status,
-          created_at: s.createdAt,
-          completed_at: s.completedAt,
-          queries_total: s.queriesTotal,
-          queries_completed: s.queriesCompleted,
-          error_message: s.lastError,
-        })),
-        // every account no mapping takes in the periods below: what to map next
-        unmapped_accounts: [...new Set(latest.flatMap(unmappedNames))].sort(),
-        periods: latest.map((h) => ({
-          period: h.period,
-          synced_at: h.createdAt,
-          outcome: h.outcome,
-          unmapped_count: h.parsedData.unmapped_count ?? 0,
-          unmapped_accounts: unmappedNames(h),
-          net_income_matches: h.parsedData.net_income_matches ?? null,
-          reconciliation: h.parsedData.reconciliation ?? null,
-        })),
-      }),
-    );
-  });
+function historyJson(r: HistoryRow) {
+  return {
+    id: r.id,
+    session_id: r.sessionId,
+    sync_type: r.syncType,
+    period: r.period,
+    period_start: r.periodStart,
+    period_end: r.periodEnd,
+    report_basis: r.reportBasis,
+    outcome: r.outcome,
+    status_code: r.statusCode,
+    status_message: r.statusMessage,
+    error_message: r.errorMessage,
+    raw_chars: r.rawChars,
+    parsed_data: r.parsedData,
+    metrics_updated: r.metricsUpdated,
+    created_at: r.createdAt,
+  };
+}
 
+/** List, create, change and delete the account-to-metric mappings. */
+function registerMappingRoutes(app: Hono<AppEnv>): void {
   app.get('/api/qbwc/mappings', (c) => {
     const list = new MappingStore(c.get('ctx').db).list();
     audit(c, { action: 'qbwc_mappings_view', outcome: 'success', resource: 'mappings' });
@@ -190,6 +202,23 @@ function register(app: Hono<AppEnv>): void {
     });
     return c.json(successEnvelope({ id }, 'mapping deleted'));
   });
+}
+
+function register(app: Hono<AppEnv>): void {
+  app.use('/api/qbwc/status', requireAuth);
+  app.use('/api/qbwc/mappings', requireAuth);
+  app.use('/api/qbwc/mappings/*', requireAuth);
+  app.use('/api/qbwc/history', requireAuth);
+  app.use('/api/qbwc/metrics', requireAuth);
+  app.use('/api/qbwc/reprocess', requireAuth);
+
+  app.get('/api/qbwc/status', (c) => {
+    const json = statusJson(c.get('ctx').db);
+    audit(c, { action: 'qbwc_status_view', outcome: 'success', resource: 'status' });
+    return c.json(successEnvelope(json));
+  });
+
+  registerMappingRoutes(app);
 
   app.get('/api/qbwc/history', (c) => {
     const limit = readLimit(c.req.query('limit'), 50, 500);
@@ -200,27 +229,7 @@ function register(app: Hono<AppEnv>): void {
     }
     const rows = new HistoryStore(c.get('ctx').db).list({ limit, period, syncType });
     audit(c, { action: 'qbwc_history_view', outcome: 'success', resource: 'history' });
-    return c.json(
-      successEnvelope(
-        rows.map((r) => ({
-          id: r.id,
-          session_id: r.sessionId,
-          sync_type: r.syncType,
-          period: r.period,
-          period_start: r.periodStart,
-          period_end: r.periodEnd,
-          report_basis: r.reportBasis,
-          outcome: r.outcome,
-          status_code: r.statusCode,
-          status_message: r.statusMessage,
-          error_message: r.errorMessage,
-          raw_chars: r.rawChars,
-          parsed_data: r.parsedData,
-          metrics_updated: r.metricsUpdated,
-          created_at: r.createdAt,
-        })),
-      ),
-    );
+    return c.json(successEnvelope(rows.map(historyJson)));
   });
 
   app.get('/api/qbwc/metrics', (c) => {

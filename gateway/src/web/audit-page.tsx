@@ -8,6 +8,108 @@ function detailsText(details: string): string {
   return details.length > 300 ? `${details.slice(0, 300)}…` : details;
 }
 
+type AuditQuery = Record<string, string>;
+type AuditErrors = ReturnType<typeof readAuditFilter>['errors'];
+type AuditRow = ReturnType<typeof listAudit>[number];
+
+function FilterField(props: {
+  name: 'actor' | 'action' | 'from' | 'to';
+  label: string;
+  query: AuditQuery;
+  errors: AuditErrors;
+  type?: string;
+  list?: string;
+}) {
+  const { name, errors } = props;
+  return (
+    <div>
+      <label for={`f-${name}`}>{props.label}</label>
+      <input
+        id={`f-${name}`}
+        name={name}
+        type={props.type ?? 'text'}
+        list={props.list}
+        value={props.query[name] ?? ''}
+        aria-invalid={errors[name] ? 'true' : undefined}
+        aria-describedby={errors[name] ? `e-${name}` : undefined}
+      />
+      <FieldError id={`e-${name}`} message={errors[name]} />
+    </div>
+  );
+}
+
+function AuditFilterForm(props: { query: AuditQuery; errors: AuditErrors; actions: readonly string[] }) {
+  const { query, errors } = props;
+  return (
+    <form class="row card" method="get" action="/audit" aria-label="Filter the audit log">
+      <FilterField name="actor" label="Actor contains" query={query} errors={errors} />
+      <FilterField name="action" label="Action contains" query={query} errors={errors} list="audit-actions" />
+      <datalist id="audit-actions">
+        {props.actions.map((a) => (
+          <option value={a} />
+        ))}
+      </datalist>
+      <div>
+        <label for="f-outcome">Outcome</label>
+        <select
+          id="f-outcome"
+          name="outcome"
+          aria-invalid={errors.outcome ? 'true' : undefined}
+          aria-describedby={errors.outcome ? 'e-outcome' : undefined}
+        >
+          <option value="">any</option>
+          {auditOutcomes.map((o) => (
+            <option value={o} selected={query.outcome === o}>
+              {o}
+            </option>
+          ))}
+        </select>
+        <FieldError id="e-outcome" message={errors.outcome} />
+      </div>
+      <FilterField name="from" label="From (UTC date)" type="date" query={query} errors={errors} />
+      <FilterField name="to" label="To (UTC date)" type="date" query={query} errors={errors} />
+      <button type="submit">Filter</button>
+      <a href="/audit">Clear</a>
+    </form>
+  );
+}
+
+function AuditTable(props: { rows: readonly AuditRow[] }) {
+  return (
+    <table>
+      <caption class="muted">Newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Actor</th>
+          <th scope="col">Action</th>
+          <th scope="col">Target</th>
+          <th scope="col">Outcome</th>
+          <th scope="col">Trail</th>
+          <th scope="col">Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            <td>{shortTime(r.at)}</td>
+            <td>{r.actor}</td>
+            <td>{r.action}</td>
+            <td>{r.target ?? ''}</td>
+            <td>
+              <span class={`badge ${r.outcome === 'success' ? 'ok' : 'bad'}`}>{r.outcome}</span>
+            </td>
+            <td>{r.source}</td>
+            <td>
+              <code>{detailsText(r.details)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** `/audit`: who did what, from both audit trails, filtered and paginated. */
 export const auditPage: DashboardPage = {
   name: 'audit',
@@ -28,91 +130,12 @@ export const auditPage: DashboardPage = {
         q.set('page', String(p));
         return `/audit?${q.toString()}`;
       };
-      const field = (
-        name: 'actor' | 'action' | 'from' | 'to',
-        label: string,
-        type = 'text',
-        list?: string,
-      ) => (
-        <div>
-          <label for={`f-${name}`}>{label}</label>
-          <input
-            id={`f-${name}`}
-            name={name}
-            type={type}
-            list={list}
-            value={query[name] ?? ''}
-            aria-invalid={errors[name] ? 'true' : undefined}
-            aria-describedby={errors[name] ? `e-${name}` : undefined}
-          />
-          <FieldError id={`e-${name}`} message={errors[name]} />
-        </div>
-      );
       return kit.render(c, {
         title: 'Audit log',
         body: (
           <>
-            <form class="row card" method="get" action="/audit" aria-label="Filter the audit log">
-              {field('actor', 'Actor contains')}
-              {field('action', 'Action contains', 'text', 'audit-actions')}
-              <datalist id="audit-actions">
-                {auditActions(db).map((a) => (
-                  <option value={a} />
-                ))}
-              </datalist>
-              <div>
-                <label for="f-outcome">Outcome</label>
-                <select
-                  id="f-outcome"
-                  name="outcome"
-                  aria-invalid={errors.outcome ? 'true' : undefined}
-                  aria-describedby={errors.outcome ? 'e-outcome' : undefined}
-                >
-                  <option value="">any</option>
-                  {auditOutcomes.map((o) => (
-                    <option value={o} selected={query.outcome === o}>
-                      {o}
-                    </option>
-                  ))}
-                </select>
-                <FieldError id="e-outcome" message={errors.outcome} />
-              </div>
-              {field('from', 'From (UTC date)', 'date')}
-              {field('to', 'To (UTC date)', 'date')}
-              <button type="submit">Filter</button>
-              <a href="/audit">Clear</a>
-            </form>
-            <table>
-              <caption class="muted">Newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Trail</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr>
-                    <td>{shortTime(r.at)}</td>
-                    <td>{r.actor}</td>
-                    <td>{r.action}</td>
-                    <td>{r.target ?? ''}</td>
-                    <td>
-                      <span class={`badge ${r.outcome === 'success' ? 'ok' : 'bad'}`}>{r.outcome}</span>
-                    </td>
-                    <td>{r.source}</td>
-                    <td>
-                      <code>{detailsText(r.details)}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <AuditFilterForm query={query} errors={errors} actions={auditActions(db)} />
+            <AuditTable rows={rows} />
             {rows.length === 0 ? <p>No entries match.</p> : null}
             <Pager page={page} pages={pages} total={total} href={href} />
           </>

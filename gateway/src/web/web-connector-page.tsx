@@ -1,6 +1,11 @@
 import { recordQbrAudit } from '../qbwc/audit/audit';
 import { HistoryStore } from '../qbwc/metrics/history-store';
-import { DuplicateMappingError, MappingStore, MappingValidationError } from '../qbwc/metrics/mapping-store';
+import {
+  DuplicateMappingError,
+  MappingStore,
+  MappingValidationError,
+  type StoredMapping,
+} from '../qbwc/metrics/mapping-store';
 import {
   createResolver,
   type MappingInput,
@@ -145,6 +150,69 @@ function audit(
   });
 }
 
+function SetupSection(props: {
+  c: PageContext;
+  kit: PageKit;
+  credentials: ReturnType<typeof resolveCredentials>;
+}) {
+  const { c, kit, credentials } = props;
+  return (
+    <section class="card" aria-labelledby="setup-heading">
+      <h2 id="setup-heading">Setup</h2>
+      <p>
+        {credentials.source === 'none'
+          ? 'No Web Connector password is set: run `qb-bridge qbwc set-password`.'
+          : `The Web Connector logs in as "${credentials.username}".`}
+      </p>
+      <div class="actions">
+        <a class="button" href="/api/qbwc/app.qwc" download="qb-bridge.qwc">
+          Download the QWC file
+        </a>{' '}
+        <form
+          class="inline"
+          method="post"
+          action={`${path}/reprocess`}
+          data-confirm="Recompute every stored month with the current mappings?"
+        >
+          {kit.csrfField(c)}
+          <button type="submit" class="secondary">
+            Recompute all months
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}
+
+function MappingsSection(props: {
+  c: PageContext;
+  kit: PageKit;
+  mappings: ReturnType<typeof slicePage<StoredMapping>>;
+  view: View;
+  draftPattern: string | undefined;
+  href: (page: number) => string;
+}) {
+  const { c, kit, mappings, view } = props;
+  return (
+    <section class="card" aria-labelledby="mappings-heading">
+      <h2 id="mappings-heading">Account mappings</h2>
+      <p class="muted">
+        Exact mappings win first, then higher priority; ties go to the older mapping. After a change,
+        recompute the months it affects.
+      </p>
+      <MappingsTable c={c} kit={kit} mappings={mappings.items} editing={view.editing} />
+      <Pager page={mappings.page} pages={mappings.pages} total={mappings.total} href={props.href} />
+      <h3>Add a mapping</h3>
+      <AddMappingForm
+        c={c}
+        kit={kit}
+        draft={view.add?.draft ?? emptyDraft(props.draftPattern)}
+        errors={view.add?.errors ?? {}}
+      />
+    </section>
+  );
+}
+
 function render(kit: PageKit, c: PageContext, view: View = {}, status = 200) {
   const ctx = c.get('ctx');
   const q = c.req.query();
@@ -178,30 +246,7 @@ function render(kit: PageKit, c: PageContext, view: View = {}, status = 200) {
     styles: ['/assets/uplot.css'],
     body: (
       <>
-        <section class="card" aria-labelledby="setup-heading">
-          <h2 id="setup-heading">Setup</h2>
-          <p>
-            {credentials.source === 'none'
-              ? 'No Web Connector password is set: run `qb-bridge qbwc set-password`.'
-              : `The Web Connector logs in as "${credentials.username}".`}
-          </p>
-          <div class="actions">
-            <a class="button" href="/api/qbwc/app.qwc" download="qb-bridge.qwc">
-              Download the QWC file
-            </a>{' '}
-            <form
-              class="inline"
-              method="post"
-              action={`${path}/reprocess`}
-              data-confirm="Recompute every stored month with the current mappings?"
-            >
-              {kit.csrfField(c)}
-              <button type="submit" class="secondary">
-                Recompute all months
-              </button>
-            </form>
-          </div>
-        </section>
+        <SetupSection c={c} kit={kit} credentials={credentials} />
         <section class="card" aria-labelledby="charts-heading">
           <h2 id="charts-heading">QBR metrics by month</h2>
           <MetricsCharts rows={metrics} />
@@ -228,27 +273,14 @@ function render(kit: PageKit, c: PageContext, view: View = {}, status = 200) {
           <h2 id="unmapped-heading">Unmapped accounts</h2>
           <UnmappedTable rows={unmappedAccounts(history)} />
         </section>
-        <section class="card" aria-labelledby="mappings-heading">
-          <h2 id="mappings-heading">Account mappings</h2>
-          <p class="muted">
-            Exact mappings win first, then higher priority; ties go to the older mapping. After a change,
-            recompute the months it affects.
-          </p>
-          <MappingsTable c={c} kit={kit} mappings={mappingSlice.items} editing={view.editing} />
-          <Pager
-            page={mappingSlice.page}
-            pages={mappingSlice.pages}
-            total={mappingSlice.total}
-            href={(p) => link('mpage', p)}
-          />
-          <h3>Add a mapping</h3>
-          <AddMappingForm
-            c={c}
-            kit={kit}
-            draft={view.add?.draft ?? emptyDraft(q.pattern?.slice(0, 255))}
-            errors={view.add?.errors ?? {}}
-          />
-        </section>
+        <MappingsSection
+          c={c}
+          kit={kit}
+          mappings={mappingSlice}
+          view={view}
+          draftPattern={q.pattern?.slice(0, 255)}
+          href={(p) => link('mpage', p)}
+        />
       </>
     ),
   });

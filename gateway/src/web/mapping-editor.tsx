@@ -58,6 +58,89 @@ function TypeSelect(props: { id: string; form?: string; value: string }) {
   );
 }
 
+/** One mapping's editable row; its inputs belong to the row's own form in the last cell. */
+function MappingRow(props: {
+  c: PageContext;
+  kit: PageKit;
+  mapping: StoredMapping;
+  editing?: { id: number; draft: MappingDraft; errors: MappingErrors };
+}) {
+  const { mapping: m, editing: mine } = props;
+  const d = mine?.draft ?? draftOf(m);
+  const e = mine?.errors ?? {};
+  const f = `mapping-${m.id}`;
+  return (
+    <tr data-mapping={String(m.id)}>
+      <td class="num">{String(m.id)}</td>
+      <td>
+        <input
+          form={f}
+          name="priority"
+          id={`${f}-priority`}
+          inputmode="numeric"
+          size={6}
+          value={d.priority}
+          aria-label={`Priority of mapping ${m.id}`}
+          aria-invalid={e.priority ? 'true' : undefined}
+          aria-describedby={e.priority ? `${f}-priority-error` : undefined}
+        />
+        <FieldError id={`${f}-priority-error`} message={e.priority} />
+      </td>
+      <td>
+        <label class="skip" for={`${f}-type`}>{`Match type of mapping ${m.id}`}</label>
+        <TypeSelect id={`${f}-type`} form={f} value={d.match_type} />
+        <FieldError id={`${f}-type-error`} message={e.match_type} />
+      </td>
+      <td>
+        <input
+          form={f}
+          name="qb_account_pattern"
+          id={`${f}-pattern`}
+          value={d.qb_account_pattern}
+          aria-label={`Pattern of mapping ${m.id}`}
+          aria-invalid={e.qb_account_pattern ? 'true' : undefined}
+          aria-describedby={e.qb_account_pattern ? `${f}-pattern-error` : undefined}
+        />
+        <FieldError id={`${f}-pattern-error`} message={e.qb_account_pattern} />
+      </td>
+      <td>
+        <label class="skip" for={`${f}-metric`}>{`Metric of mapping ${m.id}`}</label>
+        <MetricSelect id={`${f}-metric`} form={f} value={d.qbr_metric_key} error={e.qbr_metric_key} />
+        <FieldError id={`${f}-metric-error`} message={e.qbr_metric_key} />
+      </td>
+      <td>
+        <input
+          form={f}
+          type="checkbox"
+          name="is_active"
+          checked={d.is_active}
+          aria-label={`Mapping ${m.id} active`}
+        />
+      </td>
+      <td>
+        <form id={f} class="inline" method="post" action={`/web-connector/mappings/${m.id}`}>
+          {props.kit.csrfField(props.c)}
+          <input type="hidden" name="notes" value={d.notes} />
+          <button type="submit" class="secondary" aria-label={`Save mapping ${m.id}`}>
+            Save
+          </button>
+        </form>{' '}
+        <form
+          class="inline"
+          method="post"
+          action={`/web-connector/mappings/${m.id}/delete`}
+          data-confirm={`Delete mapping ${m.id} (${m.pattern})?`}
+        >
+          {props.kit.csrfField(props.c)}
+          <button type="submit" class="danger" aria-label={`Delete mapping ${m.id}`}>
+            Delete
+          </button>
+        </form>
+      </td>
+    </tr>
+  );
+}
+
 /** One row per mapping, editable in place: its inputs belong to the form in the row's last cell. */
 export function MappingsTable(props: {
   c: PageContext;
@@ -83,82 +166,14 @@ export function MappingsTable(props: {
         </tr>
       </thead>
       <tbody>
-        {props.mappings.map((m) => {
-          const mine = props.editing?.id === m.id ? props.editing : undefined;
-          const d = mine?.draft ?? draftOf(m);
-          const e = mine?.errors ?? {};
-          const f = `mapping-${m.id}`;
-          return (
-            <tr data-mapping={String(m.id)}>
-              <td class="num">{String(m.id)}</td>
-              <td>
-                <input
-                  form={f}
-                  name="priority"
-                  id={`${f}-priority`}
-                  inputmode="numeric"
-                  size={6}
-                  value={d.priority}
-                  aria-label={`Priority of mapping ${m.id}`}
-                  aria-invalid={e.priority ? 'true' : undefined}
-                  aria-describedby={e.priority ? `${f}-priority-error` : undefined}
-                />
-                <FieldError id={`${f}-priority-error`} message={e.priority} />
-              </td>
-              <td>
-                <label class="skip" for={`${f}-type`}>{`Match type of mapping ${m.id}`}</label>
-                <TypeSelect id={`${f}-type`} form={f} value={d.match_type} />
-                <FieldError id={`${f}-type-error`} message={e.match_type} />
-              </td>
-              <td>
-                <input
-                  form={f}
-                  name="qb_account_pattern"
-                  id={`${f}-pattern`}
-                  value={d.qb_account_pattern}
-                  aria-label={`Pattern of mapping ${m.id}`}
-                  aria-invalid={e.qb_account_pattern ? 'true' : undefined}
-                  aria-describedby={e.qb_account_pattern ? `${f}-pattern-error` : undefined}
-                />
-                <FieldError id={`${f}-pattern-error`} message={e.qb_account_pattern} />
-              </td>
-              <td>
-                <label class="skip" for={`${f}-metric`}>{`Metric of mapping ${m.id}`}</label>
-                <MetricSelect id={`${f}-metric`} form={f} value={d.qbr_metric_key} error={e.qbr_metric_key} />
-                <FieldError id={`${f}-metric-error`} message={e.qbr_metric_key} />
-              </td>
-              <td>
-                <input
-                  form={f}
-                  type="checkbox"
-                  name="is_active"
-                  checked={d.is_active}
-                  aria-label={`Mapping ${m.id} active`}
-                />
-              </td>
-              <td>
-                <form id={f} class="inline" method="post" action={`/web-connector/mappings/${m.id}`}>
-                  {props.kit.csrfField(props.c)}
-                  <input type="hidden" name="notes" value={d.notes} />
-                  <button type="submit" class="secondary" aria-label={`Save mapping ${m.id}`}>
-                    Save
-                  </button>
-                </form>{' '}
-                <form
-                  class="inline"
-                  method="post"
-                  action={`/web-connector/mappings/${m.id}/delete`}
-                  data-confirm={`Delete mapping ${m.id} (${m.pattern})?`}
-                >
-                  {props.kit.csrfField(props.c)}
-                  <button type="submit" class="danger" aria-label={`Delete mapping ${m.id}`}>
-                    Delete
-                  </button>
-                </form>
-              </td>
-            </tr>
-          );
-        })}
+        {props.mappings.map((m) => (
+          <MappingRow
+            c={props.c}
+            kit={props.kit}
+            mapping={m}
+            editing={props.editing?.id === m.id ? props.editing : undefined}
+          />
+        ))}
       </tbody>
     </table>
   );

@@ -1,4 +1,5 @@
 import { misDashboardPage } from '../mis/dashboard-page';
+import { zimbraDashboardPage } from '../zimbra/dashboard-page';
 import { auditPage } from './audit-page';
 import { overviewPage } from './overview';
 import type { DashboardPage } from './page-module';
@@ -9,6 +10,7 @@ import { webConnectorPage } from './web-connector-page';
 export const dashboardPages: DashboardPage[] = [
   overviewPage,
   misDashboardPage,
+  zimbraDashboardPage,
   webConnectorPage,
   auditPage,
   tokensPage,

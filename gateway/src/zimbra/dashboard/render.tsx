@@ -1,0 +1,164 @@
+import { JobCard } from '../../jobs/job-card';
+import { type PageContext, type PageKit, Pager, pageNumber, slicePage } from '../../web/page-module';
+import type { ExcludedPair } from '../reconcile';
+import { periodKey, previousMonth } from '../report/highwater';
+import { monthPicture } from '../service';
+import { ZimbraStore } from '../store';
+import { loadChoices } from './choices';
+import type { ExclusionDraft, ExclusionErrors } from './exclusions';
+import { readMonth } from './runs';
+import { suggestCustomers } from './suggest';
+import {
+  CosTable,
+  DomainsTable,
+  ExclusionsSection,
+  type RowError,
+  RunForm,
+  RunsTable,
+  UndoForm,
+} from './views';
+
+/** What a refused form sends back to the page, so its error shows beside its field. */
+export interface ZimbraView {
+  month?: string;
+  run?: { month: string; mode: string; errors: { month?: string; mode?: string } };
+  domain?: RowError;
+  cos?: RowError;
+  exclusion?: { draft: ExclusionDraft; errors: ExclusionErrors };
+  undo?: { month: string; error: string };
+}
+
+function pageLink(c: PageContext, month: string, key: string, anchor: string): (page: number) => string {
+  return (page) => {
+    const q = new URLSearchParams(
+      Object.entries(c.req.query()).filter(([k, v]) => k !== key && k !== 'month' && v) as [string, string][],
+    );
+    q.set('month', month);
+    q.set(key, String(page));
+    return `/zimbra?${q.toString()}#${anchor}`;
+  };
+}
+
+function ExcludedPairs(props: { month: string; rows: ExcludedPair[]; pager: Parameters<typeof Pager>[0] }) {
+  return (
+    <section aria-labelledby="zimbra-excluded-heading">
+      <h2 id="zimbra-excluded-heading">{`Excluded in ${props.month}`}</h2>
+      {props.rows.length === 0 ? (
+        <p class="muted">Nothing with usage this month was excluded.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Domain</th>
+              <th scope="col">CoS</th>
+              <th scope="col" class="num">
+                Accounts
+              </th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((e) => (
+              <tr>
+                <td>{e.domain}</td>
+                <td>{e.cos}</td>
+                <td class="num">{String(e.highwater)}</td>
+                <td>{e.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager {...props.pager} />
+    </section>
+  );
+}
+
+/** The whole page for the chosen month (`?month=YYYY-MM`, the previous month by default). */
+export async function renderZimbra(kit: PageKit, c: PageContext, view: ZimbraView, status = 200) {
+  const ctx = c.get('ctx');
+  const q = c.req.query();
+  const month = view.month ?? (readMonth(q.month) ? q.month!.trim() : periodKey(previousMonth(new Date())));
+  const picture = monthPicture(ctx, readMonth(month)!);
+  const link = (key: string, anchor: string) => pageLink(c, month, key, anchor);
+  const domains = slicePage(picture.unmappedDomains, pageNumber(q.dpage));
+  const cos = slicePage(picture.unmappedCos, pageNumber(q.cpage));
+  const choices = await loadChoices(ctx, {
+    customers: domains.items.length > 0,
+    items: cos.items.length > 0,
+  });
+  const jobs = ctx.jobs.list({ flow: 'zimbra', limit: 1000 });
+  const runs = slicePage(jobs, pageNumber(q.rpage));
+  const exclusions = slicePage(
+    new ZimbraStore(ctx.db).exclusions().filter((e) => e.active),
+    pageNumber(q.xpage),
+  );
+  const excluded = slicePage(picture.excluded, pageNumber(q.epage));
+  const csrf = kit.csrfField(c);
+  const source = ctx.config.ZIMBRA_HOST
+    ? `Reports are fetched over SFTP from ${ctx.config.ZIMBRA_USERNAME}@${ctx.config.ZIMBRA_HOST}:${ctx.config.ZIMBRA_REPORT_PATH}.`
+    : `Reports are read from the folder ${ctx.config.ZIMBRA_REPORT_PATH} (set ZIMBRA_HOST and ZIMBRA_KEY_FILE to fetch them from the Zimbra server).`;
+  return kit.render(c, {
+    title: 'Zimbra billing',
+    status,
+    body: (
+      <>
+        <section class="card" aria-labelledby="zimbra-run-heading">
+          <h2 id="zimbra-run-heading">Run a month</h2>
+          <p class="muted">{source}</p>
+          <RunForm
+            csrf={csrf}
+            month={view.run?.month ?? month}
+            mode={view.run?.mode ?? 'drafts'}
+            errors={view.run?.errors ?? {}}
+          />
+        </section>
+        {jobs[0] ? <JobCard job={jobs[0]} title={`Latest run (${jobs[0].scope})`} /> : null}
+        <RunsTable jobs={runs.items} paged={{ ...runs, href: link('rpage', 'zimbra-runs-heading') }} />
+        <form class="row card" method="get" action="/zimbra" aria-label="Choose the month to review">
+          <div>
+            <label for="zimbra-month">Review month</label>
+            <input id="zimbra-month" name="month" type="month" value={month} />
+          </div>
+          <button type="submit" class="secondary">
+            Show
+          </button>
+        </form>
+        {choices.problem ? <p class="warning">{choices.problem}</p> : null}
+        <DomainsTable
+          csrf={csrf}
+          month={month}
+          rows={domains.items.map((d) => ({
+            ...d,
+            suggestions: suggestCustomers(d.domain, choices.customers ?? [], d.suggestion),
+          }))}
+          customers={choices.customers}
+          error={view.domain}
+          paged={{ ...domains, href: link('dpage', 'zimbra-domains-heading') }}
+        />
+        <CosTable
+          csrf={csrf}
+          month={month}
+          rows={cos.items}
+          items={choices.items}
+          error={view.cos}
+          paged={{ ...cos, href: link('cpage', 'zimbra-cos-heading') }}
+        />
+        <ExcludedPairs
+          month={month}
+          rows={excluded.items}
+          pager={{ ...excluded, href: link('epage', 'zimbra-excluded-heading'), label: 'Excluded pages' }}
+        />
+        <ExclusionsSection
+          csrf={csrf}
+          month={month}
+          rows={exclusions.items}
+          paged={{ ...exclusions, href: link('xpage', 'zimbra-exclusions-heading') }}
+          draft={view.exclusion?.draft ?? { kind: 'domain', pattern: '', reason: '' }}
+          errors={view.exclusion?.errors ?? {}}
+        />
+        <UndoForm csrf={csrf} month={view.undo?.month ?? month} error={view.undo?.error} />
+      </>
+    ),
+  });
+}

@@ -75,7 +75,9 @@ describe('the flow pages in headless chromium', () => {
     expect(await b.seriousViolations()).toEqual([]);
     await b.shot('10-zimbra-before');
     await runMonth('report');
-    expect(await page.textContent('tr[data-month="2025-12"] [data-field="run-status"]')).toBe('success');
+    const reportRun = page.locator('tr[data-month="2025-12"]');
+    expect(await reportRun.locator('[data-field="run-status"]').textContent()).toBe('success');
+    expect(await reportRun.textContent()).toContain('report only');
     // The suggested customer is already picked for coolcars.net; qa-lab.test is excluded by *.test.
     const coolcars = page.locator('tr[data-domain="coolcars.net"]');
     expect(await coolcars.locator('select option:checked').textContent()).toBe(
@@ -83,6 +85,10 @@ describe('the flow pages in headless chromium', () => {
     );
     expect(await page.textContent('#zimbra-excluded-heading + table')).toContain('qa-lab.test');
     expect(await page.isVisible('tr[data-domain="newclient.io"]')).toBe(true);
+    // The item whose name carries the CoS quota is picked for premium-50gb.
+    expect(await page.textContent('tr[data-cos="premium-50gb"] select option:checked')).toBe(
+      'Storage 50GB (12.25), suggested by the quota or name',
+    );
     expect(await b.seriousViolations()).toEqual([]);
     await b.shot('11-zimbra-unmapped');
     await coolcars.locator('button[value="map"]').click();

@@ -211,6 +211,20 @@ describe('the Zimbra page', { timeout: 90_000 }, () => {
     expect(d.ctx.audit.recent({ action: 'zimbra_undo', limit: 5 })[0]?.actor).toBe('user:alex');
   });
 
+  it('says how to give it reports when there is no Zimbra server and no report folder', async () => {
+    const bare = await startDashboard({ ZIMBRA_REPORT_PATH: path.join(reportDir, 'missing') });
+    try {
+      const client = new Client(bare.url);
+      await client.login();
+      const html = await (await client.request('/zimbra')).text();
+      expect(html).toMatch(
+        /data-field="zimbra-setup">[\s\S]*?not configured[\s\S]*?set ZIMBRA_HOST, ZIMBRA_KEY_FILE/,
+      );
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('refuses every form without a session, without the CSRF token or from another origin', async () => {
     const anon = new Client(d.url);
     const client = await loggedIn();

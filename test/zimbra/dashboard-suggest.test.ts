@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainStem, suggestCustomers } from '../../gateway/src/zimbra/dashboard/suggest';
+import { domainStem, suggestCustomers, suggestItem } from '../../gateway/src/zimbra/dashboard/suggest';
 
 const customers = [
   { id: '1', name: "Amy's Bird Sanctuary" },
@@ -43,5 +43,17 @@ describe('customers suggested for an unmapped domain', () => {
       'same too',
       'part',
     ]);
+  });
+
+  it('picks the item carrying the CoS quota, not one whose number only starts the same', () => {
+    const items = [
+      { id: 'e', name: 'Email Hosting' },
+      { id: 's50', name: 'Storage 50GB' },
+      { id: 's5', name: 'Storage 5 GB' },
+    ];
+    expect(suggestItem('premium-50gb', 50, items)?.id).toBe('s50');
+    expect(suggestItem('standard-5gb', 5, items)?.id).toBe('s5');
+    expect(suggestItem('hosting-basic', null, items)?.id).toBe('e');
+    expect(suggestItem('archive-25gb', 25, items)).toBeNull();
   });
 });

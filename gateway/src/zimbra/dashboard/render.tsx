@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { JobCard } from '../../jobs/job-card';
 import { type PageContext, type PageKit, Pager, pageNumber, slicePage } from '../../web/page-module';
 import type { ExcludedPair } from '../reconcile';
@@ -95,6 +96,7 @@ export async function renderZimbra(kit: PageKit, c: PageContext, view: ZimbraVie
   );
   const excluded = slicePage(picture.excluded, pageNumber(q.epage));
   const csrf = kit.csrfField(c);
+  const folderReady = fs.existsSync(ctx.config.ZIMBRA_REPORT_PATH);
   const source = ctx.config.ZIMBRA_HOST
     ? `Reports are fetched over SFTP from ${ctx.config.ZIMBRA_USERNAME}@${ctx.config.ZIMBRA_HOST}:${ctx.config.ZIMBRA_REPORT_PATH}.`
     : `Reports are read from the folder ${ctx.config.ZIMBRA_REPORT_PATH} (set ZIMBRA_HOST and ZIMBRA_KEY_FILE to fetch them from the Zimbra server).`;
@@ -105,7 +107,14 @@ export async function renderZimbra(kit: PageKit, c: PageContext, view: ZimbraVie
       <>
         <section class="card" aria-labelledby="zimbra-run-heading">
           <h2 id="zimbra-run-heading">Run a month</h2>
-          <p class="muted">{source}</p>
+          {!ctx.config.ZIMBRA_HOST && !folderReady ? (
+            <p class="warning" data-field="zimbra-setup">
+              <span class="badge muted">not configured</span>{' '}
+              {`No usage reports can be read: set ZIMBRA_HOST, ZIMBRA_KEY_FILE and ZIMBRA_KNOWN_HOSTS to fetch them over SFTP from the Zimbra server, or copy the MailboxUsage_*.txt reports into ZIMBRA_REPORT_PATH (now ${ctx.config.ZIMBRA_REPORT_PATH}), then run the month.`}
+            </p>
+          ) : (
+            <p class="muted">{source}</p>
+          )}
           <RunForm
             csrf={csrf}
             month={view.run?.month ?? month}

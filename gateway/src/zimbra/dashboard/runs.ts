@@ -11,6 +11,7 @@ import type { Period } from '../report/highwater';
 export interface RunFacts {
   period: string;
   status: string;
+  mode: 'report only' | 'draft invoices' | 'dry run';
   invoices: number | null;
   failed: number | null;
   totalCents: number | null;
@@ -37,12 +38,15 @@ export function runFacts(job: Job): RunFacts {
         (num(get(s, 'reconciliation', 'skipped_cos')) ?? 0)
       : null;
   const excel = get(s, 'reports', 'excel_path');
+  // A report-only run made no invoices: its counts are not zeros to add up, so they are left empty.
+  const invoiced = get(s, 'run_metadata', 'steps', 'invoices') !== false;
   return {
     period: job.scope,
     status: typeof get(s, 'status') === 'string' ? String(get(s, 'status')) : job.state,
-    invoices: num(get(s, 'invoices', 'success_count')),
-    failed: num(get(s, 'invoices', 'failed_count')),
-    totalCents: num(get(s, 'invoices', 'total_amount_cents')),
+    mode: job.dryRun ? 'dry run' : invoiced ? 'draft invoices' : 'report only',
+    invoices: invoiced ? num(get(s, 'invoices', 'success_count')) : null,
+    failed: invoiced ? num(get(s, 'invoices', 'failed_count')) : null,
+    totalCents: invoiced ? num(get(s, 'invoices', 'total_amount_cents')) : null,
     skipped,
     excelPath: typeof excel === 'string' ? excel : null,
   };

@@ -56,3 +56,19 @@ export function suggestCustomers(
   for (const { c } of scored) out.push({ ...c, why: 'name resembles the domain' });
   return out.slice(0, limit);
 }
+
+/**
+ * The service item a class of service probably bills as: one whose name carries the CoS quota
+ * (`premium-50gb` → "Storage 50GB"), else one sharing a word of four letters or more with the CoS name.
+ */
+export function suggestItem<T extends Party>(
+  cos: string,
+  quotaGb: number | null,
+  items: readonly T[],
+): T | null {
+  const byQuota =
+    quotaGb === null ? [] : items.filter((i) => new RegExp(`(^|[^0-9])${quotaGb}\\s*gb`, 'i').test(i.name));
+  if (byQuota.length > 0) return byQuota[0]!;
+  const cosWords = words(cos);
+  return items.find((i) => words(i.name).some((w) => cosWords.includes(w))) ?? null;
+}

@@ -7,7 +7,7 @@ import type { Exclusion } from '../store';
 import type { Item } from './choices';
 import type { ExclusionDraft, ExclusionErrors } from './exclusions';
 import { runFacts } from './runs';
-import type { Party, Suggestion } from './suggest';
+import { type Party, type Suggestion, suggestItem } from './suggest';
 
 /** The Zimbra page's parts: the run form, the runs table, the mapping forms, exclusions and undo. */
 
@@ -80,6 +80,7 @@ export function RunsTable(props: { jobs: Job[]; paged: Paged }) {
               <th scope="col">Started</th>
               <th scope="col">By</th>
               <th scope="col">Status</th>
+              <th scope="col">Kind</th>
               <th scope="col" class="num">
                 Invoices
               </th>
@@ -104,6 +105,7 @@ export function RunsTable(props: { jobs: Job[]; paged: Paged }) {
                   <td>{shortTime(job.startedAt ?? job.createdAt)}</td>
                   <td>{job.startedBy.replace(/ \(pid .*\)$/, '')}</td>
                   <td data-field="run-status">{f.status}</td>
+                  <td>{f.mode}</td>
                   <td class="num">{f.invoices === null ? '—' : String(f.invoices)}</td>
                   <td class="num">{f.totalCents === null ? '—' : formatCents(f.totalCents)}</td>
                   <td class="num">{f.failed === null ? '—' : String(f.failed)}</td>
@@ -274,6 +276,8 @@ export function CosTable(props: {
               const error = props.error?.key === row.name ? props.error : undefined;
               const itemError = error?.field === 'item_id' ? error.message : undefined;
               const quotaError = error?.field === 'quota_gb' ? error.message : undefined;
+              const suggested = suggestItem(row.name, row.quotaGb, props.items ?? [])?.id;
+              const selected = error?.value ?? suggested ?? '';
               return (
                 <tr data-cos={row.name}>
                   <td>{row.name}</td>
@@ -293,8 +297,8 @@ export function CosTable(props: {
                           >
                             <option value="">Pick an item</option>
                             {props.items.map((item) => (
-                              <option value={item.id}>
-                                {`${item.name}${item.unitPriceCents === null ? '' : ` (${formatCents(item.unitPriceCents)})`}`}
+                              <option value={item.id} selected={item.id === selected}>
+                                {`${item.name}${item.unitPriceCents === null ? '' : ` (${formatCents(item.unitPriceCents)})`}${item.id === suggested ? ', suggested by the quota or name' : ''}`}
                               </option>
                             ))}
                           </select>
@@ -303,6 +307,7 @@ export function CosTable(props: {
                             id={id}
                             name="item_id"
                             inputmode="numeric"
+                            value={selected}
                             aria-label={`QuickBooks item Id for ${row.name}`}
                             {...invalid(id, itemError)}
                           />

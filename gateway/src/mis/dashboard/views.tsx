@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import { formatCents } from '../../../../shared/src/money';
 import { JobCard } from '../../jobs/job-card';
 import type { Job } from '../../jobs/jobs';
-import { FieldError, Pager, shortTime } from '../../web/page-module';
+import { FieldError, RowAction, shortTime, TableSection } from '../../web/page-module';
 import { batchSizeLimit } from '../input';
 import type { FailedRow, PreviewInvoice, Statistics } from '../service';
 
@@ -137,115 +137,85 @@ function amount(cents: number | null): string {
 
 export function PreviewTable(props: { rows: PreviewInvoice[]; paged: Paged }) {
   return (
-    <section aria-labelledby="mis-preview-heading">
-      <h2 id="mis-preview-heading">Preview: what the next runs would send</h2>
-      {props.rows.length === 0 ? (
-        <p class="muted">Nothing left to synchronize.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Invoice</th>
-              <th scope="col">Student or applicant</th>
-              <th scope="col">Date</th>
-              <th scope="col">Description</th>
-              <th scope="col" class="num">
-                Amount
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col">Problem</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((r) => (
-              <tr data-preview={String(r.invoice_id)}>
-                <td>{`${r.invoice_id} (${r.doc_number})`}</td>
-                <td>
-                  {r.student_details ? `${r.student_details.name} (${r.reg_no ?? ''})` : (r.reg_no ?? '—')}
-                </td>
-                <td>{r.invoice_date ? r.invoice_date.slice(0, 10) : '—'}</td>
-                <td>{r.description ?? '—'}</td>
-                <td class="num">{amount(r.amount_cents)}</td>
-                <td>{r.status === 2 ? 'failed' : 'not synchronized'}</td>
-                <td class="error-text">{r.problem ?? r.last_error ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager {...props.paged} label="Preview pages" />
-    </section>
+    <TableSection
+      id="mis-preview-heading"
+      title="Preview: what the next runs would send"
+      empty="Nothing left to synchronize."
+      count={props.rows.length}
+      columns={[
+        'Invoice',
+        'Student or applicant',
+        'Date',
+        'Description',
+        { label: 'Amount', numeric: true },
+        'Status',
+        'Problem',
+      ]}
+      pager={{ ...props.paged, label: 'Preview pages' }}
+    >
+      {props.rows.map((r) => (
+        <tr data-preview={String(r.invoice_id)}>
+          <td>{`${r.invoice_id} (${r.doc_number})`}</td>
+          <td>{r.student_details ? `${r.student_details.name} (${r.reg_no ?? ''})` : (r.reg_no ?? '—')}</td>
+          <td>{r.invoice_date ? r.invoice_date.slice(0, 10) : '—'}</td>
+          <td>{r.description ?? '—'}</td>
+          <td class="num">{amount(r.amount_cents)}</td>
+          <td>{r.status === 2 ? 'failed' : 'not synchronized'}</td>
+          <td class="error-text">{r.problem ?? r.last_error ?? ''}</td>
+        </tr>
+      ))}
+    </TableSection>
   );
 }
 
 export function FailedTable(props: { rows: FailedRow[]; paged: Paged; csrf: Child }) {
   return (
-    <section aria-labelledby="mis-failed-heading">
-      <h2 id="mis-failed-heading">Failed invoices</h2>
-      {props.rows.length === 0 ? (
-        <p class="muted">No failed invoices.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Invoice</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Retry</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((r) => (
-              <tr data-failed={String(r.invoice_id)}>
-                <td>{String(r.invoice_id)}</td>
-                <td>{r.error}</td>
-                <td>
-                  <form class="inline" method="post" action="/mis/retry">
-                    {props.csrf}
-                    <input type="hidden" name="invoice_id" value={String(r.invoice_id)} />
-                    <button type="submit" class="secondary" aria-label={`Retry invoice ${r.invoice_id}`}>
-                      Retry
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager {...props.paged} label="Failed invoice pages" />
-    </section>
+    <TableSection
+      id="mis-failed-heading"
+      title="Failed invoices"
+      empty="No failed invoices."
+      count={props.rows.length}
+      columns={['Invoice', 'Reason', 'Retry']}
+      pager={{ ...props.paged, label: 'Failed invoice pages' }}
+    >
+      {props.rows.map((r) => (
+        <tr data-failed={String(r.invoice_id)}>
+          <td>{String(r.invoice_id)}</td>
+          <td>{r.error}</td>
+          <td>
+            <RowAction
+              action="/mis/retry"
+              csrf={props.csrf}
+              fields={{ invoice_id: String(r.invoice_id) }}
+              text="Retry"
+              label={`Retry invoice ${r.invoice_id}`}
+              kind="secondary"
+            />
+          </td>
+        </tr>
+      ))}
+    </TableSection>
   );
 }
 
 export function JobsTable(props: { jobs: Job[]; paged: Paged }) {
   return (
-    <section aria-labelledby="mis-jobs-heading">
-      <h2 id="mis-jobs-heading">Runs</h2>
-      {props.jobs.length === 0 ? (
-        <p class="muted">No runs yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Started</th>
-              <th scope="col">By</th>
-              <th scope="col">State</th>
-              <th scope="col">Outcome</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.jobs.map((j) => (
-              <tr>
-                <td>{shortTime(j.startedAt ?? j.createdAt)}</td>
-                <td>{j.startedBy}</td>
-                <td>{j.state}</td>
-                <td>{jobOutcome(j) ?? j.error ?? `${j.done} done, ${j.failed} failed`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager {...props.paged} label="Run pages" />
-    </section>
+    <TableSection
+      id="mis-jobs-heading"
+      title="Runs"
+      empty="No runs yet."
+      count={props.jobs.length}
+      columns={['Started', 'By', 'State', 'Outcome']}
+      pager={{ ...props.paged, label: 'Run pages' }}
+    >
+      {props.jobs.map((j) => (
+        <tr>
+          <td>{shortTime(j.startedAt ?? j.createdAt)}</td>
+          <td>{j.startedBy}</td>
+          <td>{j.state}</td>
+          <td>{jobOutcome(j) ?? j.error ?? `${j.done} done, ${j.failed} failed`}</td>
+        </tr>
+      ))}
+    </TableSection>
   );
 }

@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import { JobCard } from '../../jobs/job-card';
-import { type PageContext, type PageKit, Pager, pageNumber, slicePage } from '../../web/page-module';
+import {
+  type PageContext,
+  type PageKit,
+  type PagerProps,
+  pageNumber,
+  slicePage,
+  TableSection,
+} from '../../web/page-module';
 import type { ExcludedPair } from '../reconcile';
 import { periodKey, previousMonth } from '../report/highwater';
 import { monthPicture } from '../service';
@@ -40,38 +47,25 @@ function pageLink(c: PageContext, month: string, key: string, anchor: string): (
   };
 }
 
-function ExcludedPairs(props: { month: string; rows: ExcludedPair[]; pager: Parameters<typeof Pager>[0] }) {
+function ExcludedPairs(props: { month: string; rows: ExcludedPair[]; pager: PagerProps }) {
   return (
-    <section aria-labelledby="zimbra-excluded-heading">
-      <h2 id="zimbra-excluded-heading">{`Excluded in ${props.month}`}</h2>
-      {props.rows.length === 0 ? (
-        <p class="muted">Nothing with usage this month was excluded.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Domain</th>
-              <th scope="col">CoS</th>
-              <th scope="col" class="num">
-                Accounts
-              </th>
-              <th scope="col">Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((e) => (
-              <tr>
-                <td>{e.domain}</td>
-                <td>{e.cos}</td>
-                <td class="num">{String(e.highwater)}</td>
-                <td>{e.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager {...props.pager} />
-    </section>
+    <TableSection
+      id="zimbra-excluded-heading"
+      title={`Excluded in ${props.month}`}
+      empty="Nothing with usage this month was excluded."
+      count={props.rows.length}
+      columns={['Domain', 'CoS', { label: 'Accounts', numeric: true }, 'Why']}
+      pager={props.pager}
+    >
+      {props.rows.map((e) => (
+        <tr>
+          <td>{e.domain}</td>
+          <td>{e.cos}</td>
+          <td class="num">{String(e.highwater)}</td>
+          <td>{e.reason}</td>
+        </tr>
+      ))}
+    </TableSection>
   );
 }
 

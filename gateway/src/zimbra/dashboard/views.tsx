@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { formatCents } from '../../../../shared/src/money';
 import type { Job } from '../../jobs/jobs';
-import { FieldError, Pager, shortTime } from '../../web/page-module';
+import { FieldError, RowAction, shortTime, TableSection } from '../../web/page-module';
 import type { UnmappedCos, UnmappedDomain } from '../reconcile';
 import type { Exclusion } from '../store';
 import type { Item } from './choices';
@@ -67,65 +67,53 @@ export function RunForm(props: {
 }
 
 export function RunsTable(props: { jobs: Job[]; paged: Paged }) {
+  const n = (label: string) => ({ label, numeric: true });
   return (
-    <section aria-labelledby="zimbra-runs-heading">
-      <h2 id="zimbra-runs-heading">Runs by month</h2>
-      {props.jobs.length === 0 ? (
-        <p class="muted">No runs yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Month</th>
-              <th scope="col">Started</th>
-              <th scope="col">By</th>
-              <th scope="col">Status</th>
-              <th scope="col">Kind</th>
-              <th scope="col" class="num">
-                Invoices
-              </th>
-              <th scope="col" class="num">
-                Total
-              </th>
-              <th scope="col" class="num">
-                Failed
-              </th>
-              <th scope="col" class="num">
-                Skipped
-              </th>
-              <th scope="col">Downloads</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.jobs.map((job) => {
-              const f = runFacts(job);
-              return (
-                <tr data-run={job.id} data-month={f.period}>
-                  <td>{f.period}</td>
-                  <td>{shortTime(job.startedAt ?? job.createdAt)}</td>
-                  <td>{job.startedBy.replace(/ \(pid .*\)$/, '')}</td>
-                  <td data-field="run-status">{f.status}</td>
-                  <td>{f.mode}</td>
-                  <td class="num">{f.invoices === null ? '—' : String(f.invoices)}</td>
-                  <td class="num">{f.totalCents === null ? '—' : formatCents(f.totalCents)}</td>
-                  <td class="num">{f.failed === null ? '—' : String(f.failed)}</td>
-                  <td class="num">{f.skipped === null ? '—' : String(f.skipped)}</td>
-                  <td>
-                    {f.excelPath ? (
-                      <a href={`/zimbra/runs/${job.id}/report.xlsx`} download>{`Excel (${f.period})`}</a>
-                    ) : null}{' '}
-                    {job.summary ? (
-                      <a href={`/zimbra/runs/${job.id}/summary.json`} download>{`JSON (${f.period})`}</a>
-                    ) : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-      <Pager {...props.paged} label="Run pages" />
-    </section>
+    <TableSection
+      id="zimbra-runs-heading"
+      title="Runs by month"
+      empty="No runs yet."
+      count={props.jobs.length}
+      columns={[
+        'Month',
+        'Started',
+        'By',
+        'Status',
+        'Kind',
+        n('Invoices'),
+        n('Total'),
+        n('Failed'),
+        n('Skipped'),
+        'Downloads',
+      ]}
+      pager={{ ...props.paged, label: 'Run pages' }}
+    >
+      {props.jobs.map((job) => {
+        const f = runFacts(job);
+        const count = (value: number | null) => (value === null ? '—' : String(value));
+        return (
+          <tr data-run={job.id} data-month={f.period}>
+            <td>{f.period}</td>
+            <td>{shortTime(job.startedAt ?? job.createdAt)}</td>
+            <td>{job.startedBy.replace(/ \(pid .*\)$/, '')}</td>
+            <td data-field="run-status">{f.status}</td>
+            <td>{f.mode}</td>
+            <td class="num">{count(f.invoices)}</td>
+            <td class="num">{f.totalCents === null ? '—' : formatCents(f.totalCents)}</td>
+            <td class="num">{count(f.failed)}</td>
+            <td class="num">{count(f.skipped)}</td>
+            <td>
+              {f.excelPath ? (
+                <a href={`/zimbra/runs/${job.id}/report.xlsx`} download>{`Excel (${f.period})`}</a>
+              ) : null}{' '}
+              {job.summary ? (
+                <a href={`/zimbra/runs/${job.id}/summary.json`} download>{`JSON (${f.period})`}</a>
+              ) : null}
+            </td>
+          </tr>
+        );
+      })}
+    </TableSection>
   );
 }
 
@@ -163,6 +151,61 @@ export interface RowError {
   value?: string;
 }
 
+/** A row's Map / Exclude form: the row's key and the month ride along as hidden fields. */
+function MapRowForm(props: {
+  action: string;
+  csrf: Child;
+  month: string;
+  keyName: string;
+  keyValue: string;
+  children: Child;
+}) {
+  return (
+    <form class="row" method="post" action={props.action} aria-label={`Map ${props.keyValue}`}>
+      {props.csrf}
+      <input type="hidden" name={props.keyName} value={props.keyValue} />
+      <input type="hidden" name="month" value={props.month} />
+      {props.children}
+      <button type="submit" name="action" value="map">
+        Map
+      </button>
+      <button type="submit" name="action" value="exclude" class="secondary">
+        Exclude
+      </button>
+    </form>
+  );
+}
+
+/** A QuickBooks customer or item: a list to pick from when QuickBooks answered, else its Id typed in. */
+function ChoiceField(props: {
+  id: string;
+  name: string;
+  label: string;
+  value: string;
+  error?: string;
+  options: Child | null;
+}) {
+  return (
+    <div>
+      {props.options ? (
+        <select id={props.id} name={props.name} aria-label={props.label} {...invalid(props.id, props.error)}>
+          {props.options}
+        </select>
+      ) : (
+        <input
+          id={props.id}
+          name={props.name}
+          inputmode="numeric"
+          value={props.value}
+          aria-label={`QuickBooks Id: ${props.label}`}
+          {...invalid(props.id, props.error)}
+        />
+      )}
+      <FieldError id={`${props.id}-error`} message={props.error} />
+    </div>
+  );
+}
+
 export function DomainsTable(props: {
   csrf: Child;
   month: string;
@@ -172,77 +215,60 @@ export function DomainsTable(props: {
   paged: Paged;
 }) {
   return (
-    <section aria-labelledby="zimbra-domains-heading">
-      <h2 id="zimbra-domains-heading">{`Unmapped domains in ${props.month}`}</h2>
-      {props.rows.length === 0 ? (
-        <p class="muted">Every domain with usage this month is mapped or excluded.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Domain</th>
-              <th scope="col" class="num">
-                Accounts
-              </th>
-              <th scope="col">Bill to</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((row, i) => {
-              const id = `domain-${i}`;
-              const error = props.error?.key === row.domain ? props.error : undefined;
-              const selected = error?.value ?? row.suggestions[0]?.id ?? '';
-              return (
-                <tr data-domain={row.domain}>
-                  <td>{row.domain}</td>
-                  <td class="num">{String(row.accounts)}</td>
-                  <td>
-                    <form class="row" method="post" action="/zimbra/domains" aria-label={`Map ${row.domain}`}>
-                      {props.csrf}
-                      <input type="hidden" name="domain" value={row.domain} />
-                      <input type="hidden" name="month" value={props.month} />
-                      <div>
-                        {props.customers ? (
-                          <select
-                            id={id}
-                            name="customer_id"
-                            aria-label={`Customer for ${row.domain}`}
-                            {...invalid(id, error?.message)}
-                          >
-                            <PartyOptions
-                              suggestions={row.suggestions}
-                              all={props.customers}
-                              selected={selected}
-                            />
-                          </select>
-                        ) : (
-                          <input
-                            id={id}
-                            name="customer_id"
-                            inputmode="numeric"
-                            value={selected}
-                            aria-label={`QuickBooks customer Id for ${row.domain}`}
-                            {...invalid(id, error?.message)}
-                          />
-                        )}
-                        <FieldError id={`${id}-error`} message={error?.message} />
-                      </div>
-                      <button type="submit" name="action" value="map">
-                        Map
-                      </button>
-                      <button type="submit" name="action" value="exclude" class="secondary">
-                        Exclude
-                      </button>
-                    </form>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-      <Pager {...props.paged} label="Unmapped domain pages" />
-    </section>
+    <TableSection
+      id="zimbra-domains-heading"
+      title={`Unmapped domains in ${props.month}`}
+      empty="Every domain with usage this month is mapped or excluded."
+      count={props.rows.length}
+      columns={['Domain', { label: 'Accounts', numeric: true }, 'Bill to']}
+      pager={{ ...props.paged, label: 'Unmapped domain pages' }}
+    >
+      {props.rows.map((row, i) => {
+        const error = props.error?.key === row.domain ? props.error : undefined;
+        const selected = error?.value ?? row.suggestions[0]?.id ?? '';
+        return (
+          <tr data-domain={row.domain}>
+            <td>{row.domain}</td>
+            <td class="num">{String(row.accounts)}</td>
+            <td>
+              <MapRowForm
+                action="/zimbra/domains"
+                csrf={props.csrf}
+                month={props.month}
+                keyName="domain"
+                keyValue={row.domain}
+              >
+                <ChoiceField
+                  id={`domain-${i}`}
+                  name="customer_id"
+                  label={`Customer for ${row.domain}`}
+                  value={selected}
+                  error={error?.message}
+                  options={
+                    props.customers ? (
+                      <PartyOptions suggestions={row.suggestions} all={props.customers} selected={selected} />
+                    ) : null
+                  }
+                />
+              </MapRowForm>
+            </td>
+          </tr>
+        );
+      })}
+    </TableSection>
+  );
+}
+
+function ItemOptions(props: { items: Item[]; selected: string; suggested?: string }) {
+  return (
+    <>
+      <option value="">Pick an item</option>
+      {props.items.map((item) => (
+        <option value={item.id} selected={item.id === props.selected}>
+          {`${item.name}${item.unitPriceCents === null ? '' : ` (${formatCents(item.unitPriceCents)})`}${item.id === props.suggested ? ', suggested by the quota or name' : ''}`}
+        </option>
+      ))}
+    </>
   );
 }
 
@@ -255,93 +281,62 @@ export function CosTable(props: {
   paged: Paged;
 }) {
   return (
-    <section aria-labelledby="zimbra-cos-heading">
-      <h2 id="zimbra-cos-heading">{`Unmapped classes of service in ${props.month}`}</h2>
-      {props.rows.length === 0 ? (
-        <p class="muted">Every CoS with usage this month is mapped or excluded.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">CoS</th>
-              <th scope="col" class="num">
-                Accounts
-              </th>
-              <th scope="col">Bill as</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((row, i) => {
-              const id = `cos-${i}`;
-              const error = props.error?.key === row.name ? props.error : undefined;
-              const itemError = error?.field === 'item_id' ? error.message : undefined;
-              const quotaError = error?.field === 'quota_gb' ? error.message : undefined;
-              const suggested = suggestItem(row.name, row.quotaGb, props.items ?? [])?.id;
-              const selected = error?.value ?? suggested ?? '';
-              return (
-                <tr data-cos={row.name}>
-                  <td>{row.name}</td>
-                  <td class="num">{String(row.accounts)}</td>
-                  <td>
-                    <form class="row" method="post" action="/zimbra/cos" aria-label={`Map ${row.name}`}>
-                      {props.csrf}
-                      <input type="hidden" name="name" value={row.name} />
-                      <input type="hidden" name="month" value={props.month} />
-                      <div>
-                        {props.items ? (
-                          <select
-                            id={id}
-                            name="item_id"
-                            aria-label={`Item for ${row.name}`}
-                            {...invalid(id, itemError)}
-                          >
-                            <option value="">Pick an item</option>
-                            {props.items.map((item) => (
-                              <option value={item.id} selected={item.id === selected}>
-                                {`${item.name}${item.unitPriceCents === null ? '' : ` (${formatCents(item.unitPriceCents)})`}${item.id === suggested ? ', suggested by the quota or name' : ''}`}
-                              </option>
-                            ))}
-                          </select>
-                        ) : (
-                          <input
-                            id={id}
-                            name="item_id"
-                            inputmode="numeric"
-                            value={selected}
-                            aria-label={`QuickBooks item Id for ${row.name}`}
-                            {...invalid(id, itemError)}
-                          />
-                        )}
-                        <FieldError id={`${id}-error`} message={itemError} />
-                      </div>
-                      <div>
-                        <input
-                          id={`${id}-quota`}
-                          name="quota_gb"
-                          inputmode="numeric"
-                          size={5}
-                          value={row.quotaGb === null ? '' : String(row.quotaGb)}
-                          aria-label={`Quota in GB for ${row.name}`}
-                          {...invalid(`${id}-quota`, quotaError)}
-                        />
-                        <FieldError id={`${id}-quota-error`} message={quotaError} />
-                      </div>
-                      <button type="submit" name="action" value="map">
-                        Map
-                      </button>
-                      <button type="submit" name="action" value="exclude" class="secondary">
-                        Exclude
-                      </button>
-                    </form>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-      <Pager {...props.paged} label="Unmapped CoS pages" />
-    </section>
+    <TableSection
+      id="zimbra-cos-heading"
+      title={`Unmapped classes of service in ${props.month}`}
+      empty="Every CoS with usage this month is mapped or excluded."
+      count={props.rows.length}
+      columns={['CoS', { label: 'Accounts', numeric: true }, 'Bill as']}
+      pager={{ ...props.paged, label: 'Unmapped CoS pages' }}
+    >
+      {props.rows.map((row, i) => {
+        const id = `cos-${i}`;
+        const error = props.error?.key === row.name ? props.error : undefined;
+        const quotaError = error?.field === 'quota_gb' ? error.message : undefined;
+        const suggested = suggestItem(row.name, row.quotaGb, props.items ?? [])?.id;
+        const selected = error?.value ?? suggested ?? '';
+        return (
+          <tr data-cos={row.name}>
+            <td>{row.name}</td>
+            <td class="num">{String(row.accounts)}</td>
+            <td>
+              <MapRowForm
+                action="/zimbra/cos"
+                csrf={props.csrf}
+                month={props.month}
+                keyName="name"
+                keyValue={row.name}
+              >
+                <ChoiceField
+                  id={id}
+                  name="item_id"
+                  label={`Item for ${row.name}`}
+                  value={selected}
+                  error={error?.field === 'item_id' ? error.message : undefined}
+                  options={
+                    props.items ? (
+                      <ItemOptions items={props.items} selected={selected} suggested={suggested} />
+                    ) : null
+                  }
+                />
+                <div>
+                  <input
+                    id={`${id}-quota`}
+                    name="quota_gb"
+                    inputmode="numeric"
+                    size={5}
+                    value={row.quotaGb === null ? '' : String(row.quotaGb)}
+                    aria-label={`Quota in GB for ${row.name}`}
+                    {...invalid(`${id}-quota`, quotaError)}
+                  />
+                  <FieldError id={`${id}-quota-error`} message={quotaError} />
+                </div>
+              </MapRowForm>
+            </td>
+          </tr>
+        );
+      })}
+    </TableSection>
   );
 }
 
@@ -355,49 +350,42 @@ export function ExclusionsSection(props: {
 }) {
   const { draft, errors } = props;
   return (
-    <section aria-labelledby="zimbra-exclusions-heading">
-      <h2 id="zimbra-exclusions-heading">Exclusions</h2>
-      <p class="muted">
-        Domains and CoS matching these patterns (* and ? wildcards) are never billed; each run lists what they
-        hid.
-      </p>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Kind</th>
-            <th scope="col">Pattern</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Remove</th>
+    <>
+      <TableSection
+        id="zimbra-exclusions-heading"
+        title="Exclusions"
+        empty="No exclusion patterns."
+        count={props.rows.length}
+        columns={['Kind', 'Pattern', 'Reason', 'Remove']}
+        pager={{ ...props.paged, label: 'Exclusion pages' }}
+        intro={
+          <p class="muted">
+            Domains and CoS matching these patterns (* and ? wildcards) are never billed; each run lists what
+            they hid.
+          </p>
+        }
+      >
+        {props.rows.map((e) => (
+          <tr data-exclusion={`${e.kind}:${e.pattern}`}>
+            <td>{e.kind === 'cos' ? 'CoS' : 'domain'}</td>
+            <td>
+              <code>{e.pattern}</code>
+            </td>
+            <td>{e.reason}</td>
+            <td>
+              <RowAction
+                action="/zimbra/exclusions/remove"
+                csrf={props.csrf}
+                fields={{ id: String(e.id), month: props.month }}
+                text="Remove"
+                label={`Remove exclusion ${e.pattern}`}
+                kind="danger"
+                confirm={`Stop excluding ${e.pattern}? The next run bills what it matched.`}
+              />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((e) => (
-            <tr data-exclusion={`${e.kind}:${e.pattern}`}>
-              <td>{e.kind === 'cos' ? 'CoS' : 'domain'}</td>
-              <td>
-                <code>{e.pattern}</code>
-              </td>
-              <td>{e.reason}</td>
-              <td>
-                <form
-                  class="inline"
-                  method="post"
-                  action="/zimbra/exclusions/remove"
-                  data-confirm={`Stop excluding ${e.pattern}? The next run bills what it matched.`}
-                >
-                  {props.csrf}
-                  <input type="hidden" name="id" value={String(e.id)} />
-                  <input type="hidden" name="month" value={props.month} />
-                  <button type="submit" class="danger" aria-label={`Remove exclusion ${e.pattern}`}>
-                    Remove
-                  </button>
-                </form>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Pager {...props.paged} label="Exclusion pages" />
+        ))}
+      </TableSection>
       <form class="row" method="post" action="/zimbra/exclusions" aria-label="Add an exclusion" novalidate>
         {props.csrf}
         <input type="hidden" name="month" value={props.month} />
@@ -429,7 +417,7 @@ export function ExclusionsSection(props: {
         </Field>
         <button type="submit">Add exclusion</button>
       </form>
-    </section>
+    </>
   );
 }
 

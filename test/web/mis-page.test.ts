@@ -122,6 +122,22 @@ describe('the MIS page', { timeout: 90_000 }, () => {
     );
   });
 
+  it('says so when a run is already going, and starts nothing', async () => {
+    const client = await loggedIn(d);
+    const csrf = await client.csrfFrom('/mis');
+    const running = d.ctx.jobs.start({ flow: 'mis', scope: mis.name, startedBy: 'another worker' });
+    try {
+      const r = await client.post('/mis/all', { _csrf: csrf });
+      expect(r.status).toBe(303);
+      expect(await (await client.request('/mis')).text()).toContain(
+        `A mis job for ${mis.name} is already running (job ${running.id})`,
+      );
+      expect(d.ctx.jobs.list({ flow: 'mis' })[0]!.id).toBe(running.id);
+    } finally {
+      d.ctx.jobs.cancel(running.id, 'test over');
+    }
+  });
+
   it('refuses every form without a session, without the CSRF token or from another origin', async () => {
     const anon = new Client(d.url);
     const client = await loggedIn(d);

@@ -131,6 +131,17 @@ describe('the Zimbra page', { timeout: 90_000 }, () => {
     });
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('There is no QuickBooks customer with Id 99999');
+    const notListed = await client.post('/zimbra/domains', {
+      _csrf: csrf,
+      month,
+      domain: 'not a domain',
+      customer_id: customerId('Cool Cars'),
+      action: 'map',
+    });
+    expect(notListed.status).toBe(400);
+    expect(await notListed.text()).toMatch(
+      /role="alert">not a domain: &quot;not a domain&quot; is not a domain name/,
+    );
     const ok = await client.post('/zimbra/domains', {
       _csrf: csrf,
       month,

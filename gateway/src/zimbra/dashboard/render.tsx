@@ -90,6 +90,14 @@ export async function renderZimbra(kit: PageKit, c: PageContext, view: ZimbraVie
   );
   const excluded = slicePage(picture.excluded, pageNumber(q.epage));
   const csrf = kit.csrfField(c);
+  // A refused mapping for a row this page does not show (mapped meanwhile, or on another page of the list).
+  const orphan =
+    (view.domain && !domains.items.some((d) => d.domain === view.domain!.key)
+      ? `${view.domain.key}: ${view.domain.message}`
+      : null) ??
+    (view.cos && !cos.items.some((x) => x.name === view.cos!.key)
+      ? `${view.cos.key}: ${view.cos.message}`
+      : null);
   const folderReady = fs.existsSync(ctx.config.ZIMBRA_REPORT_PATH);
   const source = ctx.config.ZIMBRA_HOST
     ? `Reports are fetched over SFTP from ${ctx.config.ZIMBRA_USERNAME}@${ctx.config.ZIMBRA_HOST}:${ctx.config.ZIMBRA_REPORT_PATH}.`
@@ -128,6 +136,11 @@ export async function renderZimbra(kit: PageKit, c: PageContext, view: ZimbraVie
           </button>
         </form>
         {choices.problem ? <p class="warning">{choices.problem}</p> : null}
+        {orphan ? (
+          <p class="notice error" role="alert">
+            {orphan}
+          </p>
+        ) : null}
         <DomainsTable
           csrf={csrf}
           month={month}

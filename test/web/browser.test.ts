@@ -3,11 +3,8 @@
  * QuickBooks Online emulator through the real OAuth redirect, see the QBR chart, unlock a Web Connector user,
  * pass an axe-core accessibility check on every page, log out. Screenshots go to test-output/web/ (git-ignored).
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playSession } from '../../gateway/src/qbwc/play/play-session';
 import {
@@ -15,25 +12,14 @@ import {
   recordLoginAttempt,
   saveCredentials,
 } from '../../gateway/src/qbwc/sessions/credentials';
-import { repoRoot } from '../helpers/cli';
+import { type BrowserSession, openBrowser, shotsDir } from './browser';
 import { type Dashboard, startDashboard, testUser } from './helpers';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const shots = path.join(repoRoot, 'test-output/web');
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 let d: Dashboard;
-let browser: BrowserContext;
+let b: BrowserSession;
 let page: Page;
-const cspViolations: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(chromiumPath)) {
-    throw new Error(
-      `No chromium at ${chromiumPath}: apt-get install chromium (.ci/run does) or set CHROMIUM_PATH`,
-    );
-  }
-  fs.mkdirSync(shots, { recursive: true });
   d = await startDashboard();
   // One Web Connector session so the charts have months to draw.
   const password = 'web connector password for the browser test';
@@ -52,51 +38,17 @@ beforeAll(async () => {
       at: new Date(Date.now() - 5000 + i),
     });
   }
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbb-chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
-  });
-  page.on('dialog', (dialog) => dialog.accept());
+  b = await openBrowser();
+  page = b.page;
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await b?.close();
   await d?.close();
 });
 
-async function shot(name: string) {
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
-
-interface AxeResult {
-  violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown }> }>;
-}
-
-/** axe-core, evaluated in the page (through the debugging protocol, so the page's CSP stays as it is). */
-async function seriousViolations(): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() =>
-    (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
-  )) as AxeResult;
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-}
+const shot = (name: string) => b.shot(name);
+const seriousViolations = () => b.seriousViolations();
 
 describe('the dashboard in headless chromium', () => {
   it('logs in, connects QuickBooks through the OAuth redirect, draws the chart, unlocks, logs out', async () => {
@@ -142,7 +94,7 @@ describe('the dashboard in headless chromium', () => {
     await shot('05-web-connector');
     await page
       .locator('section[aria-labelledby="charts-heading"]')
-      .screenshot({ path: path.join(shots, '05-charts.png') });
+      .screenshot({ path: path.join(shotsDir, '05-charts.png') });
 
     // Unlock the locked-out Web Connector user (the confirm dialog is accepted).
     await page.click('[data-lockout="front-desk-pc"] button');
@@ -171,6 +123,6 @@ describe('the dashboard in headless chromium', () => {
     await page.goto(`${d.url}/web-connector`);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
     await shot('09-logged-out');
-    expect(cspViolations).toEqual([]);
+    expect(b.cspViolations).toEqual([]);
   }, 180_000);
 });

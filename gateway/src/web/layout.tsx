@@ -82,21 +82,4 @@ export function Layout(props: LayoutProps) {
   );
 }
 
-export function Pager(props: { page: number; pages: number; total: number; href: (page: number) => string }) {
-  if (props.pages <= 1) return <p class="muted">{`${props.total} in all`}</p>;
-  return (
-    <nav class="pager" aria-label="Pages">
-      {props.page > 1 ? <a href={props.href(props.page - 1)}>← Newer</a> : null}
-      <span>{`Page ${props.page} of ${props.pages} (${props.total} in all)`}</span>
-      {props.page < props.pages ? <a href={props.href(props.page + 1)}>Older →</a> : null}
-    </nav>
-  );
-}
-
-export function FieldError(props: { id: string; message?: string }) {
-  return props.message ? (
-    <span class="field-error" id={props.id}>
-      {props.message}
-    </span>
-  ) : null;
-}
+export { FieldError, Pager } from './widgets';

@@ -8,6 +8,10 @@ import type { Child } from 'hono/jsx';
 import type { AppContext } from '../app/context';
 import type { AppEnv } from '../server/env';
 
+// What a flow page shares with the built-in pages: paging, times, the pager, a field's error, list sections.
+export { type PageSlice, pageNumber, pageSize, shortTime, slicePage } from './forms';
+export { type Column, FieldError, Pager, type PagerProps, RowAction, TableSection } from './widgets';
+
 export type PageContext = Context<AppEnv>;
 export type PageHandler = (c: PageContext) => Response | Promise<Response>;
 

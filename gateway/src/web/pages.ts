@@ -1,3 +1,5 @@
+import { misDashboardPage } from '../mis/dashboard-page';
+import { zimbraDashboardPage } from '../zimbra/dashboard-page';
 import { auditPage } from './audit-page';
 import { overviewPage } from './overview';
 import type { DashboardPage } from './page-module';
@@ -5,4 +7,11 @@ import { tokensPage } from './tokens-page';
 import { webConnectorPage } from './web-connector-page';
 
 /** Every dashboard page, in navigation order. A flow adds its page (a `DashboardPage`) here. */
-export const dashboardPages: DashboardPage[] = [overviewPage, webConnectorPage, auditPage, tokensPage];
+export const dashboardPages: DashboardPage[] = [
+  overviewPage,
+  misDashboardPage,
+  zimbraDashboardPage,
+  webConnectorPage,
+  auditPage,
+  tokensPage,
+];

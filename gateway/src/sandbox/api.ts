@@ -180,6 +180,7 @@ async function execute(
       Number.POSITIVE_INFINITY,
       visibleBefore,
     );
+    core.faults.afterQuery?.(statement);
     return jsonResponse(200, { QueryResponse: result, time }, jsonSuccessType);
   }
   if (route.kind === 'batch')

@@ -191,7 +191,8 @@ function restoredMessage(at: string): string {
 export class QboLedger {
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Db) {}
+  /** The store the ledger lives in (per-company facts such as `duplicate-numbers.ts` keep theirs beside it). */
+  constructor(readonly db: Db) {}
 
   /** Statements are prepared once per ledger: preparing dominated the cost of a 3,000-row run. */
   private sql(text: string): Statement {

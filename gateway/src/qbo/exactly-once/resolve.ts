@@ -63,6 +63,16 @@ function markerRequestId(found: Record<string, unknown>): string | undefined {
  */
 export type OrphanCheck = (requestId: string) => boolean;
 
+/** What a lookup is told and tells back besides its results. */
+export interface LookupWatch {
+  isOrphan?: OrphanCheck;
+  /**
+   * Two objects of `entity` hold one of our numbers (the same vendor's, for bills): QuickBooks accepted a
+   * duplicate number at some point (`duplicate-numbers.ts`).
+   */
+  onDuplicateNumber?: (entity: LedgerRow['entity'], docNumber: string) => void;
+}
+
 /** Is this QuickBooks object the one this ledger row intended to create? */
 export function isOurs(
   row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
@@ -177,8 +187,9 @@ export async function lookUpRows(
   client: QboClient,
   rows: readonly LedgerRow[],
   chunkSize = 30,
-  isOrphan?: OrphanCheck,
+  watch: LookupWatch = {},
 ): Promise<Map<number, Resolution>> {
+  const { isOrphan } = watch;
   const result = new Map<number, Resolution>();
   await lookUpByMarker(
     client,
@@ -207,6 +218,7 @@ export async function lookUpRows(
             ? String(f.DocNumber ?? '') === key
             : typeof f.DisplayName === 'string' && nameKey(f.DisplayName) === key,
         );
+        if (isTxn) noteSharedNumber(row, candidates, watch);
         const ours = candidates.find((c) => isOurs(row, c, isOrphan));
         if (ours) result.set(row.id, { kind: 'found', entity: ours });
         else {
@@ -222,6 +234,17 @@ export async function lookUpRows(
   return result;
 }
 
+/** Reports two of one entity holding this row's number (for a bill: two of the row's own vendor). */
+function noteSharedNumber(
+  row: LedgerRow,
+  candidates: readonly Record<string, unknown>[],
+  watch: LookupWatch,
+): void {
+  const vendor = refValue(row.payload, 'VendorRef');
+  const sameScope = candidates.filter((c) => row.entity !== 'Bill' || refValue(c, 'VendorRef') === vendor);
+  if (sameScope.length > 1) watch.onDuplicateNumber?.(row.entity, lookupValue(row));
+}
+
 /**
  * A 6140 (duplicate DocNumber) on our create: read the transaction QuickBooks names in the Detail and adopt
  * it when it is ours (a resend of something that did commit); otherwise it is a genuine clash.
@@ -235,7 +258,7 @@ export async function resolveDuplicateDocNumber(
   const fault = error.errors.find((e) => e.code === '6140');
   const target = fault ? duplicateDocNumberTarget(fault.detail) : undefined;
   if (!target) {
-    const looked = await lookUpRows(client, [row], 30, isOrphan);
+    const looked = await lookUpRows(client, [row], 30, { isOrphan });
     return looked.get(row.id) ?? { kind: 'absent' };
   }
   const entity = await client.read(target.txnType ?? row.entity, target.txnId);

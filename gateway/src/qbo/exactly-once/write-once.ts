@@ -3,9 +3,11 @@ import { QboError } from '../http/errors';
 import { resendDelay, sleep } from '../http/retry';
 import { sendLeaseMs, unprotectedHorizonMs, withSendLease } from '../limits/send-lease';
 import { ReconnectRequiredError } from '../oauth/token-source';
+import { noteDuplicateNumbers } from './duplicate-numbers';
 import { type LedgerRow, mintSenderId, type PlanInput, type QboLedger } from './ledger';
 import {
   createdFields,
+  type LookupWatch,
   lookUpRows,
   type NameHolder,
   type PersonEntity,
@@ -198,6 +200,30 @@ export function lookupStartingNow(client: Parameters<typeof unprotectedHorizonMs
 }
 
 /**
+ * The horizon a lookup must clear for `row`: none for a numbered row where the company is known to refuse
+ * a duplicate number (`duplicate-numbers.ts`). An earlier send of it that commits late, or commits unseen by
+ * the lookup, makes the resend fail with 6140 naming it, and the row adopts it; nothing can duplicate.
+ */
+export function horizonFor(row: Pick<LedgerRow, 'lookup'>, horizonMs: number, refused: boolean): number {
+  return refused && 'docNumber' in row.lookup ? 0 : horizonMs;
+}
+
+/** What every lookup of the writer watches: orphaned markers after a restore, duplicate numbers seen. */
+export function lookupWatch(client: Pick<QboClient, 'realmId'>, ledger: QboLedger): LookupWatch {
+  return {
+    isOrphan: ledger.orphanCheck(),
+    onDuplicateNumber: (entity, docNumber) =>
+      noteDuplicateNumbers(
+        ledger.db,
+        client.realmId,
+        entity,
+        false,
+        `two ${entity} objects hold number ${docNumber}`,
+      ),
+  };
+}
+
+/**
  * Real ms until a lookup of `row` can prove its last send without a requestid absent (0 when it can now):
  * that send must be over — past our timeout, QuickBooks' timeout and the query lag.
  */
@@ -260,6 +286,8 @@ export async function settleFault(
   sender: string,
 ): Promise<void> {
   if (error.hasCode('6140')) {
+    // QuickBooks itself just refused a used number: the company's duplicate check is on (for now).
+    noteDuplicateNumbers(ledger.db, client.realmId, row.entity, true, `6140 on ${row.key}`);
     const resolution = await resolveDuplicateDocNumber(client, row, error, ledger.orphanCheck());
     if (resolution.kind === 'found') {
       recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
@@ -339,6 +367,11 @@ export interface CreateOnceOptions {
    * held the number). If the cause is still there, QuickBooks refuses it again and it stays rejected.
    */
   retryRejected?: boolean;
+  /**
+   * The company is known to refuse a duplicate number (`duplicate-numbers.ts`): a numbered row last sent in
+   * a batch is looked up and resent without waiting for that send to be provably over.
+   */
+  duplicateNumbersRefused?: boolean;
 }
 
 /**
@@ -359,8 +392,8 @@ export async function createOnce(
   const maxRounds = options.maxRounds ?? 4;
   const sender = mintSenderId();
   const leaseMs = sendLeaseMs(client);
-  const horizonMs = unprotectedHorizonMs(client);
   let row = ledger.plan({ ...input, realm: client.realmId });
+  const horizonMs = horizonFor(row, unprotectedHorizonMs(client), options.duplicateNumbersRefused === true);
   if (options.retryRejected && row.state === 'rejected' && ledger.retryRejected(row.id)) {
     row = ledger.replacePayload(row.id, input);
   }
@@ -387,10 +420,10 @@ export async function createOnce(
         row = ledger.get(row.id);
         if (row.state !== 'unknown') continue;
       }
-      const looked = lookupStartingNow(client);
+      const looked = { ...lookupStartingNow(client), horizonMs };
       let found: Map<number, Resolution>;
       try {
-        found = await lookUpRows(client, [row], 30, ledger.orphanCheck());
+        found = await lookUpRows(client, [row], 30, lookupWatch(client, ledger));
       } catch (error) {
         // Not settled, nothing resent: the row stays unknown and the next run looks it up again.
         if (isUnreachable(error)) return unreachableOutcome(row, 'whether an earlier attempt arrived', error);

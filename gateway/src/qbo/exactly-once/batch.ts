@@ -7,7 +7,8 @@ import { ReconnectRequiredError } from '../oauth/token-source';
 import { chunk } from '../query';
 import { detectDuplicateNumbersRefused } from './duplicate-numbers';
 import { type LedgerEntity, type LedgerRow, mintSenderId, type QboLedger } from './ledger';
-import { createdFields, lookUpRows, withMarker } from './resolve';
+import { retryRejectedRow, retryWhereCauseGone } from './rejected-retry';
+import { createdFields, lookUpRows, lookupWatch, withMarker } from './resolve';
 import {
   type CreateInput,
   type CreateOutcome,
@@ -16,7 +17,6 @@ import {
   fence,
   horizonFor,
   lookupStartingNow,
-  lookupWatch,
   outcomeOf,
   recordCreated,
   settle,
@@ -220,6 +220,7 @@ async function createSlice(
 ): Promise<CreateOutcome[]> {
   const run = planSlice(client, ledger, inputs, options, refused);
   run.waitForLost = waitForLost;
+  await reviveRejected(run);
   await settleInFlight(run);
   const maxRounds = options.maxRounds ?? 6;
   // A round sends what is planned; one that only waits for lookups of lost sends does not count.
@@ -247,9 +248,7 @@ function planSlice(
   const inputById = new Map(perInput.map((row, i) => [row.id, inputs[i]!]));
   if (options.retryRejected) {
     for (const [i, row] of perInput.entries()) {
-      if (row.state === 'rejected' && ledger.retryRejected(row.id)) {
-        perInput[i] = ledger.replacePayload(row.id, inputById.get(row.id)!);
-      }
+      if (retryRejectedRow(client, ledger, row)) perInput[i] = ledger.get(row.id);
     }
   }
   // The same key twice in one call is one intent: it is sent once and both positions get its outcome.
@@ -276,6 +275,18 @@ function planSlice(
 /** Does QuickBooks refuse a second copy of this row (step 3)? Names always (6240); numbers where known. */
 function refusesCopies(run: Slice, row: LedgerRow): boolean {
   return 'displayName' in row.lookup || ('docNumber' in row.lookup && run.refused.has(row.entity));
+}
+
+/**
+ * Rejected rows whose cause is gone (`rejected-retry.ts`) are planned again — or adopted, when the lookup
+ * finds our own object — before anything is sent; the rest stay rejected and are reported so.
+ */
+async function reviveRejected(run: Slice): Promise<void> {
+  const changed = await retryWhereCauseGone(run.client, run.ledger, run.rows);
+  if (changed.size === 0) return;
+  const fresh = (row: LedgerRow) => (changed.has(row.id) ? run.ledger.get(row.id) : row);
+  run.perInput = run.perInput.map(fresh);
+  run.rows = run.rows.map(fresh);
 }
 
 /** Reports a row that reached a final state (once). */

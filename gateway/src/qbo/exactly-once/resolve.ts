@@ -3,7 +3,8 @@ import type { QboClient } from '../http/client';
 import type { QboError } from '../http/errors';
 import { duplicateDocNumberTarget } from '../http/fault-parse';
 import { qboQuery, queryAll } from '../query';
-import { type LedgerRow, markerOf, markerPartyField } from './ledger';
+import { noteDuplicateNumbers } from './duplicate-numbers';
+import { type LedgerRow, markerOf, markerPartyField, type QboLedger } from './ledger';
 import { cleanDisplayName, nameKey } from './name-key';
 
 /**
@@ -71,6 +72,21 @@ export interface LookupWatch {
    * duplicate number at some point (`duplicate-numbers.ts`).
    */
   onDuplicateNumber?: (entity: LedgerRow['entity'], docNumber: string) => void;
+}
+
+/** What every lookup of the writer watches: orphaned markers after a restore, duplicate numbers seen. */
+export function lookupWatch(client: Pick<QboClient, 'realmId'>, ledger: QboLedger): LookupWatch {
+  return {
+    isOrphan: ledger.orphanCheck(),
+    onDuplicateNumber: (entity, docNumber) =>
+      noteDuplicateNumbers(
+        ledger.db,
+        client.realmId,
+        entity,
+        false,
+        `two ${entity} objects hold number ${docNumber}`,
+      ),
+  };
 }
 
 /** Is this QuickBooks object the one this ledger row intended to create? */

@@ -1,14 +1,16 @@
 import type { QboClient } from '../http/client';
-import { QboError } from '../http/errors';
+import { isUnreachable, QboError } from '../http/errors';
 import { resendDelay, sleep } from '../http/retry';
 import { sendLeaseMs, unprotectedHorizonMs, withSendLease } from '../limits/send-lease';
 import { ReconnectRequiredError } from '../oauth/token-source';
 import { noteDuplicateNumbers } from './duplicate-numbers';
 import { type LedgerRow, mintSenderId, type PlanInput, type QboLedger } from './ledger';
+import { recordCreated } from './record-created';
+import { retryRejectedRow, retryWhereCauseGone } from './rejected-retry';
 import {
   createdFields,
-  type LookupWatch,
   lookUpRows,
+  lookupWatch,
   type NameHolder,
   type PersonEntity,
   type Resolution,
@@ -16,6 +18,9 @@ import {
   resolveDuplicateName,
   withMarker,
 } from './resolve';
+
+export { isUnreachable } from '../http/errors';
+export { recordCreated } from './record-created';
 
 /**
  * Creating one object in QuickBooks exactly once. This is the API flows use for single writes:
@@ -164,31 +169,6 @@ function nameTakenError(row: LedgerRow, holder: Exclude<NameHolder, { kind: 'fou
   return { ...error.toJSON(), message };
 }
 
-/**
- * Records a created object; a second, different id for the same row means QuickBooks now holds two objects
- * (two runs sent it): the ledger keeps the first and an operator is told to void the other.
- */
-export function recordCreated(
-  client: Pick<QboClient, 'log'>,
-  ledger: QboLedger,
-  row: Pick<LedgerRow, 'id' | 'key' | 'entity'>,
-  fields: { qboId: string; syncToken: string | null; adopted?: boolean; intuitTid?: string | null },
-): void {
-  const result = ledger.markCreated(row.id, fields);
-  const where = { ledgerId: row.id, key: row.key, entity: row.entity };
-  if (result.kind === 'duplicate') {
-    client.log.error(
-      { qbo: { ...where, keptId: result.keptId, duplicateId: result.duplicateId } },
-      `QuickBooks holds two ${row.entity} objects for ledger row ${row.key}: ${result.keptId} (kept) and ${result.duplicateId}; void ${row.entity} ${result.duplicateId} in QuickBooks`,
-    );
-  } else if (result.kind === 'created' && result.fromRejected) {
-    client.log.warn(
-      { qbo: { ...where, qboId: fields.qboId } },
-      `A late answer created ${row.entity} ${fields.qboId} for ledger row ${row.key}, which had been rejected; the row now points at it`,
-    );
-  }
-}
-
 /** When a lookup ran: it began at `from` (ISO); `horizonMs` is `unprotectedHorizonMs(client)`. */
 export interface LookupTime {
   from: string;
@@ -206,21 +186,6 @@ export function lookupStartingNow(client: Parameters<typeof unprotectedHorizonMs
  */
 export function horizonFor(row: Pick<LedgerRow, 'lookup'>, horizonMs: number, refused: boolean): number {
   return refused && 'docNumber' in row.lookup ? 0 : horizonMs;
-}
-
-/** What every lookup of the writer watches: orphaned markers after a restore, duplicate numbers seen. */
-export function lookupWatch(client: Pick<QboClient, 'realmId'>, ledger: QboLedger): LookupWatch {
-  return {
-    isOrphan: ledger.orphanCheck(),
-    onDuplicateNumber: (entity, docNumber) =>
-      noteDuplicateNumbers(
-        ledger.db,
-        client.realmId,
-        entity,
-        false,
-        `two ${entity} objects hold number ${docNumber}`,
-      ),
-  };
 }
 
 /**
@@ -320,11 +285,6 @@ export async function settleFault(
   ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
 }
 
-/** QuickBooks did not answer (5xx, timeout, dropped, throttled): what we wanted to know stays open. */
-export function isUnreachable(error: unknown): error is QboError {
-  return error instanceof QboError && (error.category === 'retryable' || error.category === 'throttled');
-}
-
 function unreachableMessage(what: string, error: QboError): string {
   return `QuickBooks could not be reached to check ${what} (${error.message}); the next run continues from here`;
 }
@@ -394,8 +354,10 @@ export async function createOnce(
   const leaseMs = sendLeaseMs(client);
   let row = ledger.plan({ ...input, realm: client.realmId });
   const horizonMs = horizonFor(row, unprotectedHorizonMs(client), options.duplicateNumbersRefused === true);
-  if (options.retryRejected && row.state === 'rejected' && ledger.retryRejected(row.id)) {
-    row = ledger.replacePayload(row.id, input);
+  if (options.retryRejected && retryRejectedRow(client, ledger, row)) row = ledger.get(row.id);
+  // A rejection whose cause is gone (the clashing number or name freed, the item made active) goes again.
+  if (row.state === 'rejected' && (await retryWhereCauseGone(client, ledger, [row])).size > 0) {
+    row = ledger.get(row.id);
   }
   // Sends of ours that ended in a 5xx/unknown outcome: each resend after one waits a growing backoff.
   let lostSends = 0;

@@ -68,6 +68,86 @@ describe('restore --from: a ledger older than QuickBooks', () => {
     }
   });
 
+  it('a mid-month restore also recognises objects without a number of ours: auto-numbered invoices, customers', async () => {
+    const h = await startHarness();
+    // QuickBooks numbers the invoices itself: they are found by customer, date and the mark in PrivateNote.
+    h.emulator.setCustomTxnNumbers(false);
+    const item = itemId(h.emulator, h.realm, 'Hours');
+    const day = '2024-05-31';
+    const names = Array.from({ length: 6 }, (_, i) => `Restored Student ${i}`);
+    const customers = names.map((name) => ({
+      key: `restore:customer:${name}`,
+      entity: 'Customer' as const,
+      payload: { DisplayName: name },
+      lookup: { displayName: name },
+    }));
+    const dataDir = h.ctx.config.dataDir;
+    const invoicesFor = (ids: readonly string[]) =>
+      ids.map((customer, i) => ({
+        key: `restore:auto:2024-05:${i}`,
+        entity: 'Invoice' as const,
+        payload: {
+          CustomerRef: { value: customer },
+          TxnDate: day,
+          PrivateNote: `May usage ${i}`,
+          Line: [
+            {
+              DetailType: 'SalesItemLineDetail',
+              Amount: 25,
+              SalesItemLineDetail: { ItemRef: { value: item } },
+            },
+          ],
+        },
+        lookup: { marker: { customerRef: customer, txnDate: day } },
+      }));
+    // Mid-month: half the customers and their invoices exist, then the backup is taken.
+    const firstHalf = await createMany(h.client, h.ledger, customers.slice(0, 3));
+    const ids = firstHalf.map((o) => (o.state === 'created' ? o.qboId : ''));
+    await createMany(h.client, h.ledger, invoicesFor(ids));
+    const backup = await backupStore(h.ctx.db, dataDir, path.join(dataDir, 'mid-month-auto.db'));
+    // The month goes on: the other customers, and a second invoice for every customer (same customer, same
+    // day, same amount as its sibling: only the mark can tell them apart).
+    const all = await createMany(h.client, h.ledger, customers);
+    const allIds = all.map((o) => (o.state === 'created' ? o.qboId : ''));
+    const month = [
+      ...invoicesFor(allIds),
+      ...invoicesFor(allIds).map((input) => ({ ...input, key: `${input.key}:b` })),
+    ];
+    expect((await createMany(h.client, h.ledger, month)).every((o) => o.state === 'created')).toBe(true);
+    const invoicesBefore = h.emulator.entities(h.realm, 'Invoice').length;
+    const customersBefore = h.emulator.entities(h.realm, 'Customer').length;
+    h.ctx.close();
+
+    restoreStore(dataDir, backup, storeFileName);
+    const ctx = testContext({
+      DATA_DIR: dataDir,
+      QBO_ENVIRONMENT: 'emulator',
+      QBO_API_BASE_URL: h.server.url,
+      QBO_REALM_ID: h.realm,
+    });
+    try {
+      const ledger = new QboLedger(ctx.db);
+      ledger.markRestored();
+      const client = createQboClient(ctx, {
+        tokens: createTokenVault(ctx),
+        timeScale: testTimeScale,
+        timeoutMs: 600,
+        visibilityMarginMs: 200,
+      });
+      const againCustomers = await createMany(client, ledger, customers);
+      expect(againCustomers.map((o) => o.state === 'created' && o.qboId)).toEqual(allIds);
+      const again = await createMany(client, ledger, month);
+      expect(again.map((o) => o.state)).toEqual(month.map(() => 'created'));
+      // Everything created after the backup was found by its mark (or name) and adopted, nothing sent again.
+      expect(h.emulator.entities(h.realm, 'Invoice')).toHaveLength(invoicesBefore);
+      expect(h.emulator.entities(h.realm, 'Customer')).toHaveLength(customersBefore);
+      expect(new Set(again.map((o) => o.state === 'created' && o.qboId)).size).toBe(month.length);
+    } finally {
+      ctx.close();
+      await h.server.close();
+    }
+  });
+
   it('refuses a file that is not a qb-bridge backup, leaving the store untouched', async () => {
     const ctx = testContext();
     const dataDir = ctx.config.dataDir;

@@ -41,6 +41,10 @@ import {
  *
  * 1. plan (`planSlice`): one ledger row per intent, its requestid minted before anything is sent; a row
  *    with attempts = 0 was never sent, so it cannot have committed.
+ * 1b. revive rejected rows (`reviveRejected`, rejected-retry.ts): a rejected row whose cause is provably
+ *    gone (its number or name freed, its reference active again) — or any, with `retryRejected` — is planned
+ *    again with a new requestid, but only once its last send is provably over (a "taken" verdict may have a
+ *    send of its own still able to commit, which the new requestid would not replay).
  * 2. settle what earlier runs left (`settleInFlight`): unknown rows, and sent rows whose sender's lease ran
  *    out (taken over: sent → unknown, one taker wins), are looked up before anything is sent; rows still
  *    within another sender's lease are left to it (pending).

@@ -37,8 +37,8 @@ export { recordCreated } from './record-created';
  * - `{ marker: { customerRef, txnDate } }` (Invoice) / `{ marker: { vendorRef, txnDate } }` (Bill) — a
  *   transaction without a DocNumber of ours: QuickBooks auto-numbers invoices (`CustomTxnNumbers` off; do
  *   not send one then) or a bill has no vendor number. The payload must carry that same CustomerRef/
- *   VendorRef and `TxnDate` (plan() throws otherwise). The writer appends `qb-bridge ref <requestid>` to the
- *   payload's own PrivateNote (kept as is; only a note over ~3,950 characters is shortened to fit), and the
+ *   VendorRef and `TxnDate` (plan() throws otherwise). The writer appends `qb-bridge ref <requestid> key <mark>` to the
+ *   payload's own PrivateNote (kept as is; only a note over ~3,930 characters is shortened to fit), and the
  *   lookup matches that marker among the party's transactions of that date; a person who later deletes the
  *   marker from the note makes a crashed row unfindable (the resend then relies on QuickBooks' requestid replay).
  *

@@ -6,15 +6,8 @@ import {
   evidenceHours,
   noteDuplicateNumbers,
 } from '../../gateway/src/qbo/exactly-once/duplicate-numbers';
-import { type CreateInput, createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
-import {
-  customerId,
-  type Harness,
-  invoicePayload,
-  invoicesWithDocNumber,
-  itemId,
-  startHarness,
-} from './helpers';
+import { createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
+import { coolCarsInvoices, customerId, type Harness, invoicesWithDocNumber, startHarness } from './helpers';
 
 /**
  * Issue 13: where the company is known to refuse a duplicate number (QuickBooks answered 6140 recently and
@@ -25,16 +18,7 @@ describe('per-company detection of the duplicate-number check (6140)', () => {
   let h: Harness;
   afterEach(async () => h.close());
 
-  function invoices(prefix: string, n: number): CreateInput[] {
-    const customer = customerId(h.emulator, h.realm, 'Cool Cars');
-    const item = itemId(h.emulator, h.realm, 'Hours');
-    return Array.from({ length: n }, (_, i) => ({
-      key: `dup:${prefix}-${i}`,
-      entity: 'Invoice' as const,
-      payload: invoicePayload(customer, item, `${prefix}-${i}`, 10_000),
-      lookup: { docNumber: `${prefix}-${i}` },
-    }));
-  }
+  const invoices = (prefix: string, n: number) => coolCarsInvoices(h, prefix, n, 'dup:');
 
   /** The company refuses one of our numbers once: a row whose number someone else's invoice holds. */
   async function refuseOnce(): Promise<void> {

@@ -34,6 +34,16 @@ describe('retrying rejected rows', () => {
     };
   }
 
+  /** A line whose Amount is not Qty × UnitPrice: QuickBooks refuses it (6070), and no read can say why. */
+  function refusedAmount(input: CreateInput): void {
+    const line = (input.payload.Line as Array<Record<string, unknown>>)[0]!;
+    line.SalesItemLineDetail = {
+      ItemRef: { value: itemId(h.emulator, h.realm, 'Hours') },
+      Qty: 3,
+      UnitPrice: 7,
+    };
+  }
+
   const rowOf = (key: string, entity: LedgerRow['entity'] = 'Invoice') =>
     h.ledger.find(h.realm, key, entity)!;
 
@@ -134,12 +144,7 @@ describe('retrying rejected rows', () => {
   it('a cause no read can see (an amount QuickBooks refuses) goes again only when asked, and is refused again', async () => {
     h = await startHarness();
     const input = invoice('retry:amount', 'AMT-1');
-    const line = (input.payload.Line as Array<Record<string, unknown>>)[0]!;
-    line.SalesItemLineDetail = {
-      ItemRef: { value: itemId(h.emulator, h.realm, 'Hours') },
-      Qty: 3,
-      UnitPrice: 7,
-    };
+    refusedAmount(input);
     expect(await createOnce(h.client, h.ledger, input)).toMatchObject({ state: 'rejected', code: '6070' });
     expect(causeOf(rowOf(input.key))).toBeUndefined();
     await untilProvablyOver(input.key);
@@ -159,12 +164,7 @@ describe('retrying rejected rows', () => {
     // A minute of visibility margin: the refused send stays "maybe still landing" for the whole test.
     h = await startHarness({ client: { visibilityMarginMs: 60_000 } });
     const input = invoice('retry:soon', 'SOON-1');
-    const line = (input.payload.Line as Array<Record<string, unknown>>)[0]!;
-    line.SalesItemLineDetail = {
-      ItemRef: { value: itemId(h.emulator, h.realm, 'Hours') },
-      Qty: 3,
-      UnitPrice: 7,
-    };
+    refusedAmount(input);
     expect(await createOnce(h.client, h.ledger, input)).toMatchObject({ state: 'rejected' });
     const before = creates();
     const requestId = rowOf(input.key).requestId;

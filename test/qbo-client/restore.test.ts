@@ -8,7 +8,7 @@ import { createTokenVault } from '../../gateway/src/qbo/oauth/token-vault';
 import { backupStore, restoreStore } from '../../gateway/src/store/backup';
 import { storeFileName } from '../../gateway/src/store/database';
 import { testContext } from '../helpers/context';
-import { customerId, invoicePayload, itemId, startHarness, testTimeScale } from './helpers';
+import { customerId, type Harness, invoicePayload, itemId, startHarness, testTimeScale } from './helpers';
 
 /**
  * Issue 13: a store restored from a backup is older than QuickBooks. Rows the backup shows planned (or sent,
@@ -16,6 +16,23 @@ import { customerId, invoicePayload, itemId, startHarness, testTimeScale } from 
  * QuickBooks too; after `restore` every one of them is looked up before it is sent. With the company's
  * duplicate-number warning off nothing else would stop a second copy.
  */
+/** The store at `dataDir` opened again after a restore, with a client like the harness's. */
+function reopen(h: Harness, dataDir: string) {
+  const ctx = testContext({
+    DATA_DIR: dataDir,
+    QBO_ENVIRONMENT: 'emulator',
+    QBO_API_BASE_URL: h.server.url,
+    QBO_REALM_ID: h.realm,
+  });
+  const client = createQboClient(ctx, {
+    tokens: createTokenVault(ctx),
+    timeScale: testTimeScale,
+    timeoutMs: 600,
+    visibilityMarginMs: 200,
+  });
+  return { ctx, client };
+}
+
 describe('restore --from: a ledger older than QuickBooks', () => {
   it('restoring a backup taken mid-month and running the month again creates nothing twice', async () => {
     const h = await startHarness();
@@ -40,22 +57,11 @@ describe('restore --from: a ledger older than QuickBooks', () => {
 
     const result = restoreStore(dataDir, backup, storeFileName);
     expect(result.previous && fs.existsSync(result.previous)).toBeTruthy();
-    const ctx = testContext({
-      DATA_DIR: dataDir,
-      QBO_ENVIRONMENT: 'emulator',
-      QBO_API_BASE_URL: h.server.url,
-      QBO_REALM_ID: h.realm,
-    });
+    const { ctx, client } = reopen(h, dataDir);
     try {
       const ledger = new QboLedger(ctx.db);
       expect(ledger.countByState(h.realm)).toMatchObject({ created: 10, planned: 10 });
       expect(ledger.markRestored()).toBe(10);
-      const client = createQboClient(ctx, {
-        tokens: createTokenVault(ctx),
-        timeScale: testTimeScale,
-        timeoutMs: 600,
-        visibilityMarginMs: 200,
-      });
       const again = await createMany(client, ledger, month);
       expect(again.map((o) => o.state)).toEqual(month.map(() => 'created'));
       // The twenty created after the backup were found and adopted, not sent again.
@@ -119,21 +125,10 @@ describe('restore --from: a ledger older than QuickBooks', () => {
     h.ctx.close();
 
     restoreStore(dataDir, backup, storeFileName);
-    const ctx = testContext({
-      DATA_DIR: dataDir,
-      QBO_ENVIRONMENT: 'emulator',
-      QBO_API_BASE_URL: h.server.url,
-      QBO_REALM_ID: h.realm,
-    });
+    const { ctx, client } = reopen(h, dataDir);
     try {
       const ledger = new QboLedger(ctx.db);
       ledger.markRestored();
-      const client = createQboClient(ctx, {
-        tokens: createTokenVault(ctx),
-        timeScale: testTimeScale,
-        timeoutMs: 600,
-        visibilityMarginMs: 200,
-      });
       const againCustomers = await createMany(client, ledger, customers);
       expect(againCustomers.map((o) => o.state === 'created' && o.qboId)).toEqual(allIds);
       const again = await createMany(client, ledger, month);

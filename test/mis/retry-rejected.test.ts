@@ -43,7 +43,7 @@ describe('MIS invoices QuickBooks refused', () => {
     const ledger = new QboLedger(h.ctx.db);
     const row = () => ledger.find(h.realm, 'mis:invoice:102', 'Invoice')!;
     expect(row().state).toBe('rejected');
-    // The refusal is a day old: its send is long over (a retry waits for that, rejected-retry.ts).
+    // The refusal is a day old (a QuickBooks answer needs no wait anyway; rejected-retry.ts).
     const aDayAgo = () =>
       h.ctx.db
         .prepare('UPDATE qbo_ledger SET sent_at = ?, unprotected_at = NULL WHERE id = ?')

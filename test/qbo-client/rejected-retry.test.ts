@@ -147,7 +147,7 @@ describe('retrying rejected rows', () => {
     refusedAmount(input);
     expect(await createOnce(h.client, h.ledger, input)).toMatchObject({ state: 'rejected', code: '6070' });
     expect(causeOf(rowOf(input.key))).toBeUndefined();
-    await untilProvablyOver(input.key);
+    // QuickBooks answered the send: it is over, so a retry may go at once.
 
     const before = creates();
     await createMany(h.client, h.ledger, [input]);
@@ -160,12 +160,21 @@ describe('retrying rejected rows', () => {
     expect(rowOf(input.key).requestId).not.toBe(firstRequestId);
   });
 
-  it('--retry-rejected waits until the rejected send is provably over', async () => {
-    // A minute of visibility margin: the refused send stays "maybe still landing" for the whole test.
+  it("a row rejected on a lookup's word is not retried before its lost send is provably over", async () => {
+    // A minute of visibility margin: the lost send stays "maybe still landing" for the whole test.
     h = await startHarness({ client: { visibilityMarginMs: 60_000 } });
+    const someoneElse = customerId(h.emulator, h.realm, "Amy's Bird Sanctuary");
+    h.emulator.create(h.realm, 'Invoice', {
+      ...invoice('x', 'SOON-1').payload,
+      CustomerRef: { value: someoneElse },
+    });
     const input = invoice('retry:soon', 'SOON-1');
-    refusedAmount(input);
-    expect(await createOnce(h.client, h.ledger, input)).toMatchObject({ state: 'rejected' });
+    // The batch is answered 500 (its fate unknown); the lookup finds the number held by another invoice.
+    h.emulator.faults.nextFaults.push('500');
+    expect(await createMany(h.client, h.ledger, [input])).toMatchObject([
+      { state: 'rejected', code: '6140' },
+    ]);
+    expect(rowOf(input.key).error).toMatchObject({ afterLookup: true });
     const before = creates();
     const requestId = rowOf(input.key).requestId;
 

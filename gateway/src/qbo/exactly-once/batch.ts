@@ -43,8 +43,9 @@ import {
  *    with attempts = 0 was never sent, so it cannot have committed.
  * 1b. revive rejected rows (`reviveRejected`, rejected-retry.ts): a rejected row whose cause is provably
  *    gone (its number or name freed, its reference active again) — or any, with `retryRejected` — is planned
- *    again with a new requestid, but only once its last send is provably over (a "taken" verdict may have a
- *    send of its own still able to commit, which the new requestid would not replay).
+ *    again with a new requestid — at once when QuickBooks answered the refusal, but only once the last send
+ *    is provably over when the row was rejected on a lookup's word (that send may still commit, and the new
+ *    requestid would not replay it).
  * 2. settle what earlier runs left (`settleInFlight`): unknown rows, and sent rows whose sender's lease ran
  *    out (taken over: sent → unknown, one taker wins), are looked up before anything is sent; rows still
  *    within another sender's lease are left to it (pending).

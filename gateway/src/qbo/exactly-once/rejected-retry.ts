@@ -21,10 +21,11 @@ import { createdFields, lookUpRows, lookupWatch, resolveDuplicateName } from './
  *      active → planned.
  *    Everything else — amounts (6070), business rules (6000), unknown properties (2010), closed books,
  *    tax — names nothing a read can check, and only 1 or 2 sends it again.
- * In 2 and 3 the row must also be past its last send by the unprotected horizon (our timeout + Intuit's
- * 120 s + the visibility margin): a row rejected by a lookup ("taken") may have a send of its own still able
- * to commit, and the retry carries a new requestid that QuickBooks would not replay. A retry whose cause
- * is still there is simply rejected again.
+ * A row QuickBooks itself refused (an answer to our send) may go again at once: that send is over. A row
+ * rejected on a lookup's word (an unknown send, then its number found taken: `afterLookup` in its error)
+ * must in 2 and 3 also be past its last send by the unprotected horizon (our timeout + Intuit's 120 s + the
+ * visibility margin): that send may still commit, and the retry carries a new requestid QuickBooks would
+ * not replay. A retry whose cause is still there is simply rejected again.
  */
 
 /** Is every send of `row` provably over (none could still commit)? */
@@ -36,13 +37,18 @@ export function lastSendProvablyOver(
   return [row.sentAt, row.unprotectedAt].every((at) => at === null || Date.parse(at) + horizonMs <= now);
 }
 
-/** rejected → planned (new requestid) for a user's `--retry-rejected`, once its last send is over. */
+/** May this rejected row be sent again now (its own sends can no longer commit)? */
+export function mayRetryNow(row: LedgerRow, horizonMs: number): boolean {
+  return row.error?.afterLookup !== true || lastSendProvablyOver(row, horizonMs);
+}
+
+/** rejected → planned (new requestid) for a user's `--retry-rejected`, once `mayRetryNow`. */
 export function retryRejectedRow(
   client: Parameters<typeof unprotectedHorizonMs>[0],
   ledger: QboLedger,
   row: LedgerRow,
 ): boolean {
-  if (row.state !== 'rejected' || !lastSendProvablyOver(row, unprotectedHorizonMs(client))) return false;
+  if (row.state !== 'rejected' || !mayRetryNow(row, unprotectedHorizonMs(client))) return false;
   return ledger.retryRejected(row.id);
 }
 
@@ -154,7 +160,7 @@ export async function retryWhereCauseGone(
 ): Promise<Set<number>> {
   const horizonMs = unprotectedHorizonMs(client);
   const checkable = rows
-    .filter((row) => row.state === 'rejected' && lastSendProvablyOver(row, horizonMs))
+    .filter((row) => row.state === 'rejected' && mayRetryNow(row, horizonMs))
     .map((row) => ({ row, cause: causeOf(row) }))
     .filter((c): c is { row: LedgerRow; cause: Cause } => c.cause !== undefined);
   const changed = new Set<number>();

@@ -213,7 +213,9 @@ export function settle(
   if (resolution.kind === 'found') {
     recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
   } else if (resolution.kind === 'taken') {
-    ledger.markRejected(row.id, takenError(row, resolution.entity), undefined, { attempts: row.attempts });
+    // Rejected on a lookup's word, not an answer: a send of this row may still commit (rejected-retry.ts).
+    const error = { ...takenError(row, resolution.entity), afterLookup: true };
+    ledger.markRejected(row.id, error, undefined, { attempts: row.attempts });
   } else {
     ledger.replanAfterLookup(row.id, row.attempts, looked.from, looked.horizonMs);
   }

@@ -6,7 +6,8 @@ import { loadConfig } from '../gateway/src/config/load';
 import { createLogger } from '../gateway/src/log/logger';
 import { createMany } from '../gateway/src/qbo/exactly-once/batch';
 import { QboLedger } from '../gateway/src/qbo/exactly-once/ledger';
-import type { CreateInput } from '../gateway/src/qbo/exactly-once/write-once';
+import { type CreateInput, createOnce } from '../gateway/src/qbo/exactly-once/write-once';
+import type { QboClient } from '../gateway/src/qbo/http/client';
 import { createQboClient } from '../gateway/src/qbo/http/client';
 import { batchCeilingPerMinute, intuitLimits } from '../gateway/src/qbo/limits/limiter';
 import { parseTokenResponse } from '../gateway/src/qbo/oauth/oauth';
@@ -27,6 +28,12 @@ import { createEmulator } from '../gateway/src/sandbox/emulator';
  * margin, about 12 s of real time at 60× — so a fault run's ratio drops, mostly at its tail; it is
  * reported as measured, and the "intuit" run (query lag, late commits, 6140 off) reports its duplicates.
  * Duplicates = invoices in the emulator − distinct DocNumbers (each expected DocNumber exactly once).
+ *
+ * Where the company refuses duplicate numbers (6140) and qb-bridge knows it (`duplicate-numbers.ts`: a
+ * recent 6140 of that company), a lost batch's rows are looked up once and re-batched at once instead of
+ * waiting for the send to be provably over and going one by one. The "clean" and "faults5pct" runs play a
+ * company that refused one of our numbers earlier the same day (one clash before the clock starts);
+ * "faults5pctCold" is the same company before qb-bridge has seen any 6140 from it.
  */
 
 const invoiceCount = 3_000;
@@ -34,7 +41,7 @@ const invoiceCount = 3_000;
 const targetRatio = 0.9;
 
 interface Scenario {
-  name: 'clean' | 'faults5pct' | 'intuit';
+  name: 'clean' | 'faults5pct' | 'faults5pctCold' | 'intuit';
   errorRate: number;
   dropAfterCommitRate: number;
   timeScale: number;
@@ -43,6 +50,8 @@ interface Scenario {
   lateCommitRate?: number;
   lateCommitMs?: number;
   duplicateNumbersAllowed?: boolean;
+  /** qb-bridge has not yet seen this company refuse a duplicate number (no 6140 evidence). */
+  cold?: boolean;
 }
 
 /*
@@ -56,6 +65,13 @@ const scenarios: Scenario[] = [
     { name: 'clean' as const, errorRate: 0, dropAfterCommitRate: 0, timeScale },
     // ≈5% of calls fail: 2.5% answered 500/502/503 before anything runs, 2.5% of writes commit then drop.
     { name: 'faults5pct' as const, errorRate: 0.025, dropAfterCommitRate: 0.025, timeScale },
+    {
+      name: 'faults5pctCold' as const,
+      errorRate: 0.025,
+      dropAfterCommitRate: 0.025,
+      timeScale,
+      cold: true,
+    },
   ]),
   // What Intuit does on a bad day (issue 13): the 5% above, plus queries 3 s behind commits, 1% of creates
   // committing 6 s after their connection dropped, and the company's duplicate-number warning off.
@@ -70,6 +86,36 @@ const scenarios: Scenario[] = [
     duplicateNumbersAllowed: true,
   },
 ];
+
+/**
+ * One of our numbers that someone else's invoice holds: QuickBooks refuses it with 6140, which is what
+ * qb-bridge learns the company's duplicate check from. Done before the clock starts.
+ */
+async function refuseOneNumber(
+  client: QboClient,
+  ledger: QboLedger,
+  emulator: ReturnType<typeof createEmulator>,
+  customers: readonly string[],
+  item: string,
+): Promise<void> {
+  const line = {
+    DetailType: 'SalesItemLineDetail',
+    Amount: 1,
+    SalesItemLineDetail: { ItemRef: { value: item } },
+  };
+  emulator.create(emulator.realmId, 'Invoice', {
+    CustomerRef: { value: customers[1]! },
+    DocNumber: 'HELD-1',
+    Line: [line],
+  });
+  const outcome = await createOnce(client, ledger, {
+    key: 'bench:held',
+    entity: 'Invoice',
+    lookup: { docNumber: 'HELD-1' },
+    payload: { CustomerRef: { value: customers[0]! }, DocNumber: 'HELD-1', Line: [line] },
+  });
+  if (outcome.state !== 'rejected') throw new Error(`the warm-up clash was ${outcome.state}, not rejected`);
+}
 
 async function runScenario(scenario: Scenario): Promise<Record<string, unknown>> {
   const { timeScale } = scenario;
@@ -131,6 +177,9 @@ async function runScenario(scenario: Scenario): Promise<Record<string, unknown>>
         },
       };
     });
+    const knownRefusing = !scenario.cold && !scenario.duplicateNumbersAllowed;
+    if (knownRefusing) await refuseOneNumber(client, ledger, emulator, customers, item);
+    const callsBefore = client.stats.calls;
     emulator.faults.errorRate = scenario.errorRate;
     emulator.faults.dropAfterCommitRate = scenario.dropAfterCommitRate;
     emulator.faults.queryLagMs = scenario.queryLagMs ?? 0;
@@ -145,7 +194,9 @@ async function runScenario(scenario: Scenario): Promise<Record<string, unknown>>
     if (scenario.lateCommitRate)
       await new Promise((resolve) => setTimeout(resolve, (scenario.lateCommitMs ?? 0) + 500));
 
-    const invoices = emulator.entities(emulator.realmId, 'Invoice');
+    const invoices = emulator
+      .entities(emulator.realmId, 'Invoice')
+      .filter((inv) => String(inv.DocNumber) !== 'HELD-1');
     const docs = new Set(invoices.map((inv) => String(inv.DocNumber)));
     const missing = inputs.filter(
       (input) => !docs.has((input.lookup as { docNumber: string }).docNumber),
@@ -183,13 +234,14 @@ async function runScenario(scenario: Scenario): Promise<Record<string, unknown>>
         missing === 0 &&
         failedItems === 0,
       adoptedAfterLookup: outcomes.filter((o) => o.state === 'created' && o.adopted).length,
-      apiCalls: client.stats.calls,
+      apiCalls: client.stats.calls - callsBefore,
       batchCalls: stats.byPath['POST /batch'] ?? 0,
       injected5xx: injected.http5xx,
       injectedDrops: injected.dropped,
       queryLagMs: scenario.queryLagMs ?? 0,
       lateCommits: scenario.lateCommitRate ?? 0,
       duplicateNumberCheck: !scenario.duplicateNumbersAllowed,
+      duplicateNumbersKnownRefused: knownRefusing,
       timeScale,
       realSeconds: +(realMs / 1000).toFixed(2),
     };

@@ -103,6 +103,7 @@ describe('/api/v1/sync/* end to end (MariaDB + QBO emulator)', () => {
       ['POST', '/api/v1/sync/all', '{"max_batches": 0}', /max_batches/],
       ['POST', '/api/v1/sync/all', '{"max_batches": "ten"}', /max_batches/],
       ['POST', '/api/v1/sync/all', '{"dry_run": "yes"}', /dry_run must be true or false/],
+      ['POST', '/api/v1/sync/batch', '{"retry_rejected": 1}', /retry_rejected must be true or false/],
       ['GET', '/api/v1/sync/preview?limit=101', undefined, /limit must be a whole number from 1 to 100/],
       ['GET', '/api/v1/sync/preview?offset=-3', undefined, /offset/],
       ['POST', '/api/v1/sync/single/abc', undefined, /invoice id must be a whole number/],

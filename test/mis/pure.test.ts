@@ -144,9 +144,18 @@ describe('claim marks', () => {
 
 describe('inputs', () => {
   it('accepts whole numbers in range and refuses the rest with a sentence', () => {
-    expect(readBatchBody(undefined)).toEqual({ batchSize: 50, dryRun: false });
-    expect(readBatchBody({ batch_size: 100, dry_run: true })).toEqual({ batchSize: 100, dryRun: true });
-    expect(readAllBody({ max_batches: 10 })).toEqual({ maxBatches: 10, batchSize: 50, dryRun: false });
+    expect(readBatchBody(undefined)).toEqual({ batchSize: 50, dryRun: false, retryRejected: false });
+    expect(readBatchBody({ batch_size: 100, dry_run: true, retry_rejected: true })).toEqual({
+      batchSize: 100,
+      dryRun: true,
+      retryRejected: true,
+    });
+    expect(readAllBody({ max_batches: 10 })).toEqual({
+      maxBatches: 10,
+      batchSize: 50,
+      dryRun: false,
+      retryRejected: false,
+    });
     for (const bad of [
       { batch_size: -1 },
       { batch_size: '5' },

@@ -43,7 +43,7 @@ describe('QBO client against the emulator', () => {
     expect(await h.client.queryAll('Customer', qboQuery('DisplayName = ?', ['No such']))).toEqual([]);
   });
 
-  it('pages past 1000 rows with STARTPOSITION and agrees with COUNT(*)', async () => {
+  it('pages past 1000 rows by Id and agrees with COUNT(*)', async () => {
     h = await startHarness();
     for (let i = 0; i < 1_500; i++)
       h.emulator.create(h.realm, 'Customer', { DisplayName: `Bulk Customer ${i}`, Active: i % 10 !== 0 });
@@ -52,11 +52,13 @@ describe('QBO client against the emulator', () => {
     expect(all.length).toBe(expected);
     expect(new Set(all.map((c) => c.Id)).size).toBe(expected);
     expect(await h.client.count('Customer', 'Active IN (true, false)')).toBe(expected);
-    const starts = h.urls
+    const pages = h.urls
       .map((u) => new URL(u).searchParams.get('query') ?? '')
-      .filter((q) => q.includes('STARTPOSITION'))
-      .map((q) => Number(/STARTPOSITION (\d+)/.exec(q)?.[1]));
-    expect(starts).toEqual([1, 1001]);
+      .filter((q) => q.includes('MAXRESULTS'));
+    expect(pages).toHaveLength(2);
+    // The second page starts after the 1000th Id, not at position 1001.
+    const thousandth = [...all.map((c) => Number(c.Id))].sort((a, b) => a - b)[999];
+    expect(pages[1]).toContain(`and Id > '${thousandth}' ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000`);
   });
 
   it('retries a read after a 5xx with backoff, and fails a bad query at once as a bug', async () => {

@@ -110,3 +110,25 @@ export function invoicePayload(
 export function invoicesWithDocNumber(emulator: Emulator, realm: string, docNumber: string): number {
   return emulator.entities(realm, 'Invoice').filter((i) => i.DocNumber === docNumber).length;
 }
+
+/** `n` one-line invoices for Cool Cars numbered `<prefix>-0…`, keyed `<keyPrefix><prefix>-<i>`. */
+export function coolCarsInvoices(
+  h: Pick<Harness, 'emulator' | 'realm'>,
+  prefix: string,
+  n: number,
+  keyPrefix = '',
+): Array<{
+  key: string;
+  entity: 'Invoice';
+  payload: Record<string, unknown>;
+  lookup: { docNumber: string };
+}> {
+  const customer = customerId(h.emulator, h.realm, 'Cool Cars');
+  const item = itemId(h.emulator, h.realm, 'Hours');
+  return Array.from({ length: n }, (_, i) => ({
+    key: `${keyPrefix}${prefix}-${i}`,
+    entity: 'Invoice' as const,
+    payload: invoicePayload(customer, item, `${prefix}-${i}`, 10_000),
+    lookup: { docNumber: `${prefix}-${i}` },
+  }));
+}

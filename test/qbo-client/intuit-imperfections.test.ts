@@ -5,8 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMany } from '../../gateway/src/qbo/exactly-once/batch';
 import { QboLedger } from '../../gateway/src/qbo/exactly-once/ledger';
 import { findOrCreateName } from '../../gateway/src/qbo/exactly-once/names';
+import { lastSendProvablyOver } from '../../gateway/src/qbo/exactly-once/rejected-retry';
 import { type CreateInput, createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
 import { createQboClient, type QboClient } from '../../gateway/src/qbo/http/client';
+import { unprotectedHorizonMs } from '../../gateway/src/qbo/limits/send-lease';
 import { storeFileName } from '../../gateway/src/store/database';
 import {
   customerId,
@@ -303,7 +305,9 @@ describe('exactly once under what Intuit really does', () => {
       'write',
     );
     expect(deleted.status).toBe(200);
-    expect(await createOnce(h.client, h.ledger, input!)).toMatchObject({ state: 'rejected' });
+    // A retry waits until the refused send is provably over (rejected-retry.ts); then it goes again.
+    const horizon = unprotectedHorizonMs(h.client);
+    await until(() => lastSendProvablyOver(h.ledger.find(h.realm, input!.key, 'Invoice')!, horizon));
     const retried = await createMany(h.client, h.ledger, [input!], { retryRejected: true });
     expect(retried[0]).toMatchObject({ state: 'created', adopted: false });
     expect(invoicesWithDocNumber(h.emulator, h.realm, 'RETRY-0')).toBe(1);

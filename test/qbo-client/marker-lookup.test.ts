@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMany } from '../../gateway/src/qbo/exactly-once/batch';
 import type { LedgerEntity } from '../../gateway/src/qbo/exactly-once/ledger';
-import { markerFor } from '../../gateway/src/qbo/exactly-once/resolve';
+import { keyMarkFor, markerFor } from '../../gateway/src/qbo/exactly-once/resolve';
 import {
   type CreateInput,
   type CreateOutcome,
@@ -113,7 +113,9 @@ describe('exactly once without a DocNumber of ours (createOnce)', () => {
     expect(row).toMatchObject({ state: 'created', qboId: String(invoice?.Id), attempts: 1 });
     // QuickBooks numbered it; the payload's own note is kept ahead of the marker.
     expect(invoice?.DocNumber).toMatch(/^\d+$/);
-    expect(invoice?.PrivateNote).toBe(`from zimbra:amy:2024-05\n${markerFor(row.requestId)}`);
+    expect(invoice?.PrivateNote).toBe(
+      `from zimbra:amy:2024-05\n${markerFor(row.requestId)} key ${keyMarkFor(row)}`,
+    );
     expect(creates(h, 'invoice')).toHaveLength(1);
     expect(queries(h)).toContain(
       `select * from Invoice where CustomerRef = '${customer}' and TxnDate = '${day}' ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000`,
@@ -183,7 +185,9 @@ describe('exactly once without a DocNumber of ours (createOnce)', () => {
 
     expect(h.emulator.entities(h.realm, 'Invoice').filter((i) => i.TxnDate === day)).toHaveLength(1_001);
     expect(outcome).toMatchObject({ state: 'created', adopted: true });
-    expect(queries(h).map((q) => / STARTPOSITION (\d+) /.exec(q)?.[1])).toEqual(['1', '1001']);
+    const pages = queries(h).filter((q) => q.includes('MAXRESULTS'));
+    expect(pages).toHaveLength(2);
+    expect(pages[1]).toMatch(/ and Id > '\d+' ORDERBY Id /);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { markerFor, withMarker } from '../../gateway/src/qbo/exactly-once/resolve';
+import { keyMarkFor, markerFor, withMarker } from '../../gateway/src/qbo/exactly-once/resolve';
 import { type CreateInput, createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
 import { QboError } from '../../gateway/src/qbo/http/errors';
 import { decideRetry, defaultRetryPolicy } from '../../gateway/src/qbo/http/retry';
@@ -85,18 +85,16 @@ describe('pure mutants', () => {
   it('resolve.ts withMarker: a note plus the marker never exceeds QuickBooks’ 4,000 characters', () => {
     const requestId = 'f'.repeat(32);
     for (const length of [3_900, 3_950, 3_960, 4_000, 5_000]) {
-      const body = withMarker({
-        entity: 'Invoice',
-        requestId,
-        payload: { PrivateNote: 'n'.repeat(length) },
-      });
+      const row = { entity: 'Invoice' as const, key: 'sheets:s:1', requestId };
+      const body = withMarker({ ...row, payload: { PrivateNote: 'n'.repeat(length) } });
       const note = String(body.PrivateNote);
       expect(note.length, `note of ${length}`).toBeLessThanOrEqual(4_000);
-      expect(note.endsWith(markerFor(requestId))).toBe(true);
+      expect(note.endsWith(`${markerFor(requestId)} key ${keyMarkFor(row)}`)).toBe(true);
     }
     // The longest note is cut to fill the field exactly: not one character more, none wasted.
     const full = String(
-      withMarker({ entity: 'Bill', requestId, payload: { PrivateNote: 'x'.repeat(5_000) } }).PrivateNote,
+      withMarker({ entity: 'Bill', key: 'b:1', requestId, payload: { PrivateNote: 'x'.repeat(5_000) } })
+        .PrivateNote,
     );
     expect(full).toHaveLength(4_000);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildExpenseLine, buildSalesLine, linesTotalCents } from '../../gateway/src/qbo/amounts';
 import { cleanDisplayName, nameKey } from '../../gateway/src/qbo/exactly-once/name-key';
-import { isOurs, markerFor, withMarker } from '../../gateway/src/qbo/exactly-once/resolve';
+import { isOurs, keyMarkFor, markerFor, withMarker } from '../../gateway/src/qbo/exactly-once/resolve';
 import { QboError } from '../../gateway/src/qbo/http/errors';
 import { backoffDelay, decideRetry, defaultRetryPolicy } from '../../gateway/src/qbo/http/retry';
 import { qboWebLink } from '../../gateway/src/qbo/links';
@@ -73,6 +73,7 @@ describe('names', () => {
 describe('ownership of an existing transaction', () => {
   const row = {
     entity: 'Invoice' as const,
+    key: 'sheets:sheet-1:7',
     requestId: 'a'.repeat(32),
     lookup: { docNumber: 'INV-1' },
     payload: {
@@ -85,7 +86,7 @@ describe('ownership of an existing transaction', () => {
 
   it('marks the private note and recognises the marker, or the same customer and total', () => {
     const sent = withMarker(row);
-    expect(sent.PrivateNote).toBe(`from sheet\n${markerFor(row.requestId)}`);
+    expect(sent.PrivateNote).toBe(`from sheet\n${markerFor(row.requestId)} key ${keyMarkFor(row)}`);
     expect(isOurs(row, { PrivateNote: sent.PrivateNote })).toBe(true);
     expect(
       isOurs(row, {
@@ -103,7 +104,7 @@ describe('ownership of an existing transaction', () => {
       lookup: { marker: { customerRef: '5', txnDate: '2024-05-31' } },
       payload: { CustomerRef: { value: '5' }, TxnDate: '2024-05-31', Line: [{ Amount: 12.5 }] },
     };
-    expect(withMarker(marked).PrivateNote).toBe(markerFor(marked.requestId));
+    expect(withMarker(marked).PrivateNote).toBe(`${markerFor(marked.requestId)} key ${keyMarkFor(marked)}`);
     expect(isOurs(marked, { PrivateNote: `edited\n${markerFor(marked.requestId)}` })).toBe(true);
     expect(isOurs(marked, { CustomerRef: { value: '5' }, Line: [{ Amount: 12.5 }] })).toBe(false);
     expect(
@@ -113,6 +114,10 @@ describe('ownership of an existing transaction', () => {
         PrivateNote: markerFor('b'.repeat(32)),
       }),
     ).toBe(false);
+    // The same intent's key mark under another requestid (a restored ledger re-planned it): ours.
+    const earlier = withMarker({ ...marked, requestId: 'c'.repeat(32) });
+    expect(isOurs(marked, earlier)).toBe(true);
+    expect(isOurs({ ...marked, key: 'sheets:sheet-1:8' }, earlier)).toBe(false);
   });
 });
 

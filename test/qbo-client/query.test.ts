@@ -34,12 +34,18 @@ describe('query builder', () => {
     expect(() => qboQuery('select * from Item where Id IN ?', [[]])).toThrow(/at least one/);
   });
 
-  it('pages with STARTPOSITION/MAXRESULTS inside the documented bounds', () => {
-    expect(pageStatement('Customer', 'Active IN (true, false)', 1001)).toBe(
-      'select * from Customer where Active IN (true, false) ORDERBY Id STARTPOSITION 1001 MAXRESULTS 1000',
+  it('pages by the last Id seen, inside the documented MAXRESULTS bound', () => {
+    expect(pageStatement('Customer', 'Active IN (true, false)', undefined)).toBe(
+      'select * from Customer where Active IN (true, false) ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000',
     );
-    expect(() => pageStatement('Customer', undefined, 0)).toThrow();
-    expect(() => pageStatement('Customer', undefined, 1, 1500)).toThrow();
+    expect(pageStatement('Customer', 'Active IN (true, false)', "10'01")).toBe(
+      "select * from Customer where Active IN (true, false) and Id > '10\\'01' ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000",
+    );
+    expect(pageStatement('Item', undefined, '7', 5)).toBe(
+      "select * from Item where Id > '7' ORDERBY Id STARTPOSITION 1 MAXRESULTS 5",
+    );
+    expect(() => pageStatement('Customer', undefined, undefined, 0)).toThrow();
+    expect(() => pageStatement('Customer', undefined, undefined, 1500)).toThrow();
   });
 
   it('stops paging on a short page or a missing entity key, not on maxResults', async () => {
@@ -58,7 +64,15 @@ describe('query builder', () => {
     );
     expect(rows.map((r) => r.Id)).toEqual(['1', '2', '3']);
     expect(statements).toHaveLength(2);
+    expect(statements[1]).toContain("where Id > '2'");
     const empty = await queryAll({ query: async () => ({}) }, 'Vendor');
     expect(empty).toEqual([]);
+  });
+
+  it('fails instead of looping when QuickBooks repeats a row it already gave', async () => {
+    const page = { Customer: [{ Id: '1' }, { Id: '2' }] };
+    await expect(
+      queryAll({ query: async () => page }, 'Customer', undefined, { pageSize: 2 }),
+    ).rejects.toThrow(/Customer 1 twice/);
   });
 });

@@ -116,6 +116,15 @@ async function withMis<T>(runtime: CliRuntime, work: (ctx: AppContext, db: MisDb
   }
 }
 
+/** The flags of `mis all`. */
+interface AllFlags {
+  maxBatches?: number;
+  batchSize: number;
+  dryRun?: boolean;
+  retryRejected?: boolean;
+  json?: boolean;
+}
+
 export function registerMisCommands(program: Command, runtime: CliRuntime): void {
   const mis = program.command('mis').description('MIS (student records, MySQL) invoices to QuickBooks');
 
@@ -154,10 +163,18 @@ export function registerMisCommands(program: Command, runtime: CliRuntime): void
     .description('Synchronize one batch of invoices')
     .option('--batch-size <n>', 'invoices in the batch (1-100)', option('--batch-size', 1, 100), 50)
     .option('--dry-run', 'show what would happen; write nothing to QuickBooks or the MIS')
+    .option(
+      '--retry-rejected',
+      'also send again invoices QuickBooks refused before (after you fixed the cause)',
+    )
     .option('--json', 'print the result as JSON')
-    .action((options: { batchSize: number; dryRun?: boolean; json?: boolean }) =>
+    .action((options: { batchSize: number; dryRun?: boolean; retryRejected?: boolean; json?: boolean }) =>
       withMis(runtime, async (ctx, db) => {
-        const result = await runBatch(ctx, db, options.batchSize, { dryRun: options.dryRun, by: 'cli' });
+        const result = await runBatch(ctx, db, options.batchSize, {
+          dryRun: options.dryRun,
+          retryRejected: options.retryRejected,
+          by: 'cli',
+        });
         runtime.print(result, options, () => batchLines(result).join('\n'));
         process.exitCode = runExitCode(result.successful, result.failed + result.pending);
       }),
@@ -169,8 +186,12 @@ export function registerMisCommands(program: Command, runtime: CliRuntime): void
     .option('--max-batches <n>', 'stop after this many batches', option('--max-batches', 1, maxBatchesLimit))
     .option('--batch-size <n>', 'invoices per batch (1-100)', option('--batch-size', 1, 100), 50)
     .option('--dry-run', 'show what would happen; write nothing to QuickBooks or the MIS')
+    .option(
+      '--retry-rejected',
+      'also send again invoices QuickBooks refused before (after you fixed the cause)',
+    )
     .option('--json', 'print the result as JSON')
-    .action((options: { maxBatches?: number; batchSize: number; dryRun?: boolean; json?: boolean }) =>
+    .action((options: AllFlags) =>
       withMis(runtime, async (ctx, db) => {
         const job = await startAllJob(ctx, db, {
           maxBatches: options.maxBatches,
@@ -185,6 +206,7 @@ export function registerMisCommands(program: Command, runtime: CliRuntime): void
           maxBatches: options.maxBatches,
           batchSize: options.batchSize,
           dryRun: options.dryRun,
+          retryRejected: options.retryRejected,
           by: 'cli',
           onBatch: () => {
             const current = ctx.jobs.get(job.id);
@@ -205,13 +227,21 @@ export function registerMisCommands(program: Command, runtime: CliRuntime): void
     .description('Synchronize one invoice by its MIS id (also a failed one past its retries)')
     .argument('<id>', 'tbl_imvoice.id')
     .option('--dry-run', 'show what would happen; write nothing')
+    .option(
+      '--retry-rejected',
+      'also send again an invoice QuickBooks refused before (after you fixed the cause)',
+    )
     .option('--json', 'print the result as JSON')
-    .action((idText: string, options: { dryRun?: boolean; json?: boolean }) => {
+    .action((idText: string, options: { dryRun?: boolean; retryRejected?: boolean; json?: boolean }) => {
       const id = asUsage(() => readInvoiceId(idText));
       return withMis(runtime, async (ctx, db) => {
         let result: BatchResult;
         try {
-          result = await runSingle(ctx, db, id, { dryRun: options.dryRun, by: 'cli' });
+          result = await runSingle(ctx, db, id, {
+            dryRun: options.dryRun,
+            retryRejected: options.retryRejected,
+            by: 'cli',
+          });
         } catch (error) {
           if (error instanceof SingleInvoiceError && error.reason === 'already_synced') {
             runtime.print(

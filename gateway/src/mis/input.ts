@@ -62,18 +62,24 @@ function noUnknown(body: Record<string, unknown>, known: readonly string[]): voi
 export const batchSizeLimit = 100;
 export const maxBatchesLimit = 100_000;
 
-export function readBatchBody(body: unknown): { batchSize: number; dryRun: boolean } {
+export function readBatchBody(body: unknown): { batchSize: number; dryRun: boolean; retryRejected: boolean } {
   const b = asBody(body);
-  noUnknown(b, ['batch_size', 'dry_run']);
+  noUnknown(b, ['batch_size', 'dry_run', 'retry_rejected']);
   return {
     batchSize: b.batch_size === undefined ? 50 : wholeNumber('batch_size', b.batch_size, 1, batchSizeLimit),
     dryRun: flag('dry_run', b.dry_run),
+    retryRejected: flag('retry_rejected', b.retry_rejected),
   };
 }
 
-export function readAllBody(body: unknown): { maxBatches?: number; batchSize: number; dryRun: boolean } {
+export function readAllBody(body: unknown): {
+  maxBatches?: number;
+  batchSize: number;
+  dryRun: boolean;
+  retryRejected: boolean;
+} {
   const b = asBody(body);
-  noUnknown(b, ['max_batches', 'batch_size', 'dry_run']);
+  noUnknown(b, ['max_batches', 'batch_size', 'dry_run', 'retry_rejected']);
   return {
     maxBatches:
       b.max_batches === undefined || b.max_batches === null
@@ -81,13 +87,14 @@ export function readAllBody(body: unknown): { maxBatches?: number; batchSize: nu
         : wholeNumber('max_batches', b.max_batches, 1, maxBatchesLimit),
     batchSize: b.batch_size === undefined ? 50 : wholeNumber('batch_size', b.batch_size, 1, batchSizeLimit),
     dryRun: flag('dry_run', b.dry_run),
+    retryRejected: flag('retry_rejected', b.retry_rejected),
   };
 }
 
-export function readSingleBody(body: unknown): { dryRun: boolean } {
+export function readSingleBody(body: unknown): { dryRun: boolean; retryRejected: boolean } {
   const b = asBody(body);
-  noUnknown(b, ['dry_run']);
-  return { dryRun: flag('dry_run', b.dry_run) };
+  noUnknown(b, ['dry_run', 'retry_rejected']);
+  return { dryRun: flag('dry_run', b.dry_run), retryRejected: flag('retry_rejected', b.retry_rejected) };
 }
 
 export function readPreviewQuery(

@@ -126,6 +126,7 @@ function register(app: Hono<AppEnv>): void {
       const ctx = c.get('ctx');
       const result = await runBatch(ctx, await misOf(ctx), input.batchSize, {
         dryRun: input.dryRun,
+        retryRejected: input.retryRejected,
         by: who(c),
       });
       const message = `${result.dry_run ? 'Dry run: ' : ''}${result.successful} of ${result.total_processed} invoice(s) ${result.dry_run ? 'would be ' : ''}synchronized`;
@@ -158,7 +159,11 @@ function register(app: Hono<AppEnv>): void {
       const id = readInvoiceId(c.req.param('id'));
       const input = readSingleBody(await jsonBody(c));
       const ctx = c.get('ctx');
-      const result = await runSingle(ctx, await misOf(ctx), id, { dryRun: input.dryRun, by: who(c) });
+      const result = await runSingle(ctx, await misOf(ctx), id, {
+        dryRun: input.dryRun,
+        retryRejected: input.retryRejected,
+        by: who(c),
+      });
       const ok = result.successful === 1;
       return c.json(
         successEnvelope(

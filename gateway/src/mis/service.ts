@@ -145,6 +145,8 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Who asked (`cli`, `api:<token name>`), recorded in pushed_by of synced rows. */
   by?: string;
+  /** Invoices QuickBooks refused before are sent once more (`--retry-rejected`, `retryRejected`). */
+  retryRejected?: boolean;
 }
 
 function byLine(options: RunOptions): string {
@@ -162,7 +164,8 @@ async function runClaimed(
   onClaimed?: (lastId: number) => void,
 ): Promise<PageResult> {
   try {
-    return await syncClaimed({ db, policy: claimPolicy(ctx), by: byLine(options) }, qbo, token, onClaimed);
+    const page = { db, policy: claimPolicy(ctx), by: byLine(options), retryRejected: options.retryRejected };
+    return await syncClaimed(page, qbo, token, onClaimed);
   } catch (error) {
     // Lost QuickBooks connection, MIS failure: nothing stays in 3; the ledger makes the retry safe.
     const reason = error instanceof Error ? error.message : String(error);

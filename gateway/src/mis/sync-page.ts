@@ -56,6 +56,8 @@ export interface PageContext {
   policy: ClaimPolicy;
   /** Recorded in pushed_by of synced rows, e.g. `qb-bridge (cli)`. */
   by: string;
+  /** Invoices QuickBooks refused before are sent once more (`--retry-rejected`). */
+  retryRejected?: boolean;
 }
 
 /** What would happen to each row, without writing anywhere (dry run and preview). */
@@ -176,6 +178,7 @@ export async function syncClaimed(
             qbo.client,
             qbo.ledger,
             inputs.map((i) => i.input),
+            { retryRejected: ctx.retryRejected },
           )
         : [];
     const synced: Array<{ id: number; qboId: string }> = [];

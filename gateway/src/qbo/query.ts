@@ -1,6 +1,6 @@
 /**
  * QuickBooks' query language (qbo-api.md §7): string literals escape `'` as `\'` (and `\` as `\\`), curly
- * quotes are a lexical error, pages are at most 1000 rows, `STARTPOSITION` is 1-based, an empty result has
+ * quotes are a lexical error, pages are at most 1000 rows (paged here by `Id > 'last'`, see `pageStatement`), an empty result has
  * no entity key at all and `maxResults` counts the rows returned. Values never get spliced in by hand:
  * `qboQuery('select * from Customer where DisplayName = ?', [name])` is the only way a value enters a query.
  */
@@ -66,18 +66,24 @@ export function qboQuery(template: string, values: readonly QueryValue[] = []): 
 
 export const maxPageSize = 1000;
 
-/** One page of `select * from <entity> [where …] ORDERBY Id STARTPOSITION n MAXRESULTS m`. */
+/**
+ * One page of `select * from <entity> [where …] [and Id > 'last'] ORDERBY Id STARTPOSITION 1 MAXRESULTS m`.
+ * Pages are keyed by the last Id seen, not by position: with `STARTPOSITION n` a row deleted from an earlier
+ * page between two calls shifts every later row one place forward, and the row that slides across the page
+ * boundary is never returned (a lookup would then read "absent" and resend). `Id > 'last'` starts each page
+ * right after the last row we hold, whatever was deleted or added before it.
+ */
 export function pageStatement(
   entity: string,
   where: string | undefined,
-  start: number,
+  afterId: string | undefined,
   size = maxPageSize,
 ): string {
   if (!/^[A-Za-z]+$/.test(entity)) throw new QueryValueError(`"${entity}" is not a QuickBooks entity name`);
-  if (start < 1) throw new QueryValueError('STARTPOSITION starts at 1');
   if (size < 1 || size > maxPageSize) throw new QueryValueError(`MAXRESULTS must be 1…${maxPageSize}`);
-  const filter = where && where.trim() !== '' ? ` where ${where}` : '';
-  return `select * from ${entity}${filter} ORDERBY Id STARTPOSITION ${start} MAXRESULTS ${size}`;
+  const conditions = [where?.trim() ?? '', afterId === undefined ? '' : qboQuery('Id > ?', [afterId])];
+  const filter = conditions.filter((c) => c !== '').join(' and ');
+  return `select * from ${entity}${filter === '' ? '' : ` where ${filter}`} ORDERBY Id STARTPOSITION 1 MAXRESULTS ${size}`;
 }
 
 /** What the client's `query()` returns: the `QueryResponse` object of the answer. */
@@ -94,8 +100,11 @@ export function rowsOf<T = Record<string, unknown>>(response: QueryResponse, ent
 }
 
 /**
- * Every row matching `where`, paging 1000 at a time ordered by Id. Stops on a short page or a page without
- * the entity key — never on `maxResults` equality, which QBO has been seen to over-report.
+ * Every row matching `where`, 1000 at a time ordered by Id, each page starting after the last Id of the one
+ * before (`pageStatement`). Stops on a short page or a page without the entity key — never on `maxResults`
+ * equality, which QBO has been seen to over-report. Relies on QuickBooks comparing `Id > '…'` the way it
+ * orders `ORDERBY Id` (both on the numeric Id); a page that repeats a row we hold proves the two disagree,
+ * and the call fails rather than loop or silently skip.
  */
 export async function queryAll<T = Record<string, unknown>>(
   runner: QueryRunner,
@@ -105,9 +114,21 @@ export async function queryAll<T = Record<string, unknown>>(
 ): Promise<T[]> {
   const size = options.pageSize ?? maxPageSize;
   const all: T[] = [];
-  for (let start = 1; ; start += size) {
-    const response = await runner.query(pageStatement(entity, where, start, size), `query ${entity}`);
+  const seen = new Set<string>();
+  let afterId: string | undefined;
+  for (;;) {
+    const response = await runner.query(pageStatement(entity, where, afterId, size), `query ${entity}`);
     const rows = rowsOf<T>(response, entity);
+    for (const row of rows) {
+      const id = String((row as { Id?: unknown }).Id ?? '');
+      if (id === '' || seen.has(id)) {
+        throw new Error(
+          `QuickBooks answered ${entity} ${id === '' ? 'without an Id' : id} twice while paging by Id; the listing is not trustworthy`,
+        );
+      }
+      seen.add(id);
+      afterId = id;
+    }
     all.push(...rows);
     options.onPage?.(rows.length);
     if (rows.length < size) return all;

@@ -134,6 +134,13 @@ function preferences(ctx: OperationContext): EntityRecord {
       ETransactionEnabledStatus: 'NotApplicable',
     },
     VendorAndPurchasesPrefs: { BillableExpenseTracking: false, TrackingByCustomer: false },
+    // Intuit lists these name/value pairs in OtherPrefs; the bill one follows the company's duplicate check.
+    OtherPrefs: {
+      NameValue: [
+        { Name: 'WarnDuplicateCheckNumber', Value: 'true' },
+        { Name: 'WarnDuplicateBillNumber', Value: String(ctx.company.duplicateDocNumberCheck) },
+      ],
+    },
     CurrencyPrefs: { MultiCurrencyEnabled: false, HomeCurrency: { value: 'USD' } },
     domain: 'QBO',
     sparse: false,
@@ -180,6 +187,7 @@ async function execute(
       Number.POSITIVE_INFINITY,
       visibleBefore,
     );
+    core.faults.afterQuery?.(statement);
     return jsonResponse(200, { QueryResponse: result, time }, jsonSuccessType);
   }
   if (route.kind === 'batch')

@@ -84,6 +84,11 @@ export interface Emulator {
   setDuplicateDocNumberCheck(on: boolean, realmId?: string): void;
   /** How long a requestid's answer is replayed (seconds of QuickBooks time); undefined = forever. */
   setRequestIdTtlSeconds(seconds: number | undefined): void;
+  /**
+   * Deletes an entity as a person in QuickBooks would (no HTTP, no limits): it leaves query results,
+   * reads and the duplicate checks at once. False when it did not exist.
+   */
+  remove(realmId: string, type: EmulatorEntityType, id: string): boolean;
   /** Creates an entity through the same rules as POST (no HTTP, no limits); throws on a fault. */
   create(realmId: string, type: EmulatorEntityType, body: Record<string, unknown>): Record<string, unknown>;
 }
@@ -278,6 +283,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     },
     setRequestIdTtlSeconds(seconds) {
       core.replay.ttlMs = seconds === undefined ? undefined : clock.scaledMs(seconds);
+    },
+    remove(id, type, entityId) {
+      const company = companies.get(id);
+      if (!company?.get(type, entityId)) return false;
+      company.remove(type, entityId);
+      return true;
     },
     create(id, type, body): EntityRecord {
       try {

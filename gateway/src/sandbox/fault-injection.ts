@@ -33,6 +33,11 @@ export interface FaultControls {
    * and by the duplicate checks (6140/6240) at once, but not by /query until the lag has passed.
    */
   queryLagMs: number;
+  /**
+   * Called with each query statement after its page was computed and before it is answered: a test
+   * changes the company here (deletes a row, say) to play what a person does between two pages.
+   */
+  afterQuery?: (statement: string) => void;
   /** Deterministic queue consumed by the next API calls in order. */
   nextFaults: InjectedFault[];
   reset(): void;
@@ -54,6 +59,7 @@ export function createFaultControls(): FaultControls {
       controls.lateCommitRate = 0;
       controls.lateCommitMs = 1_000;
       controls.queryLagMs = 0;
+      controls.afterQuery = undefined;
       controls.nextFaults.length = 0;
     },
   };

@@ -39,6 +39,7 @@ const requestSchema = z.object({
       mode: z.enum(['invoice_only', 'dual']).optional(),
       eligibleStatuses: z.array(z.string().max(100)).max(50).optional(),
       includeFailed: z.boolean().optional(),
+      retryRejected: z.boolean().optional(),
       backfill: z.boolean().optional(),
       limit: z.number().int().min(0).optional(),
       dryRun: z.boolean().optional(),

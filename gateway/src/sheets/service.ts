@@ -155,7 +155,8 @@ export function submitJob(ctx: AppContext, request: SheetsRequest, startedBy: st
   let accepted = request.rows.filter((row) => {
     const verdict = eligibility(row, {
       eligibleStatuses: settings.eligibleStatuses,
-      includeFailed: options.includeFailed ?? false,
+      // Rows QuickBooks refused are failed rows: asking to retry them includes them.
+      includeFailed: (options.includeFailed ?? false) || (options.retryRejected ?? false),
       backfill: options.backfill ?? false,
     });
     if (!verdict.eligible) {
@@ -427,7 +428,12 @@ async function writeGroups(
     });
   };
   try {
-    if (inputs.length > 0) await createMany(qbo.client, qbo.ledger, inputs, { onSettled });
+    if (inputs.length > 0) {
+      await createMany(qbo.client, qbo.ledger, inputs, {
+        onSettled,
+        retryRejected: request.options?.retryRejected,
+      });
+    }
   } finally {
     flush();
   }

@@ -71,6 +71,7 @@ interface RunFlags extends PeriodFlags {
   skipInvoices?: boolean;
   nonInteractive?: boolean;
   dryRun?: boolean;
+  retryRejected?: boolean;
   jsonOutput?: string;
   customer?: string;
   json?: boolean;
@@ -88,6 +89,7 @@ async function runCommand(runtime: CliRuntime, flags: RunFlags): Promise<void> {
       skipReconciliation: flags.skipReconciliation,
       skipInvoices: flags.skipInvoices,
       dryRun: flags.dryRun,
+      retryRejected: flags.retryRejected,
       customerId: flags.customer,
       jsonOutput: flags.jsonOutput,
       prompter,
@@ -168,6 +170,10 @@ export function registerZimbraCommands(program: Command, runtime: CliRuntime): v
     .option('--skip-invoices', 'report only: no invoices are created')
     .option('--non-interactive', 'never prompt; unmapped items are skipped and reported (for cron)')
     .option('--dry-run', 'show what would be created without writing to QuickBooks')
+    .option(
+      '--retry-rejected',
+      'also send again invoices QuickBooks refused before (after you fixed the cause)',
+    )
     .option('--customer <id>', 'bill only this QuickBooks customer Id')
     .option('--json-output <path>', 'also write the JSON summary to this file')
     .option('--json', 'print the JSON summary on stdout instead of the readable summary')

@@ -206,6 +206,8 @@ function record(
 
 export interface InvoiceStepOptions {
   dryRun?: boolean;
+  /** Invoices QuickBooks refused before are sent once more (`--retry-rejected`). */
+  retryRejected?: boolean;
   customerId?: string;
   onProgress?: (done: number, total: number) => void;
 }
@@ -267,6 +269,7 @@ export async function invoiceMonth(
       lookup: { docNumber: p.docNumber },
     })),
     {
+      retryRejected: options.retryRejected,
       onSettled: () => {
         done++;
         tick();

@@ -78,6 +78,7 @@ function register(app: Hono<AppEnv>): void {
       skipReconciliation: flag('skipReconciliation'),
       skipInvoices: flag('skipInvoices'),
       dryRun: flag('dryRun'),
+      retryRejected: flag('retryRejected'),
       customerId: customerId as string | undefined,
       actor: actorOf(c),
     };

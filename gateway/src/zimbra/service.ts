@@ -44,6 +44,8 @@ export interface RunOptions {
   skipReconciliation?: boolean;
   skipInvoices?: boolean;
   dryRun?: boolean;
+  /** Invoices QuickBooks refused before are sent once more (`--retry-rejected`, `retryRejected`). */
+  retryRejected?: boolean;
   customerId?: string;
   jsonOutput?: string;
   /** Where the workbook goes (default DATA_DIR). */
@@ -430,6 +432,7 @@ async function runJob(ctx: AppContext, options: RunOptions, job: Job): Promise<R
     const conn = openQbo(ctx);
     const step = await invoiceMonth(ctx, conn, picture.billable, period, {
       dryRun: options.dryRun,
+      retryRejected: options.retryRejected,
       customerId: options.customerId,
       onProgress: (done, total) => {
         ctx.jobs.progress(job.id, { done, total });

@@ -21,6 +21,11 @@ export interface SyncOptions {
   /** Statuses that make a row ready; the gateway's SHEETS_ELIGIBLE_STATUSES when absent. */
   eligibleStatuses?: string[];
   includeFailed?: boolean;
+  /**
+   * Rows QuickBooks refused before are sent once more (the user fixed the cause in QuickBooks); implies
+   * `includeFailed`. Refused rows whose cause is provably gone are retried without it.
+   */
+  retryRejected?: boolean;
   /** Also rows already paid (`status` paid or `Inv_paid_date` filled) that never reached QuickBooks. */
   backfill?: boolean;
   limit?: number;

@@ -5,14 +5,17 @@ import { defaultRetryPolicy, type RetryPolicy, sleep, throttleDelay } from '../h
 import { sendLeaseMs, unprotectedHorizonMs, withSendLease } from '../limits/send-lease';
 import { ReconnectRequiredError } from '../oauth/token-source';
 import { chunk } from '../query';
-import { type LedgerRow, mintSenderId, type QboLedger } from './ledger';
-import { createdFields, lookUpRows, withMarker } from './resolve';
+import { detectDuplicateNumbersRefused } from './duplicate-numbers';
+import { type LedgerEntity, type LedgerRow, mintSenderId, type QboLedger } from './ledger';
+import { retryRejectedRow, retryWhereCauseGone } from './rejected-retry';
+import { createdFields, lookUpRows, lookupWatch, withMarker } from './resolve';
 import {
   type CreateInput,
   type CreateOutcome,
   createOnce,
   FencedOut,
   fence,
+  horizonFor,
   lookupStartingNow,
   outcomeOf,
   recordCreated,
@@ -38,15 +41,21 @@ import {
  *
  * 1. plan (`planSlice`): one ledger row per intent, its requestid minted before anything is sent; a row
  *    with attempts = 0 was never sent, so it cannot have committed.
+ * 1b. revive rejected rows (`reviveRejected`, rejected-retry.ts): a rejected row whose cause is provably
+ *    gone (its number or name freed, its reference active again) — or any, with `retryRejected` — is planned
+ *    again with a new requestid — at once when QuickBooks answered the refusal, but only once the last send
+ *    is provably over when the row was rejected on a lookup's word (that send may still commit, and the new
+ *    requestid would not replay it).
  * 2. settle what earlier runs left (`settleInFlight`): unknown rows, and sent rows whose sender's lease ran
  *    out (taken over: sent → unknown, one taker wins), are looked up before anything is sent; rows still
  *    within another sender's lease are left to it (pending).
  * 3. route (`jobsFor`): only rows looked up by DocNumber or DisplayName may go in a batch, and only on a
  *    FIRST attempt (never ran: attempts 0, or every earlier attempt of this run refused unprocessed) or
  *    where QuickBooks itself refuses a second copy — names always (6240), DocNumbers only when the
- *    company's duplicate-number warning is known to be on (`duplicateNumbersRefused`, 6140). Everything
- *    else — rows QuickBooks numbers (marker lookup), resends where 6140 may be off — goes alone through
- *    `createOnce` with its stored requestid.
+ *    company's duplicate-number check is known to be on (`duplicateNumbersRefused`, 6140: stated by the
+ *    caller, or detected per company and entity from a recent 6140 and its preferences,
+ *    `duplicate-numbers.ts`). Everything else — rows QuickBooks numbers (marker lookup), resends where 6140
+ *    may be off — goes alone through `createOnce` with its stored requestid.
  * 4. send a batch (`sendBatch`): the rows stay planned while the limiter queues the call; when it grants
  *    the slot, the fence (`QboLedger.claim`) checks in one transaction that every row is still planned at
  *    the attempt and payload hash the request was built from, and marks them sent by this run. A paused
@@ -58,6 +67,9 @@ import {
  * 6. resolve unknowns (`lookUpLost`, `resolveRows`): a lost batch is looked up at once (a commit already
  *    visible settles it), then again once the send is provably over; only that second lookup may return
  *    a row to planned (the ledger enforces it), and a crashed-then-edited row takes its newest payload.
+ *    Exception: a DocNumber row where 6140 is known on needs no horizon (`horizonFor`): if its lost send
+ *    committed unseen, or commits late, one of the two copies is refused with 6140 naming the other, and
+ *    the row adopts it (step 5) — so the first lookup may already return it to planned.
  * 7. resend (the next round): planned rows are routed again by step 3 — the proof of step 6 stays valid
  *    until the row is claimed again, because any other send in between changes its attempt count and
  *    makes our claim fail.
@@ -81,8 +93,10 @@ export interface CreateManyOptions {
   sliceSize?: number;
   /**
    * The company refuses a second transaction with a used number (its "Warn if duplicate … number is used"
-   * preference is on; 6140): lost DocNumber rows may then be re-sent in a batch. Default false — they are
-   * re-sent alone with their requestids, since a company can turn the warning off (qbo-api.md §4.2).
+   * preference is on; 6140): lost DocNumber rows may then be looked up and re-sent in a batch at once.
+   * Left out, it is detected per entity from what this company showed before (`duplicate-numbers.ts`);
+   * unknown means no — they wait until their lost send is provably over and are re-sent alone with their
+   * requestids, since a company can turn the warning off (qbo-api.md §4.2).
    */
   duplicateNumbersRefused?: boolean;
   /** Rejected rows are planned again with a new requestid and sent once more (`--retry-rejected`). */
@@ -125,7 +139,8 @@ export async function createMany(
 ): Promise<CreateOutcome[]> {
   const limits = client.limiter.limits;
   const slice = options.sliceSize ?? limits.itemsPerBatch * limits.maxConcurrent * 4;
-  if (inputs.length <= slice) return createSlice(client, ledger, inputs, options);
+  const refused = await refusedEntities(client, ledger, inputs, options);
+  if (inputs.length <= slice) return createSlice(client, ledger, inputs, options, refused);
   // A ledger row repeated across slices is one intent: report it once, as a single slice would — except
   // that a row one slice left pending and a later slice settled is reported again with its final state.
   // (Rows, not keys: one key may stand for an Invoice and a Bill.)
@@ -144,11 +159,24 @@ export async function createMany(
   const outcomes: CreateOutcome[] = [];
   for (let start = 0; start < inputs.length; start += slice) {
     const part = inputs.slice(start, start + slice);
-    outcomes.push(...(await createSlice(client, ledger, part, { ...options, onSettled }, false)));
+    outcomes.push(...(await createSlice(client, ledger, part, { ...options, onSettled }, refused, false)));
   }
   if (outcomes.every((o) => o.state !== 'pending')) return outcomes;
   // Rejections of this run are final for it: the last pass does not retry them again.
-  return createSlice(client, ledger, inputs, { ...options, onSettled, retryRejected: false });
+  return createSlice(client, ledger, inputs, { ...options, onSettled, retryRejected: false }, refused);
+}
+
+/** The entities whose numbered rows may be resent at once and in batches (step 3): stated, or detected. */
+async function refusedEntities(
+  client: QboClient,
+  ledger: QboLedger,
+  inputs: readonly CreateInput[],
+  options: CreateManyOptions,
+): Promise<ReadonlySet<LedgerEntity>> {
+  const numbered = inputs.filter((input) => 'docNumber' in input.lookup).map((input) => input.entity);
+  if (options.duplicateNumbersRefused === false || numbered.length === 0) return new Set();
+  if (options.duplicateNumbersRefused === true) return new Set(numbered);
+  return detectDuplicateNumbersRefused(client, ledger.db, numbered);
 }
 
 type Job = { batch: LedgerRow[] } | { single: LedgerRow };
@@ -183,6 +211,8 @@ interface Slice {
   failed?: { error: unknown };
   /** False for all but the last pass of a sliced run: lost rows are left unknown for that pass. */
   waitForLost?: boolean;
+  /** Entities this company refuses duplicate numbers for (`refusedEntities`). */
+  refused: ReadonlySet<LedgerEntity>;
 }
 
 async function createSlice(
@@ -190,10 +220,12 @@ async function createSlice(
   ledger: QboLedger,
   inputs: readonly CreateInput[],
   options: CreateManyOptions,
+  refused: ReadonlySet<LedgerEntity>,
   waitForLost = true,
 ): Promise<CreateOutcome[]> {
-  const run = planSlice(client, ledger, inputs, options);
+  const run = planSlice(client, ledger, inputs, options, refused);
   run.waitForLost = waitForLost;
+  await reviveRejected(run);
   await settleInFlight(run);
   const maxRounds = options.maxRounds ?? 6;
   // A round sends what is planned; one that only waits for lookups of lost sends does not count.
@@ -215,14 +247,13 @@ function planSlice(
   ledger: QboLedger,
   inputs: readonly CreateInput[],
   options: CreateManyOptions,
+  refused: ReadonlySet<LedgerEntity>,
 ): Slice {
   const perInput = ledger.planMany(inputs.map((input) => ({ ...input, realm: client.realmId })));
   const inputById = new Map(perInput.map((row, i) => [row.id, inputs[i]!]));
   if (options.retryRejected) {
     for (const [i, row] of perInput.entries()) {
-      if (row.state === 'rejected' && ledger.retryRejected(row.id)) {
-        perInput[i] = ledger.replacePayload(row.id, inputById.get(row.id)!);
-      }
+      if (retryRejectedRow(client, ledger, row)) perInput[i] = ledger.get(row.id);
     }
   }
   // The same key twice in one call is one intent: it is sent once and both positions get its outcome.
@@ -242,7 +273,25 @@ function planSlice(
     created: new Map(),
     queue: [],
     later: new Set(),
+    refused,
   };
+}
+
+/** Does QuickBooks refuse a second copy of this row (step 3)? Names always (6240); numbers where known. */
+function refusesCopies(run: Slice, row: LedgerRow): boolean {
+  return 'displayName' in row.lookup || ('docNumber' in row.lookup && run.refused.has(row.entity));
+}
+
+/**
+ * Rejected rows whose cause is gone (`rejected-retry.ts`) are planned again — or adopted, when the lookup
+ * finds our own object — before anything is sent; the rest stay rejected and are reported so.
+ */
+async function reviveRejected(run: Slice): Promise<void> {
+  const changed = await retryWhereCauseGone(run.client, run.ledger, run.rows);
+  if (changed.size === 0) return;
+  const fresh = (row: LedgerRow) => (changed.has(row.id) ? run.ledger.get(row.id) : row);
+  run.perInput = run.perInput.map(fresh);
+  run.rows = run.rows.map(fresh);
 }
 
 /** Reports a row that reached a final state (once). */
@@ -285,12 +334,13 @@ async function resolveRows(run: Slice, ids: readonly number[]): Promise<void> {
   const current = ids.map((id) => ledger.get(id)).filter((row) => row.state === 'unknown');
   if (current.length === 0) return;
   const looked = lookupStartingNow(client);
-  const found = await lookUpRows(client, current, 30, ledger.orphanCheck());
+  const found = await lookUpRows(client, current, 30, lookupWatch(client, ledger));
   // One commit for the whole lookup, as for a batch's answers: each row on its own would be a synchronous
   // disk flush (synchronous = FULL) that stalls every other call of the run while it lasts.
   ledger.transaction(() => {
     for (const row of current) {
-      settle(client, ledger, row, found.get(row.id) ?? { kind: 'absent' }, looked);
+      const horizonMs = horizonFor(row, looked.horizonMs, run.refused.has(row.entity));
+      settle(client, ledger, row, found.get(row.id) ?? { kind: 'absent' }, { ...looked, horizonMs });
       if (ledger.get(row.id).state === 'planned') ledger.replacePayload(row.id, run.inputById.get(row.id)!);
     }
   });
@@ -333,7 +383,7 @@ function jobsFor(run: Slice, planned: readonly LedgerRow[]): Job[] {
 function mayBatch(run: Slice, row: LedgerRow): boolean {
   if ('marker' in row.lookup) return false;
   if (run.neverRan.get(row.id) === row.attempts) return true;
-  return 'displayName' in row.lookup || run.options.duplicateNumbersRefused === true;
+  return refusesCopies(run, row);
 }
 
 /** Runs the queued jobs on up to the limiter's concurrency, until the queue and the waiting lookups are done. */
@@ -364,7 +414,9 @@ async function drain(run: Slice): Promise<void> {
 
 /** One row by createOnce (own requestid, lookup before any resend). */
 async function sendSingle(run: Slice, row: LedgerRow): Promise<void> {
-  await createOnce(run.client, run.ledger, run.inputById.get(row.id)!);
+  await createOnce(run.client, run.ledger, run.inputById.get(row.id)!, {
+    duplicateNumbersRefused: run.refused.has(row.entity),
+  });
   report(run, row.id);
 }
 

@@ -13,7 +13,8 @@ export type LedgerEntity = 'Invoice' | 'Bill' | 'Customer' | 'Vendor';
  * - `displayName`: a Customer/Vendor (names are unique, inactive ones included);
  * - `marker`: a transaction QuickBooks numbers itself or that has no number (a Bill without the vendor's
  *   number). Candidates are queried by the party (CustomerRef for an Invoice, VendorRef for a Bill) and
- *   TxnDate, then matched only by the `qb-bridge ref <requestid>` marker the writer puts in PrivateNote.
+ *   TxnDate, then matched only by the `qb-bridge ref <requestid> key <mark>` marker the writer puts in
+ *   PrivateNote (the key mark survives a restore that re-plans the row with a new requestid).
  *   The payload must carry the same party and TxnDate: without a TxnDate QuickBooks dates it "today" in
  *   the company's time zone, which the lookup could not predict.
  */

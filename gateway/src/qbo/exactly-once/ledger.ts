@@ -15,7 +15,8 @@ type Statement = Database.Statement<unknown[], unknown>;
  *
  *   planned ──claim at slot grant (fence)──▶ sent ──answer──▶ created                 (final)
  *      ▲  ▲                                   │ ├─validation fault──▶ rejected       (final until the payload
- *      │  │                                   │ │                       changes, or --retry-rejected)
+ *      │  │                                   │ │                       changes, its cause is gone, or
+ *      │  │                                   │ │                       --retry-rejected: rejected-retry.ts)
  *      │  └──refused unprocessed (429 item, 413, 401/403)──┘
  *      │                                      └─timeout / 5xx / dropped / lease lapsed──▶ unknown
  *      └──── lookup found nothing, begun after the last batch send was provably over ◀──┘ │
@@ -191,7 +192,8 @@ function restoredMessage(at: string): string {
 export class QboLedger {
   private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Db) {}
+  /** The store the ledger lives in (per-company facts such as `duplicate-numbers.ts` keep theirs beside it). */
+  constructor(readonly db: Db) {}
 
   /** Statements are prepared once per ledger: preparing dominated the cost of a 3,000-row run. */
   private sql(text: string): Statement {
@@ -634,7 +636,8 @@ export class QboLedger {
 
   /**
    * rejected → planned with a NEW requestid (the old one would replay the rejection), for a user who fixed
-   * the cause in QuickBooks (`--retry-rejected`). False when the row is not rejected.
+   * the cause in QuickBooks (`--retry-rejected`) or a cause a read shows gone; when is `rejected-retry.ts`'s
+   * to decide. False when the row is not rejected.
    */
   retryRejected(id: number): boolean {
     const info = this.sql(

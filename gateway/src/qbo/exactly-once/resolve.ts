@@ -1,9 +1,11 @@
+import crypto from 'node:crypto';
 import { linesTotalCents } from '../amounts';
 import type { QboClient } from '../http/client';
 import type { QboError } from '../http/errors';
 import { duplicateDocNumberTarget } from '../http/fault-parse';
 import { qboQuery, queryAll } from '../query';
-import { type LedgerRow, markerOf, markerPartyField } from './ledger';
+import { noteDuplicateNumbers } from './duplicate-numbers';
+import { type LedgerRow, markerOf, markerPartyField, type QboLedger } from './ledger';
 import { cleanDisplayName, nameKey } from './name-key';
 
 /**
@@ -20,20 +22,36 @@ import { cleanDisplayName, nameKey } from './name-key';
  */
 
 export const markerPrefix = 'qb-bridge ref ';
+const keyMarkPrefix = ' key ';
 
 export function markerFor(requestId: string): string {
   return `${markerPrefix}${requestId}`;
 }
 
+/**
+ * The intent's own mark: 16 hex of a hash of the ledger key and entity. Unlike the requestid (minted per
+ * ledger row, and again when a rejected row is retried) it is the same for every ledger that ever planned
+ * this intent — a store restored from an older backup plans it again under the same key — so an object
+ * created before the restore is still recognised as this row's. Hashed: keys carry spreadsheet ids and
+ * customer ids that have no business in a QuickBooks note.
+ */
+export function keyMarkFor(row: Pick<LedgerRow, 'key' | 'entity'>): string {
+  return crypto.createHash('sha256').update(`${row.entity}\u0000${row.key}`).digest('hex').slice(0, 16);
+}
+
 const transactionRefs: Record<string, string> = { Invoice: 'CustomerRef', Bill: 'VendorRef' };
 
-/** The body actually sent: transactions get the ledger marker appended to PrivateNote (max 4000 chars). */
+/**
+ * The body actually sent: transactions get `qb-bridge ref <requestid> key <key mark>` appended to
+ * PrivateNote (max 4000 chars). PrivateNote is the memo field of both invoices and bills (qbo-api.md §6.2,
+ * §6.4); customers and vendors need no mark — their DisplayName is unique and is what finds them.
+ */
 export function withMarker(
-  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId'>,
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'key'>,
 ): Record<string, unknown> {
   if (!(row.entity in transactionRefs)) return row.payload;
   const note = typeof row.payload.PrivateNote === 'string' ? row.payload.PrivateNote : '';
-  const marker = markerFor(row.requestId);
+  const marker = `${markerFor(row.requestId)}${keyMarkPrefix}${keyMarkFor(row)}`;
   const combined = note === '' ? marker : `${note.slice(0, 4000 - marker.length - 1)}\n${marker}`;
   return { ...row.payload, PrivateNote: combined };
 }
@@ -47,6 +65,14 @@ function refValue(entity: Record<string, unknown>, key: string): string | undefi
 
 function carriesMarker(found: Record<string, unknown>, requestId: string): boolean {
   return typeof found.PrivateNote === 'string' && found.PrivateNote.includes(markerFor(requestId));
+}
+
+/** The key mark in an object's qb-bridge marker, if it carries one (objects marked before it did do not). */
+function markerKey(found: Record<string, unknown>): string | undefined {
+  if (typeof found.PrivateNote !== 'string') return undefined;
+  const at = found.PrivateNote.lastIndexOf(markerPrefix);
+  if (at < 0) return undefined;
+  return /^[0-9a-f]+ key ([0-9a-f]{16})/.exec(found.PrivateNote.slice(at + markerPrefix.length))?.[1];
 }
 
 /** The requestid in an object's qb-bridge marker, if it carries one. */
@@ -63,9 +89,34 @@ function markerRequestId(found: Record<string, unknown>): string | undefined {
  */
 export type OrphanCheck = (requestId: string) => boolean;
 
+/** What a lookup is told and tells back besides its results. */
+export interface LookupWatch {
+  isOrphan?: OrphanCheck;
+  /**
+   * Two objects of `entity` hold one of our numbers (the same vendor's, for bills): QuickBooks accepted a
+   * duplicate number at some point (`duplicate-numbers.ts`).
+   */
+  onDuplicateNumber?: (entity: LedgerRow['entity'], docNumber: string) => void;
+}
+
+/** What every lookup of the writer watches: orphaned markers after a restore, duplicate numbers seen. */
+export function lookupWatch(client: Pick<QboClient, 'realmId'>, ledger: QboLedger): LookupWatch {
+  return {
+    isOrphan: ledger.orphanCheck(),
+    onDuplicateNumber: (entity, docNumber) =>
+      noteDuplicateNumbers(
+        ledger.db,
+        client.realmId,
+        entity,
+        false,
+        `two ${entity} objects hold number ${docNumber}`,
+      ),
+  };
+}
+
 /** Is this QuickBooks object the one this ledger row intended to create? */
 export function isOurs(
-  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup' | 'key'>,
   found: Record<string, unknown>,
   isOrphan?: OrphanCheck,
 ): boolean {
@@ -76,6 +127,9 @@ export function isOurs(
     return typeof found.DisplayName === 'string' && nameKey(found.DisplayName) === nameKey(wanted);
   }
   if (carriesMarker(found, row.requestId)) return true;
+  // Our key's mark under another requestid: created for this same intent by an earlier incarnation of the
+  // row — a ledger restored from a backup older than the object, or a send before a retry re-minted it.
+  if (markerKey(found) === keyMarkFor(row)) return true;
   // Another row's marker proves it was created for that row: adopting it too would make two intents share
   // one object and silently lose the second — unless no row of ours holds that requestid any more (a
   // restored store), when it is judged like an object without a marker.
@@ -145,6 +199,7 @@ async function lookUpByMarker(
   rows: readonly LedgerRow[],
   chunkSize: number,
   result: Map<number, Resolution>,
+  isOrphan?: OrphanCheck,
 ): Promise<void> {
   const marked = rows.map((row) => ({ row, marker: markerOf(row.lookup)! }));
   for (const group of groupBy(marked, (m) => `${m.row.entity}\u0000${m.marker.txnDate}`).values()) {
@@ -160,7 +215,7 @@ async function lookUpByMarker(
       const candidates = await queryAll(client, entity, where);
       for (const party of parties) {
         for (const { row } of byParty.get(party) ?? []) {
-          const ours = candidates.find((c) => carriesMarker(c, row.requestId));
+          const ours = candidates.find((c) => isOurs(row, c, isOrphan));
           result.set(row.id, ours ? { kind: 'found', entity: ours } : { kind: 'absent' });
         }
       }
@@ -177,14 +232,16 @@ export async function lookUpRows(
   client: QboClient,
   rows: readonly LedgerRow[],
   chunkSize = 30,
-  isOrphan?: OrphanCheck,
+  watch: LookupWatch = {},
 ): Promise<Map<number, Resolution>> {
+  const { isOrphan } = watch;
   const result = new Map<number, Resolution>();
   await lookUpByMarker(
     client,
     rows.filter((row) => 'marker' in row.lookup),
     chunkSize,
     result,
+    isOrphan,
   );
   const byEntity = groupBy(
     rows.filter((row) => !('marker' in row.lookup)),
@@ -207,6 +264,7 @@ export async function lookUpRows(
             ? String(f.DocNumber ?? '') === key
             : typeof f.DisplayName === 'string' && nameKey(f.DisplayName) === key,
         );
+        if (isTxn) noteSharedNumber(row, candidates, watch);
         const ours = candidates.find((c) => isOurs(row, c, isOrphan));
         if (ours) result.set(row.id, { kind: 'found', entity: ours });
         else {
@@ -222,6 +280,17 @@ export async function lookUpRows(
   return result;
 }
 
+/** Reports two of one entity holding this row's number (for a bill: two of the row's own vendor). */
+function noteSharedNumber(
+  row: LedgerRow,
+  candidates: readonly Record<string, unknown>[],
+  watch: LookupWatch,
+): void {
+  const vendor = refValue(row.payload, 'VendorRef');
+  const sameScope = candidates.filter((c) => row.entity !== 'Bill' || refValue(c, 'VendorRef') === vendor);
+  if (sameScope.length > 1) watch.onDuplicateNumber?.(row.entity, lookupValue(row));
+}
+
 /**
  * A 6140 (duplicate DocNumber) on our create: read the transaction QuickBooks names in the Detail and adopt
  * it when it is ours (a resend of something that did commit); otherwise it is a genuine clash.
@@ -235,7 +304,7 @@ export async function resolveDuplicateDocNumber(
   const fault = error.errors.find((e) => e.code === '6140');
   const target = fault ? duplicateDocNumberTarget(fault.detail) : undefined;
   if (!target) {
-    const looked = await lookUpRows(client, [row], 30, isOrphan);
+    const looked = await lookUpRows(client, [row], 30, { isOrphan });
     return looked.get(row.id) ?? { kind: 'absent' };
   }
   const entity = await client.read(target.txnType ?? row.entity, target.txnId);
@@ -298,7 +367,7 @@ export type NameHolder =
  */
 export async function resolveDuplicateName(
   client: QboClient,
-  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup'>,
+  row: Pick<LedgerRow, 'entity' | 'payload' | 'requestId' | 'lookup' | 'key'>,
 ): Promise<NameHolder> {
   const name = 'displayName' in row.lookup ? row.lookup.displayName : String(row.payload.DisplayName ?? '');
   const own = row.entity as PersonEntity;

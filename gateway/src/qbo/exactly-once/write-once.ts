@@ -1,12 +1,16 @@
 import type { QboClient } from '../http/client';
-import { QboError } from '../http/errors';
+import { isUnreachable, QboError } from '../http/errors';
 import { resendDelay, sleep } from '../http/retry';
 import { sendLeaseMs, unprotectedHorizonMs, withSendLease } from '../limits/send-lease';
 import { ReconnectRequiredError } from '../oauth/token-source';
+import { noteDuplicateNumbers } from './duplicate-numbers';
 import { type LedgerRow, mintSenderId, type PlanInput, type QboLedger } from './ledger';
+import { recordCreated } from './record-created';
+import { retryRejectedRow, retryWhereCauseGone } from './rejected-retry';
 import {
   createdFields,
   lookUpRows,
+  lookupWatch,
   type NameHolder,
   type PersonEntity,
   type Resolution,
@@ -14,6 +18,9 @@ import {
   resolveDuplicateName,
   withMarker,
 } from './resolve';
+
+export { isUnreachable } from '../http/errors';
+export { recordCreated } from './record-created';
 
 /**
  * Creating one object in QuickBooks exactly once. This is the API flows use for single writes:
@@ -30,8 +37,8 @@ import {
  * - `{ marker: { customerRef, txnDate } }` (Invoice) / `{ marker: { vendorRef, txnDate } }` (Bill) — a
  *   transaction without a DocNumber of ours: QuickBooks auto-numbers invoices (`CustomTxnNumbers` off; do
  *   not send one then) or a bill has no vendor number. The payload must carry that same CustomerRef/
- *   VendorRef and `TxnDate` (plan() throws otherwise). The writer appends `qb-bridge ref <requestid>` to the
- *   payload's own PrivateNote (kept as is; only a note over ~3,950 characters is shortened to fit), and the
+ *   VendorRef and `TxnDate` (plan() throws otherwise). The writer appends `qb-bridge ref <requestid> key <mark>` to the
+ *   payload's own PrivateNote (kept as is; only a note over ~3,930 characters is shortened to fit), and the
  *   lookup matches that marker among the party's transactions of that date; a person who later deletes the
  *   marker from the note makes a crashed row unfindable (the resend then relies on QuickBooks' requestid replay).
  *
@@ -162,31 +169,6 @@ function nameTakenError(row: LedgerRow, holder: Exclude<NameHolder, { kind: 'fou
   return { ...error.toJSON(), message };
 }
 
-/**
- * Records a created object; a second, different id for the same row means QuickBooks now holds two objects
- * (two runs sent it): the ledger keeps the first and an operator is told to void the other.
- */
-export function recordCreated(
-  client: Pick<QboClient, 'log'>,
-  ledger: QboLedger,
-  row: Pick<LedgerRow, 'id' | 'key' | 'entity'>,
-  fields: { qboId: string; syncToken: string | null; adopted?: boolean; intuitTid?: string | null },
-): void {
-  const result = ledger.markCreated(row.id, fields);
-  const where = { ledgerId: row.id, key: row.key, entity: row.entity };
-  if (result.kind === 'duplicate') {
-    client.log.error(
-      { qbo: { ...where, keptId: result.keptId, duplicateId: result.duplicateId } },
-      `QuickBooks holds two ${row.entity} objects for ledger row ${row.key}: ${result.keptId} (kept) and ${result.duplicateId}; void ${row.entity} ${result.duplicateId} in QuickBooks`,
-    );
-  } else if (result.kind === 'created' && result.fromRejected) {
-    client.log.warn(
-      { qbo: { ...where, qboId: fields.qboId } },
-      `A late answer created ${row.entity} ${fields.qboId} for ledger row ${row.key}, which had been rejected; the row now points at it`,
-    );
-  }
-}
-
 /** When a lookup ran: it began at `from` (ISO); `horizonMs` is `unprotectedHorizonMs(client)`. */
 export interface LookupTime {
   from: string;
@@ -195,6 +177,15 @@ export interface LookupTime {
 
 export function lookupStartingNow(client: Parameters<typeof unprotectedHorizonMs>[0]): LookupTime {
   return { from: new Date().toISOString(), horizonMs: unprotectedHorizonMs(client) };
+}
+
+/**
+ * The horizon a lookup must clear for `row`: none for a numbered row where the company is known to refuse
+ * a duplicate number (`duplicate-numbers.ts`). An earlier send of it that commits late, or commits unseen by
+ * the lookup, makes the resend fail with 6140 naming it, and the row adopts it; nothing can duplicate.
+ */
+export function horizonFor(row: Pick<LedgerRow, 'lookup'>, horizonMs: number, refused: boolean): number {
+  return refused && 'docNumber' in row.lookup ? 0 : horizonMs;
 }
 
 /**
@@ -222,7 +213,9 @@ export function settle(
   if (resolution.kind === 'found') {
     recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
   } else if (resolution.kind === 'taken') {
-    ledger.markRejected(row.id, takenError(row, resolution.entity), undefined, { attempts: row.attempts });
+    // Rejected on a lookup's word, not an answer: a send of this row may still commit (rejected-retry.ts).
+    const error = { ...takenError(row, resolution.entity), afterLookup: true };
+    ledger.markRejected(row.id, error, undefined, { attempts: row.attempts });
   } else {
     ledger.replanAfterLookup(row.id, row.attempts, looked.from, looked.horizonMs);
   }
@@ -260,6 +253,8 @@ export async function settleFault(
   sender: string,
 ): Promise<void> {
   if (error.hasCode('6140')) {
+    // QuickBooks itself just refused a used number: the company's duplicate check is on (for now).
+    noteDuplicateNumbers(ledger.db, client.realmId, row.entity, true, `6140 on ${row.key}`);
     const resolution = await resolveDuplicateDocNumber(client, row, error, ledger.orphanCheck());
     if (resolution.kind === 'found') {
       recordCreated(client, ledger, row, { ...createdFields(resolution.entity), adopted: true });
@@ -290,11 +285,6 @@ export async function settleFault(
     return;
   }
   ledger.markRejected(row.id, error.toJSON(), error.intuitTid);
-}
-
-/** QuickBooks did not answer (5xx, timeout, dropped, throttled): what we wanted to know stays open. */
-export function isUnreachable(error: unknown): error is QboError {
-  return error instanceof QboError && (error.category === 'retryable' || error.category === 'throttled');
 }
 
 function unreachableMessage(what: string, error: QboError): string {
@@ -339,6 +329,11 @@ export interface CreateOnceOptions {
    * held the number). If the cause is still there, QuickBooks refuses it again and it stays rejected.
    */
   retryRejected?: boolean;
+  /**
+   * The company is known to refuse a duplicate number (`duplicate-numbers.ts`): a numbered row last sent in
+   * a batch is looked up and resent without waiting for that send to be provably over.
+   */
+  duplicateNumbersRefused?: boolean;
 }
 
 /**
@@ -359,10 +354,12 @@ export async function createOnce(
   const maxRounds = options.maxRounds ?? 4;
   const sender = mintSenderId();
   const leaseMs = sendLeaseMs(client);
-  const horizonMs = unprotectedHorizonMs(client);
   let row = ledger.plan({ ...input, realm: client.realmId });
-  if (options.retryRejected && row.state === 'rejected' && ledger.retryRejected(row.id)) {
-    row = ledger.replacePayload(row.id, input);
+  const horizonMs = horizonFor(row, unprotectedHorizonMs(client), options.duplicateNumbersRefused === true);
+  if (options.retryRejected && retryRejectedRow(client, ledger, row)) row = ledger.get(row.id);
+  // A rejection whose cause is gone (the clashing number or name freed, the item made active) goes again.
+  if (row.state === 'rejected' && (await retryWhereCauseGone(client, ledger, [row])).size > 0) {
+    row = ledger.get(row.id);
   }
   // Sends of ours that ended in a 5xx/unknown outcome: each resend after one waits a growing backoff.
   let lostSends = 0;
@@ -387,10 +384,10 @@ export async function createOnce(
         row = ledger.get(row.id);
         if (row.state !== 'unknown') continue;
       }
-      const looked = lookupStartingNow(client);
+      const looked = { ...lookupStartingNow(client), horizonMs };
       let found: Map<number, Resolution>;
       try {
-        found = await lookUpRows(client, [row], 30, ledger.orphanCheck());
+        found = await lookUpRows(client, [row], 30, lookupWatch(client, ledger));
       } catch (error) {
         // Not settled, nothing resent: the row stays unknown and the next run looks it up again.
         if (isUnreachable(error)) return unreachableOutcome(row, 'whether an earlier attempt arrived', error);

@@ -220,3 +220,8 @@ function userMessageFor(error: QboError): string {
   }
   return `QuickBooks refused it${element}: ${shown(first)}; correct the row and run again.`;
 }
+
+/** QuickBooks did not answer (5xx, timeout, dropped, throttled): what we wanted to know stays open. */
+export function isUnreachable(error: unknown): error is QboError {
+  return error instanceof QboError && (error.category === 'retryable' || error.category === 'throttled');
+}

@@ -152,10 +152,14 @@ async function planServer(mariadbd: string, installDb: string): Promise<MisDemo>
         const exited = new Promise((resolve) => running.once('exit', resolve));
         running.kill('SIGTERM');
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-        if (running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
+        if (running.exitCode === null && running.signalCode === null) {
+          running.kill('SIGKILL');
+          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+        }
       }
       await starting?.catch(() => undefined);
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      // A killed server's last files can still be closing: retry the removal rather than fail with ENOTEMPTY.
+      if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }

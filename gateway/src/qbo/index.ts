@@ -5,6 +5,7 @@
  * inside the client; a flow never calls QuickBooks around them.
  */
 export { buildExpenseLine, buildSalesLine, LineAmountError, linesTotalCents } from './amounts';
+export { type BillPaymentInput, buildBillPayment } from './bill-payment';
 export { openQbo, type QboConnection } from './connection';
 export { cachedCustomerCount, cachedCustomersByName, syncCustomers } from './customers-cache';
 export { type CreateManyOptions, createMany, resumeUnfinished } from './exactly-once/batch';

@@ -52,7 +52,15 @@ export interface EmulatorOptions {
   now?: () => number;
 }
 
-export type EmulatorEntityType = 'Invoice' | 'Bill' | 'Customer' | 'Vendor' | 'Item' | 'Account' | 'Employee';
+export type EmulatorEntityType =
+  | 'Invoice'
+  | 'Bill'
+  | 'BillPayment'
+  | 'Customer'
+  | 'Vendor'
+  | 'Item'
+  | 'Account'
+  | 'Employee';
 
 export interface RunningEmulator {
   url: string;

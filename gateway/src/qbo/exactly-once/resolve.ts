@@ -25,7 +25,11 @@ export function markerFor(requestId: string): string {
   return `${markerPrefix}${requestId}`;
 }
 
-const transactionRefs: Record<string, string> = { Invoice: 'CustomerRef', Bill: 'VendorRef' };
+const transactionRefs: Record<string, string> = {
+  Invoice: 'CustomerRef',
+  Bill: 'VendorRef',
+  BillPayment: 'VendorRef',
+};
 
 /** The body actually sent: transactions get the ledger marker appended to PrivateNote (max 4000 chars). */
 export function withMarker(

@@ -103,7 +103,9 @@ async function runSize(host: Host, rows: number): Promise<Record<string, unknown
       bundleDir: path.join(root, 'dist/addon'),
       fetch: fetcher,
       allowUrls: [`${host.url}/`],
-      sleepScale: 0.1,
+      // The add-on's Utilities.sleep (its poll back-off) runs on the same clock as QuickBooks: at 0.1 on a 20×
+      // clock, every poll wait cost twice its real length in emulated time (a 5 s wait = 10 emulated s).
+      sleepScale: 1 / timeScale,
       onFetch: (request) =>
         marks.push({
           ...request,

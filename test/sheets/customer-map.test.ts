@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CustomerMap } from '../../gateway/src/sheets/customer-map';
+import { byRow, type SheetsGateway, sheetRow, startSheetsGateway } from './helpers';
+
+/** The gateway's client name → QuickBooks customer table, used when the sheet's qb_customers tab has no entry. */
+
+const invoiceRow = (rowId: string, at: number, invoice: string, client: string) =>
+  sheetRow({ status: 'ready', inv_from: 'ACD', invoice, to_client: client, inv_dollars: '10' }, rowId, at);
+
+const invoiceOf = (g: SheetsGateway, doc: string) =>
+  g.h.emulator.entities(g.h.realm, 'Invoice').find((i) => i.DocNumber === doc)!;
+
+describe('customer-mapping table', () => {
+  let g: SheetsGateway;
+  afterEach(async () => g.close());
+
+  it('records what find-or-create settled, and later runs use it without looking the name up', async () => {
+    g = await startSheetsGateway();
+    const map = new CustomerMap(g.h.ctx.db);
+    await g.runJob({
+      spreadsheetId: 'cm1',
+      sheetName: 'inv_tbl',
+      rows: [invoiceRow('m1', 2, 'CM-1', 'Brand New Client'), invoiceRow('m2', 3, 'CM-2', 'Cool Cars')],
+    });
+    const created = map.get(g.h.realm, 'brand  new client')!;
+    expect(created).toMatchObject({
+      sheetName: 'Brand New Client',
+      source: 'created',
+      customerName: 'Brand New Client',
+    });
+    expect(map.get(g.h.realm, 'Cool Cars')).toMatchObject({ source: 'found' });
+    expect((invoiceOf(g, 'CM-1').CustomerRef as { value: string }).value).toBe(created.customerId);
+
+    const queriesBefore = g.h.emulator.stats().byPath['GET /query'] ?? 0;
+    await g.runJob({
+      spreadsheetId: 'cm1',
+      sheetName: 'inv_tbl',
+      rows: [invoiceRow('m3', 4, 'CM-3', ' BRAND NEW CLIENT ')],
+    });
+    expect((invoiceOf(g, 'CM-3').CustomerRef as { value: string }).value).toBe(created.customerId);
+    // Only the batch writer's own calls: no customer query for a name the table knows.
+    expect(g.h.emulator.stats().byPath['GET /query'] ?? 0).toBe(queriesBefore);
+  });
+
+  it('an accountant’s edit wins over find-or-create; the sheet’s qb_customers tab wins over the table', async () => {
+    g = await startSheetsGateway();
+    const map = new CustomerMap(g.h.ctx.db);
+    map.edit(g.h.realm, 'Cool Cars', '1', 'admin');
+    const results = byRow(
+      (
+        await g.runJob({
+          spreadsheetId: 'cm2',
+          sheetName: 'inv_tbl',
+          rows: [invoiceRow('e1', 2, 'CE-1', 'cool cars'), invoiceRow('e2', 3, 'CE-2', 'Diego')],
+          customers: { Diego: 'Diego Rodriguez' },
+        })
+      ).results,
+    );
+    expect(results.get('e1')!.status).toBe('synced');
+    expect((invoiceOf(g, 'CE-1').CustomerRef as { value: string }).value).toBe('1');
+    expect(map.get(g.h.realm, 'Cool Cars')).toMatchObject({ customerId: '1', source: 'edited' });
+    // The tab maps Diego to a QuickBooks name; that match is the tab's, not recorded in the table.
+    expect(map.get(g.h.realm, 'Diego')).toBeUndefined();
+
+    const viaTab = await g.runJob({
+      spreadsheetId: 'cm2',
+      sheetName: 'inv_tbl',
+      rows: [invoiceRow('e3', 4, 'CE-3', 'Cool Cars')],
+      customers: { 'Cool Cars': '3' },
+    });
+    expect(viaTab.results[0]!.status).toBe('synced');
+    expect((invoiceOf(g, 'CE-3').CustomerRef as { value: string }).value).toBe('3');
+
+    const checked = await g.json<{ results: Array<{ warnings: string[] }> }>('POST', '/api/sheets/validate', {
+      spreadsheetId: 'cm2',
+      sheetName: 'inv_tbl',
+      rows: [invoiceRow('e4', 5, 'CE-4', 'Cool Cars')],
+    });
+    expect(checked.body.data.results[0]!.warnings.join('\n')).toMatch(
+      /customer from the gateway's customer mapping: QuickBooks Id 1/,
+    );
+  });
+});

@@ -114,17 +114,32 @@ export class CustomerMap {
       );
   }
 
-  edit(realmId: string, sheetName: string, customerId: string, by: string): CustomerMapping {
+  /** An accountant's mapping; `customerName` when QuickBooks was asked, else the old name if the Id stayed. */
+  edit(
+    realmId: string,
+    sheetName: string,
+    customerId: string,
+    by: string,
+    customerName: string | null = null,
+  ): CustomerMapping {
     this.db
       .prepare(
         `INSERT INTO sheets_customer_map (realm_id, name_key, sheet_name, customer_id, customer_name, source, updated_at, updated_by)
-         VALUES (?, ?, ?, ?, NULL, 'edited', ?, ?)
+         VALUES (?, ?, ?, ?, ?, 'edited', ?, ?)
          ON CONFLICT (realm_id, name_key) DO UPDATE SET customer_id = excluded.customer_id,
-           customer_name = CASE WHEN sheets_customer_map.customer_id = excluded.customer_id
-             THEN sheets_customer_map.customer_name ELSE NULL END,
+           customer_name = COALESCE(excluded.customer_name, CASE WHEN sheets_customer_map.customer_id = excluded.customer_id
+             THEN sheets_customer_map.customer_name ELSE NULL END),
            source = 'edited', updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
       )
-      .run(realmId, clientKey(sheetName), sheetName.trim(), customerId, new Date().toISOString(), by);
+      .run(
+        realmId,
+        clientKey(sheetName),
+        sheetName.trim(),
+        customerId,
+        customerName,
+        new Date().toISOString(),
+        by,
+      );
     return this.get(realmId, sheetName)!;
   }
 

@@ -1,3 +1,4 @@
+import { sheetsDashboardPage } from '../sheets/dashboard-page';
 import { auditPage } from './audit-page';
 import { overviewPage } from './overview';
 import type { DashboardPage } from './page-module';
@@ -5,4 +6,10 @@ import { tokensPage } from './tokens-page';
 import { webConnectorPage } from './web-connector-page';
 
 /** Every dashboard page, in navigation order. A flow adds its page (a `DashboardPage`) here. */
-export const dashboardPages: DashboardPage[] = [overviewPage, webConnectorPage, auditPage, tokensPage];
+export const dashboardPages: DashboardPage[] = [
+  overviewPage,
+  sheetsDashboardPage,
+  webConnectorPage,
+  auditPage,
+  tokensPage,
+];

@@ -162,8 +162,13 @@ async function runSize(host: Host, rows: number): Promise<Record<string, unknown
       itemsPerBatch: stats.limits.batchItems,
     });
     const rowsPerMin = synced / emulatedMinutes;
-    const [job] = (await host.ask('jobs')) as Array<{ startedAt: string; finishedAt: string }>;
+    const [job] = (await host.ask('jobs')) as Array<{
+      startedAt: string;
+      finishedAt: string;
+      firstAt: string;
+    }>;
     const jobSeconds = (Date.parse(job!.finishedAt) - Date.parse(job!.startedAt)) / 1000;
+    const firstRowSeconds = (Date.parse(job!.firstAt) - Date.parse(job!.startedAt)) / 1000;
     const [head, ...data] = gas.sheet('inv_tbl').values();
     const errorAt = head!.indexOf('qb_error');
     const firstError = data
@@ -181,6 +186,7 @@ async function runSize(host: Host, rows: number): Promise<Record<string, unknown
       rangeCallsTotal: total,
       realSeconds: +((finished - started) / 1000).toFixed(2),
       gatewayJobSeconds: jobSeconds,
+      gatewayFirstRowSeconds: firstRowSeconds,
       submitToLastWriteSeconds: +((finished - post.at) / 1000).toFixed(2),
       emulatedMinutes: +emulatedMinutes.toFixed(3),
       rowsPerMin: Math.round(rowsPerMin),

@@ -4,10 +4,8 @@
  * pass an axe-core accessibility check on every page, log out. Screenshots go to test-output/web/ (git-ignored).
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playSession } from '../../gateway/src/qbwc/play/play-session';
 import {
@@ -16,23 +14,17 @@ import {
   saveCredentials,
 } from '../../gateway/src/qbwc/sessions/credentials';
 import { repoRoot } from '../helpers/cli';
+import { seriousViolations as axeFindings, launchChromium } from './chromium';
 import { type Dashboard, startDashboard, testUser } from './helpers';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const shots = path.join(repoRoot, 'test-output/web');
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let d: Dashboard;
 let browser: BrowserContext;
 let page: Page;
-const cspViolations: string[] = [];
+let cspViolations: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(chromiumPath)) {
-    throw new Error(
-      `No chromium at ${chromiumPath}: apt-get install chromium (.ci/run does) or set CHROMIUM_PATH`,
-    );
-  }
   fs.mkdirSync(shots, { recursive: true });
   d = await startDashboard();
   // One Web Connector session so the charts have months to draw.
@@ -52,26 +44,7 @@ beforeAll(async () => {
       at: new Date(Date.now() - 5000 + i),
     });
   }
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbb-chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
-  });
-  page.on('dialog', (dialog) => dialog.accept());
+  ({ browser, page, csp: cspViolations } = await launchChromium());
 }, 90_000);
 
 afterAll(async () => {
@@ -83,20 +56,8 @@ async function shot(name: string) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-interface AxeResult {
-  violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown }> }>;
-}
-
-/** axe-core, evaluated in the page (through the debugging protocol, so the page's CSP stays as it is). */
-async function seriousViolations(): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() =>
-    (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
-  )) as AxeResult;
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-}
+/** axe-core's serious and critical findings on the page as it is now. */
+const seriousViolations = () => axeFindings(page);
 
 describe('the dashboard in headless chromium', () => {
   it('logs in, connects QuickBooks through the OAuth redirect, draws the chart, unlocks, logs out', async () => {

@@ -24,6 +24,8 @@ export async function launchChromium(): Promise<{ browser: BrowserContext; page:
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
       '--no-first-run',
     ],
     viewport: { width: 1280, height: 900 },

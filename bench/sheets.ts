@@ -97,6 +97,7 @@ const headers = [
 async function runSize(host: Host, rows: number): Promise<Record<string, unknown>> {
   const fetcher = createSyncFetch();
   const marks: Array<{ method: string; url: string; calls: number; at: number }> = [];
+  const before = (await host.ask('stats')) as { requests: number; byPath: Record<string, number> };
   try {
     const gas = createAppsScript({
       spreadsheetId: `bench${rows}`,
@@ -152,9 +153,12 @@ async function runSize(host: Host, rows: number): Promise<Record<string, unknown
     const emulatedMinutes = ((finished - post.at) * timeScale) / 60_000;
     const docs = ((await host.ask('invoices')) as string[]).filter((d) => d.startsWith(prefix));
     const stats = (await host.ask('stats')) as {
+      requests: number;
+      byPath: Record<string, number>;
       throttled: number;
       limits: { perMinute: number; batchPerMinute: number; batchItems: number };
     };
+    const batches = (stats.byPath['POST /batch'] ?? 0) - (before.byPath['POST /batch'] ?? 0);
     const ceiling = batchCeilingPerMinute({
       ...intuitLimits,
       requestsPerMinute: stats.limits.perMinute,
@@ -192,6 +196,10 @@ async function runSize(host: Host, rows: number): Promise<Record<string, unknown
       rowsPerMin: Math.round(rowsPerMin),
       ceilingPerMin: ceiling,
       ratio: +(rowsPerMin / ceiling).toFixed(3),
+      // Full batches (30 rows) and few other calls mean the run is paced by the batch limit alone.
+      batchCalls: batches,
+      rowsPerBatch: +(synced / Math.max(1, batches)).toFixed(1),
+      otherQboCalls: stats.requests - before.requests - batches,
       throttled429: stats.throttled,
       duplicates: docs.length - new Set(docs).size,
       missing: rows - new Set(docs).size,

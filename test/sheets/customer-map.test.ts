@@ -80,4 +80,18 @@ describe('customer-mapping table', () => {
       /customer from the gateway's customer mapping: QuickBooks Id 1/,
     );
   });
+
+  it('a mapping to a customer QuickBooks does not know fails the row and says where to fix it', async () => {
+    g = await startSheetsGateway();
+    new CustomerMap(g.h.ctx.db).edit(g.h.realm, 'Gone Client', '9999', 'admin');
+    const view = await g.runJob({
+      spreadsheetId: 'cm3',
+      sheetName: 'inv_tbl',
+      rows: [invoiceRow('g1', 2, 'CG-1', 'Gone Client')],
+    });
+    expect(view.results[0]).toMatchObject({ status: 'failed' });
+    expect(view.results[0]!.error).toMatch(
+      /QuickBooks refused invoice CG-1: .*comes from the gateway's customer mapping; correct it on the dashboard's Sheets page/,
+    );
+  });
 });

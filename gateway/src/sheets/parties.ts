@@ -11,7 +11,8 @@ import { type CustomerMap, clientKey } from './customer-map';
  */
 
 export type PartyEntity = 'Customer' | 'Vendor';
-export type Party = { id: string } | { error: string };
+/** `mapped`: the Id came from the gateway's customer-mapping table (a refusal should point there). */
+export type Party = { id: string; mapped?: true } | { error: string };
 
 export const partyEntity = (g: RowGroup): PartyEntity =>
   g.direction === 'money_out' ? 'Vendor' : 'Customer';
@@ -65,7 +66,7 @@ export async function resolveParties(
     keyOf.set(g, key);
     if (byName.has(key)) continue;
     const fromTable = entity === 'Customer' && tab === undefined ? known.get(clientKey(name)) : undefined;
-    if (fromTable) byName.set(key, async () => ({ id: fromTable }));
+    if (fromTable) byName.set(key, async () => ({ id: fromTable, mapped: true }));
     else if (entity === 'Customer' && /^\d+$/.test(name)) byName.set(key, async () => ({ id: name }));
     else byName.set(key, () => findOrCreate(qbo, map, entity, name, tab === undefined));
   }

@@ -21,7 +21,7 @@ import {
 } from './bill-payments';
 import { CustomerMap } from './customer-map';
 import { billFor, invoiceFor, type MappedObject } from './map-row';
-import { resolveParties } from './parties';
+import { type Party, resolveParties } from './parties';
 import { groupResult, type Plan } from './plan';
 import { type SheetsAuditEntry, SheetsStore } from './store';
 
@@ -37,6 +37,8 @@ interface Entry {
   changed: string | undefined;
   /** Sentences for the row's note beyond normalizing warnings (e.g. why a paid bill was not marked paid). */
   notes: string[];
+  /** The customer came from the gateway's customer-mapping table. */
+  customerFromTable: boolean;
   paidDate: string | undefined;
 }
 
@@ -81,7 +83,7 @@ function planEntries(
   qbo: QboConnection,
   request: SheetsRequest,
   plan: Plan,
-  parties: Map<RowGroup, { id: string } | { error: string }>,
+  parties: Map<RowGroup, Party>,
   settle: Settle,
 ): { inputs: CreateInput[]; byKey: Map<string, Entry> } {
   const inputs: CreateInput[] = [];
@@ -121,10 +123,23 @@ function planEntries(
       else if (paid.date && !ctx.config.QBO_BILL_PAYMENT_ACCOUNT_ID) notes.push(missingPaymentAccount);
       else paidDate = paid.date;
     }
-    byKey.set(key, { group: g, mapped, changed, notes, paidDate });
+    byKey.set(key, {
+      group: g,
+      mapped,
+      changed,
+      notes,
+      paidDate,
+      customerFromTable: party.mapped === true,
+    });
     inputs.push({ key, entity: mapped.entity, payload: mapped.payload, lookup: { docNumber: g.docNumber } });
   }
   return { inputs, byKey };
+}
+
+/** A refused reference to a customer the mapping table chose: the fix is there, not in the sheet. */
+function refusalHint(entry: Entry, code: string): string {
+  if (!entry.customerFromTable || (code !== '2500' && code !== '610')) return '';
+  return ` (the customer for "${entry.group.party}" comes from the gateway's customer mapping; correct it on the dashboard's Sheets page)`;
 }
 
 function auditOf(
@@ -212,7 +227,7 @@ export async function writeGroups(
         : o.state === 'rejected'
           ? {
               status: 'failed' as const,
-              error: `QuickBooks refused ${mapped.entity.toLowerCase()} ${group.docNumber}: ${o.message}`,
+              error: `QuickBooks refused ${mapped.entity.toLowerCase()} ${group.docNumber}: ${o.message}${refusalHint(entry, o.code)}`,
               syncedAt,
             }
           : { status: 'pending' as const, error: o.message };

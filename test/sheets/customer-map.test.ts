@@ -42,6 +42,24 @@ describe('customer-mapping table', () => {
     expect(g.h.emulator.stats().byPath['GET /query'] ?? 0).toBe(queriesBefore);
   });
 
+  it('looks many existing clients up together: a query per ~30 names, not one per name', async () => {
+    g = await startSheetsGateway();
+    const names = Array.from({ length: 45 }, (_, i) => `Existing Client ${String(i).padStart(2, '0')}`);
+    for (const DisplayName of names) g.h.emulator.create(g.h.realm, 'Customer', { DisplayName });
+    const queriesBefore = g.h.emulator.stats().byPath['GET /query'] ?? 0;
+    const view = await g.runJob({
+      spreadsheetId: 'cm4',
+      sheetName: 'inv_tbl',
+      rows: names.map((name, i) => invoiceRow(`x${i}`, i + 2, `CX-${i}`, name.toUpperCase())),
+    });
+    expect(view.results.every((r) => r.status === 'synced')).toBe(true);
+    // Each client name is sent in its two forms (as written and cleaned up): 45 names are a few chunks.
+    expect((g.h.emulator.stats().byPath['GET /query'] ?? 0) - queriesBefore).toBeLessThanOrEqual(4);
+    expect(new CustomerMap(g.h.ctx.db).get(g.h.realm, names[44]!)).toMatchObject({ source: 'found' });
+    const customers = g.h.emulator.entities(g.h.realm, 'Customer');
+    expect(customers.filter((c) => String(c.DisplayName).startsWith('Existing Client'))).toHaveLength(45);
+  });
+
   it('an accountant’s edit wins over find-or-create; the sheet’s qb_customers tab wins over the table', async () => {
     g = await startSheetsGateway();
     const map = new CustomerMap(g.h.ctx.db);

@@ -11,7 +11,13 @@ export { cachedCustomerCount, cachedCustomersByName, syncCustomers } from './cus
 export { type CreateManyOptions, createMany, resumeUnfinished } from './exactly-once/batch';
 export type { LedgerEntity, LedgerLookup, LedgerRow, LedgerState } from './exactly-once/ledger';
 export { payloadHash, QboLedger } from './exactly-once/ledger';
-export { findName, findOrCreateName, NameConflictError, validateDisplayName } from './exactly-once/names';
+export {
+  findName,
+  findNames,
+  findOrCreateName,
+  NameConflictError,
+  validateDisplayName,
+} from './exactly-once/names';
 export {
   type ChangeDecision,
   type DeleteOutcome,

@@ -1,6 +1,6 @@
 import { headerKey } from '../../../shared/src/sheets/columns';
 import type { RowGroup } from '../../../shared/src/sheets/group';
-import { findOrCreateName, NameConflictError, type QboConnection } from '../qbo/index';
+import { findNames, findOrCreateName, NameConflictError, type QboConnection } from '../qbo/index';
 import { type CustomerMap, clientKey } from './customer-map';
 
 /**
@@ -44,9 +44,34 @@ export function tableMatches(
   return map.lookup(realmId, names);
 }
 
+interface Wanted {
+  entity: PartyEntity;
+  name: string;
+  /** Record what is settled in the customer-mapping table (a customer the tab does not map). */
+  remember: boolean;
+}
+
+/** Runs `tasks` a few at a time; the first failure stops the others taking anything new. */
+async function runFew(tasks: Array<() => Promise<void>>, concurrency: number): Promise<void> {
+  const queue = [...tasks];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      try {
+        await next();
+      } catch (error) {
+        queue.length = 0; // QuickBooks stopped the run.
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+}
+
 /**
- * Resolves every group's party. Distinct names are found or created a few at a time (the client's rate
- * limiter paces the calls): one at a time, 300 new clients cost 300 round trips before the first invoice.
+ * Resolves every group's party. Names neither the tab nor the table settle are first looked up together (a
+ * query per ~30 names); only the ones not found that way go through find-or-create, a few at a time (the
+ * client's limiter paces the calls). One at a time, 300 new clients cost 300 round trips before the first
+ * invoice.
  */
 export async function resolveParties(
   qbo: QboConnection,
@@ -56,7 +81,8 @@ export async function resolveParties(
   concurrency = 4,
 ): Promise<Map<RowGroup, Party>> {
   const known = tableMatches(map, qbo.realmId, groups, customers);
-  const byName = new Map<string, () => Promise<Party>>();
+  const settled = new Map<string, Party>();
+  const wanted = new Map<string, Wanted>();
   const keyOf = new Map<RowGroup, string>();
   for (const g of groups) {
     const entity = partyEntity(g);
@@ -64,41 +90,40 @@ export async function resolveParties(
     const name = tab ?? g.party;
     const key = `${entity}:${clientKey(name)}`;
     keyOf.set(g, key);
-    if (byName.has(key)) continue;
+    if (settled.has(key) || wanted.has(key)) continue;
     const fromTable = entity === 'Customer' && tab === undefined ? known.get(clientKey(name)) : undefined;
-    if (fromTable) byName.set(key, async () => ({ id: fromTable, mapped: true }));
-    else if (entity === 'Customer' && /^\d+$/.test(name)) byName.set(key, async () => ({ id: name }));
-    else byName.set(key, () => findOrCreate(qbo, map, entity, name, tab === undefined));
+    if (fromTable) settled.set(key, { id: fromTable, mapped: true });
+    else if (entity === 'Customer' && /^\d+$/.test(name)) settled.set(key, { id: name });
+    else wanted.set(key, { entity, name, remember: entity === 'Customer' && tab === undefined });
   }
-  const settled = new Map<string, Party>();
-  const queue = [...byName.entries()];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      try {
-        settled.set(next[0], await next[1]());
-      } catch (error) {
-        queue.length = 0; // QuickBooks stopped the run: the other workers take nothing new.
-        throw error;
-      }
+  for (const entity of ['Customer', 'Vendor'] as const) {
+    const names = [...wanted.values()].filter((w) => w.entity === entity).map((w) => w.name);
+    if (names.length === 0) continue;
+    const found = await findNames(qbo.client, entity, names);
+    for (const [key, w] of wanted) {
+      const record = w.entity === entity ? found.get(w.name) : undefined;
+      if (!record?.active) continue; // Inactive or absent: find-or-create says what to do.
+      settled.set(key, { id: record.id });
+      if (w.remember) map.remember(qbo.realmId, w.name, { id: record.id, name: record.displayName }, 'found');
+      wanted.delete(key);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  }
+  await runFew(
+    [...wanted].map(([key, w]) => async () => {
+      settled.set(key, await findOrCreate(qbo, map, w));
+    }),
+    concurrency,
+  );
   return new Map(groups.map((g) => [g, settled.get(keyOf.get(g)!)!]));
 }
 
-async function findOrCreate(
-  qbo: QboConnection,
-  map: CustomerMap,
-  entity: PartyEntity,
-  name: string,
-  remember: boolean,
-): Promise<Party> {
+async function findOrCreate(qbo: QboConnection, map: CustomerMap, w: Wanted): Promise<Party> {
   try {
-    const found = await findOrCreateName(qbo.client, qbo.ledger, { entity, displayName: name });
-    if (entity === 'Customer' && remember) {
+    const found = await findOrCreateName(qbo.client, qbo.ledger, { entity: w.entity, displayName: w.name });
+    if (w.remember) {
       map.remember(
         qbo.realmId,
-        name,
+        w.name,
         { id: found.id, name: found.displayName },
         found.created ? 'created' : 'found',
       );

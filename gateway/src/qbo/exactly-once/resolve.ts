@@ -284,6 +284,35 @@ export async function findByDisplayName(
   return rows.filter((r) => typeof r.DisplayName === 'string' && nameKey(r.DisplayName) === key);
 }
 
+/**
+ * Many names of one list at once: one `DisplayName IN (…)` query per chunk instead of a query per name, keyed
+ * by `nameKey`. Names holding a quote character are left out (their stored form may differ in quote style,
+ * which only `findByDisplayName`'s LIKE finds): a caller looks those up one by one.
+ */
+export async function findManyByDisplayName(
+  client: QboClient,
+  entity: PersonEntity,
+  displayNames: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const plain = [...new Set(displayNames.filter((n) => !quoteChar.test(n)))];
+  const wanted = new Set(plain.map(nameKey));
+  const found = new Map<string, Record<string, unknown>>();
+  const forms = [...new Set(plain.flatMap((n) => [n, cleanDisplayName(n)]))];
+  for (const part of chunkWithin(forms, 30, (form) => form.length + 6)) {
+    const rows = await queryAll(
+      client,
+      entity,
+      qboQuery('Active IN (true, false) and DisplayName IN ?', [part]),
+    );
+    for (const row of rows) {
+      if (typeof row.DisplayName !== 'string') continue;
+      const key = nameKey(row.DisplayName);
+      if (wanted.has(key) && !found.has(key)) found.set(key, row);
+    }
+  }
+  return found;
+}
+
 /** Who holds a name QuickBooks refused with 6240. */
 export type NameHolder =
   /** Our own list holds it and it is ours (names are unique: the one we meant to create). */

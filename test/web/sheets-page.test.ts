@@ -23,6 +23,7 @@ let d: Dashboard;
 let client: Client;
 let realm: string;
 let jobId: string;
+let liveId: string;
 
 beforeAll(async () => {
   d = await startDashboard();
@@ -55,6 +56,7 @@ beforeAll(async () => {
           status: 'synced',
           docNumber: `S-${i}`,
           invoiceId: String(100 + i),
+          invoiceUrl: `https://app.sandbox.qbo.intuit.com/app/invoice?txnId=${100 + i}`,
           warnings: [],
         },
   );
@@ -68,6 +70,7 @@ beforeAll(async () => {
     total: 200,
   });
   d.ctx.jobs.progress(live.id, { done: 120 });
+  liveId = live.id;
   new CustomerMap(d.ctx.db).remember(realm, 'Cool Cars', { id: '3', name: 'Cool Cars' }, 'found');
 }, 60_000);
 
@@ -81,8 +84,12 @@ describe('the Sheets page', { timeout: 60_000 }, () => {
   it('lists syncs with progress and pages through one sync’s row outcomes', async () => {
     const page = await (await client.request('/sheets')).text();
     expect(page).toContain('sheet-abc');
-    expect(page).toContain('29 done, 1 not done of 30');
-    expect(page).toContain('120 done, 0 not done of 200');
+    const row = (id: string) => new RegExp(`<tr data-sheet-job="${id}"[\\s\\S]*?</tr>`).exec(page)![0];
+    expect(row(jobId).replace(/<[^>]+>/g, '')).toContain('29 done, 1 not done of 30');
+    expect(row(liveId).replace(/<[^>]+>/g, '')).toContain('120 done, 0 not done of 200');
+    // Only the running sync is followed live by the dashboard's script.
+    expect(row(liveId)).toContain(`data-job="${liveId}"`);
+    expect(row(jobId)).not.toContain('data-job=');
     expect(page).toMatch(/<progress max="200" value="120"/);
     const rows = await (await client.request(`/sheets?job=${jobId}`)).text();
     expect(rows).toContain('Page 1 of 2 (30 in all)');
@@ -91,6 +98,9 @@ describe('the Sheets page', { timeout: 60_000 }, () => {
     expect(second).toContain('Page 2 of 2 (30 in all)');
     expect(second).toContain('S-29');
     expect(second).not.toContain('>S-3<');
+    expect(second).toContain(
+      '<a href="https://app.sandbox.qbo.intuit.com/app/invoice?txnId=129">Invoice 129</a>',
+    );
   });
 
   it('adds, edits and deletes mappings; a bad value is refused beside its field; each change is audited', async () => {
@@ -188,8 +198,13 @@ describe('the Sheets page', { timeout: 60_000 }, () => {
       await page.waitForSelector('h1:text("Sheets")');
       expect(await seriousViolations(page)).toEqual([]);
       await page.screenshot({ path: path.join(shots, '10-sheets.png'), fullPage: true });
+      // The running sync's row follows the job without a reload.
+      d.ctx.jobs.progress(liveId, { done: 150 });
+      await page.waitForSelector(`[data-sheet-job="${liveId}"] [data-field="done"]:text-is("150")`);
+      d.ctx.jobs.finish(liveId, {});
+      await page.waitForSelector(`[data-sheet-job="${liveId}"] [data-field="live"]:has-text("finished")`);
 
-      await page.click(`[data-job="${jobId}"] a`);
+      await page.click(`[data-sheet-job="${jobId}"] a`);
       await page.waitForSelector('#rows-heading');
       expect(await page.textContent('[data-row="r3"]')).toContain('is not an amount');
       expect(await seriousViolations(page)).toEqual([]);

@@ -55,6 +55,7 @@ const badgeOf = (state: string) =>
         ? 'warn'
         : 'muted';
 
+/** A running job's row carries `data-job`: the dashboard's script follows it (`/api/jobs/:id`) without a reload. */
 export function JobsTable(props: { jobs: Job[]; href: (jobId: string) => string }) {
   if (props.jobs.length === 0) return <p class="muted">No sheet syncs yet.</p>;
   return (
@@ -69,36 +70,58 @@ export function JobsTable(props: { jobs: Job[]; href: (jobId: string) => string 
         </tr>
       </thead>
       <tbody>
-        {props.jobs.map((job) => (
-          <tr data-job={job.id}>
-            <td>
-              <a href={props.href(job.id)}>{when(job.startedAt ?? job.createdAt)}</a>
-            </td>
-            <td>{job.scope}</td>
-            <td>
-              <span class={`badge ${badgeOf(job.state)}`}>
-                {job.dryRun ? `${job.state} (dry run)` : job.state}
-              </span>
-            </td>
-            <td>
-              <span data-field="progress">{`${job.done} done, ${job.failed} not done of ${job.total ?? '?'}`}</span>{' '}
-              <progress
-                max={Math.max(1, job.total ?? 1)}
-                value={job.done + job.failed}
-                aria-label={`Progress of the sync started ${when(job.startedAt ?? job.createdAt)}`}
-              />
-            </td>
-            <td>{job.startedBy}</td>
-          </tr>
-        ))}
+        {props.jobs.map((job) => {
+          const live = job.state === 'running' || job.state === 'queued';
+          const started = when(job.startedAt ?? job.createdAt);
+          return (
+            <tr data-sheet-job={job.id} data-job={live ? job.id : undefined}>
+              <td>
+                <a href={props.href(job.id)}>{started}</a>
+              </td>
+              <td>{job.scope}</td>
+              <td>
+                <span class={`badge ${badgeOf(job.state)}`} data-field="state">
+                  {job.state}
+                </span>
+                {job.dryRun ? <span class="muted"> (dry run)</span> : null}
+              </td>
+              <td>
+                <span data-field="done">{String(job.done)}</span> done,{' '}
+                <span data-field="failed">{String(job.failed)}</span> not done of{' '}
+                <span data-field="total">{job.total === null ? '?' : String(job.total)}</span>{' '}
+                {live ? (
+                  <span class="muted" data-field="live">
+                    (live)
+                  </span>
+                ) : null}
+                <progress
+                  max={Math.max(1, job.total ?? 1)}
+                  value={job.done + job.failed}
+                  aria-label={`Progress of the sync started ${started}`}
+                />
+              </td>
+              <td>{job.startedBy}</td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
 }
 
-function outcomeText(r: RowResult): string {
+/** The QuickBooks object a row became (a link to it in QuickBooks), then its error and warnings. */
+function Outcome(props: { r: RowResult }) {
+  const { r } = props;
   const id = r.invoiceId ? `Invoice ${r.invoiceId}` : r.billId ? `Bill ${r.billId}` : '';
-  return [id, r.error, ...r.warnings].filter(Boolean).join(' — ');
+  const url = r.invoiceUrl ?? r.billUrl;
+  const words = [r.error, ...r.warnings].filter(Boolean).join(' — ');
+  return (
+    <>
+      {id && url ? <a href={url}>{id}</a> : id}
+      {id && words ? ' — ' : ''}
+      {words}
+    </>
+  );
 }
 
 export function RowsTable(props: { rows: RowResult[] }) {
@@ -123,7 +146,9 @@ export function RowsTable(props: { rows: RowResult[] }) {
             <td>
               <span class={`badge ${badgeOf(r.status)}`}>{r.status}</span>
             </td>
-            <td>{outcomeText(r)}</td>
+            <td>
+              <Outcome r={r} />
+            </td>
           </tr>
         ))}
       </tbody>

@@ -63,7 +63,9 @@ function render(kit: PageKit, c: PageContext, view: View = {}, status = 200) {
         {job && rows ? (
           <section class="card" aria-labelledby="rows-heading">
             <h2 id="rows-heading">{`Rows of the sync of ${job.scope}`}</h2>
-            <p class="muted">{`${job.done} done, ${job.failed} not done of ${job.total ?? '?'}; ${job.error ?? ''}`}</p>
+            <p class="muted">
+              {`${job.done} done, ${job.failed} not done of ${job.total ?? '?'}${job.error ? `; ${job.error}` : ''}`}
+            </p>
             <RowsTable rows={rows.items} />
             <PageLinks label="Pages of rows" slice={rows} href={(p) => link({ rpage: String(p) })} />
           </section>

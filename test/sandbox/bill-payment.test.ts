@@ -65,6 +65,31 @@ describe('emulator BillPayment', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('records a credit-card payment against a Credit Card account', async () => {
+    const { api, emulator } = emulatorWithToken();
+    const card = emulator.create(emulator.realmId, 'Account', {
+      Name: 'Company Visa',
+      AccountType: 'Credit Card',
+      AccountSubType: 'CreditCard',
+    });
+    const bill = await billOf(api, 64);
+    const paid = await api('POST', 'billpayment', {
+      ...payment(bill.Id, 64),
+      PayType: 'CreditCard',
+      CheckPayment: undefined,
+      CreditCardPayment: { CCAccountRef: { value: card.Id } },
+    });
+    expect(paid.status).toBe(200);
+    expect(paid.json.BillPayment).toMatchObject({
+      PayType: 'CreditCard',
+      CreditCardPayment: { CCAccountRef: { value: card.Id, name: 'Company Visa' } },
+      TotalAmt: 64,
+    });
+    expect(((await api('GET', `bill/${String(bill.Id)}`)).json.Bill as Record<string, unknown>).Balance).toBe(
+      0,
+    );
+  });
+
   it('refuses a payment larger than what the bill still owes with a 6000, and changes nothing', async () => {
     const { api } = emulatorWithToken();
     const bill = await billOf(api, 50);

@@ -47,9 +47,17 @@ parentPort!.on('message', async (m: { id: number; op: string }) => {
   if (m.op === 'invoices')
     result = emulator.entities(emulator.realmId, 'Invoice').map((i) => String(i.DocNumber));
   else if (m.op === 'jobs')
-    result = ctx.jobs
-      .list({ flow: 'sheets' })
-      .map((j) => ({ startedAt: j.startedAt, finishedAt: j.finishedAt, total: j.total }));
+    result = ctx.jobs.list({ flow: 'sheets' }).map((j) => ({
+      startedAt: j.startedAt,
+      finishedAt: j.finishedAt,
+      total: j.total,
+      // When the first and last rows settled: the first says how long parties and planning took.
+      ...(ctx.db
+        .prepare(
+          'SELECT MIN(updated_at) AS firstAt, MAX(updated_at) AS lastAt FROM sheets_results WHERE job_id = ?',
+        )
+        .get(j.id) as { firstAt: string | null; lastAt: string | null }),
+    }));
   else if (m.op === 'stats') result = { ...emulator.stats(), limits: emulator.limits };
   else if (m.op === 'stop') {
     await server.stop(1000);

@@ -97,13 +97,16 @@ const headers = [
 async function runSize(host: Host, rows: number): Promise<Record<string, unknown>> {
   const fetcher = createSyncFetch();
   const marks: Array<{ method: string; url: string; calls: number; at: number }> = [];
+  const before = (await host.ask('stats')) as { requests: number; byPath: Record<string, number> };
   try {
     const gas = createAppsScript({
       spreadsheetId: `bench${rows}`,
       bundleDir: path.join(root, 'dist/addon'),
       fetch: fetcher,
       allowUrls: [`${host.url}/`],
-      sleepScale: 0.1,
+      // The add-on's Utilities.sleep (its poll back-off) runs on the same clock as QuickBooks: at 0.1 on a 20×
+      // clock, every poll wait cost twice its real length in emulated time (a 5 s wait = 10 emulated s).
+      sleepScale: 1 / timeScale,
       onFetch: (request) =>
         marks.push({
           ...request,
@@ -150,9 +153,12 @@ async function runSize(host: Host, rows: number): Promise<Record<string, unknown
     const emulatedMinutes = ((finished - post.at) * timeScale) / 60_000;
     const docs = ((await host.ask('invoices')) as string[]).filter((d) => d.startsWith(prefix));
     const stats = (await host.ask('stats')) as {
+      requests: number;
+      byPath: Record<string, number>;
       throttled: number;
       limits: { perMinute: number; batchPerMinute: number; batchItems: number };
     };
+    const batches = (stats.byPath['POST /batch'] ?? 0) - (before.byPath['POST /batch'] ?? 0);
     const ceiling = batchCeilingPerMinute({
       ...intuitLimits,
       requestsPerMinute: stats.limits.perMinute,
@@ -160,8 +166,13 @@ async function runSize(host: Host, rows: number): Promise<Record<string, unknown
       itemsPerBatch: stats.limits.batchItems,
     });
     const rowsPerMin = synced / emulatedMinutes;
-    const [job] = (await host.ask('jobs')) as Array<{ startedAt: string; finishedAt: string }>;
+    const [job] = (await host.ask('jobs')) as Array<{
+      startedAt: string;
+      finishedAt: string;
+      firstAt: string;
+    }>;
     const jobSeconds = (Date.parse(job!.finishedAt) - Date.parse(job!.startedAt)) / 1000;
+    const firstRowSeconds = (Date.parse(job!.firstAt) - Date.parse(job!.startedAt)) / 1000;
     const [head, ...data] = gas.sheet('inv_tbl').values();
     const errorAt = head!.indexOf('qb_error');
     const firstError = data
@@ -179,11 +190,16 @@ async function runSize(host: Host, rows: number): Promise<Record<string, unknown
       rangeCallsTotal: total,
       realSeconds: +((finished - started) / 1000).toFixed(2),
       gatewayJobSeconds: jobSeconds,
+      gatewayFirstRowSeconds: firstRowSeconds,
       submitToLastWriteSeconds: +((finished - post.at) / 1000).toFixed(2),
       emulatedMinutes: +emulatedMinutes.toFixed(3),
       rowsPerMin: Math.round(rowsPerMin),
       ceilingPerMin: ceiling,
       ratio: +(rowsPerMin / ceiling).toFixed(3),
+      // Full batches (30 rows) and few other calls mean the run is paced by the batch limit alone.
+      batchCalls: batches,
+      rowsPerBatch: +(synced / Math.max(1, batches)).toFixed(1),
+      otherQboCalls: stats.requests - before.requests - batches,
       throttled429: stats.throttled,
       duplicates: docs.length - new Set(docs).size,
       missing: rows - new Set(docs).size,

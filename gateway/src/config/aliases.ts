@@ -35,6 +35,7 @@ export const aliases: readonly Alias[] = [
   { from: 'QB_MINOR_VERSION', to: 'QBO_MINOR_VERSION' },
   { from: 'QB_DEFAULT_ITEM_ID', to: 'QBO_DEFAULT_ITEM_ID' },
   { from: 'QB_DEFAULT_EXPENSE_ACCOUNT', to: 'QBO_DEFAULT_EXPENSE_ACCOUNT_ID' },
+  { from: 'QB_AUTO_MARK_BILL_PAID', to: 'QBO_AUTO_MARK_BILL_PAID' },
   // The Zimbra seed pointed at its SQLite file; we keep every table in one store inside DATA_DIR.
   {
     from: 'DATABASE_PATH',

@@ -92,6 +92,14 @@ export const envSchema = z.object({
     .trim()
     .regex(/^\d+$/, 'must be a numeric QuickBooks Account Id')
     .optional(),
+  // Seed 001 Mode B's QB_AUTO_MARK_BILL_PAID: a money-out row with Inv_paid_date also gets a BillPayment.
+  QBO_AUTO_MARK_BILL_PAID: flag.default(false),
+  // The bank account those payments are drawn on (a Check BillPayment needs one; QuickBooks has no default).
+  QBO_BILL_PAYMENT_ACCOUNT_ID: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a numeric QuickBooks Account Id (a Bank account)')
+    .optional(),
 
   SHEETS_SYNC_MODE: z.enum(['invoice_only', 'dual']).default('invoice_only'),
   SHEETS_ELIGIBLE_STATUSES: z.string().trim().min(1).default('ready'),
@@ -174,6 +182,8 @@ export const examples: Record<keyof Env, string> = {
   QBO_EMULATOR_TIME_SCALE: '60',
   QBO_DEFAULT_ITEM_ID: '1',
   QBO_DEFAULT_EXPENSE_ACCOUNT_ID: '7',
+  QBO_AUTO_MARK_BILL_PAID: 'false',
+  QBO_BILL_PAYMENT_ACCOUNT_ID: '5',
   SHEETS_SYNC_MODE: 'invoice_only',
   SHEETS_ELIGIBLE_STATUSES: 'ready,approved',
   SHEETS_DIRECTIONS_FILE: './directions.json',

@@ -114,6 +114,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     // The sheet flow: the emulator's first item and an expense account, bills on, the sample directions.
     QBO_DEFAULT_ITEM_ID: options.env.QBO_DEFAULT_ITEM_ID ?? '1',
     QBO_DEFAULT_EXPENSE_ACCOUNT_ID: options.env.QBO_DEFAULT_EXPENSE_ACCOUNT_ID ?? '7',
+    // The sample bill carries a paid date: the demo records its payment from the emulator's Checking account.
+    QBO_AUTO_MARK_BILL_PAID: options.env.QBO_AUTO_MARK_BILL_PAID ?? 'true',
+    QBO_BILL_PAYMENT_ACCOUNT_ID: options.env.QBO_BILL_PAYMENT_ACCOUNT_ID ?? '5',
     SHEETS_DIRECTIONS_FILE: options.env.SHEETS_DIRECTIONS_FILE ?? sampleDirections(options.cwd),
     MIS_DATABASE_URL: misDemo.url ?? undefined,
     // Zimbra: the sample reports are read from a folder in the demo store, never from a configured server.

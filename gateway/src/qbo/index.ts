@@ -5,12 +5,19 @@
  * inside the client; a flow never calls QuickBooks around them.
  */
 export { buildExpenseLine, buildSalesLine, LineAmountError, linesTotalCents } from './amounts';
+export { type BillPaymentInput, buildBillPayment } from './bill-payment';
 export { openQbo, type QboConnection } from './connection';
 export { cachedCustomerCount, cachedCustomersByName, syncCustomers } from './customers-cache';
 export { type CreateManyOptions, createMany, resumeUnfinished } from './exactly-once/batch';
 export type { LedgerEntity, LedgerLookup, LedgerRow, LedgerState } from './exactly-once/ledger';
 export { payloadHash, QboLedger } from './exactly-once/ledger';
-export { findName, findOrCreateName, NameConflictError, validateDisplayName } from './exactly-once/names';
+export {
+  findName,
+  findNames,
+  findOrCreateName,
+  NameConflictError,
+  validateDisplayName,
+} from './exactly-once/names';
 export {
   type ChangeDecision,
   type DeleteOutcome,

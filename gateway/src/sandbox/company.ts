@@ -5,6 +5,7 @@
 export type EntityType =
   | 'Invoice'
   | 'Bill'
+  | 'BillPayment'
   | 'Customer'
   | 'Vendor'
   | 'Item'
@@ -15,6 +16,7 @@ export type EntityType =
 export const entityTypes: readonly EntityType[] = [
   'Invoice',
   'Bill',
+  'BillPayment',
   'Customer',
   'Vendor',
   'Item',
@@ -51,6 +53,7 @@ const idSpaceOf: Record<EntityType, IdSpace> = {
   Account: 'account',
   Invoice: 'txn',
   Bill: 'txn',
+  BillPayment: 'txn',
   CompanyInfo: 'company',
 };
 

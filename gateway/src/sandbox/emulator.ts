@@ -7,7 +7,7 @@ import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server'
 import { Hono } from 'hono';
 import { registerApiRoutes } from './api';
 import { createClock } from './clock';
-import { Company, type EntityRecord } from './company';
+import { Company, type EntityRecord, type EntityType } from './company';
 import { dropHeader, type EmulatorCore, type EmulatorStats } from './core';
 import type { OperationContext } from './entities';
 import { faults as faultBodies, QboFault } from './fault-bodies';
@@ -52,7 +52,8 @@ export interface EmulatorOptions {
   now?: () => number;
 }
 
-export type EmulatorEntityType = 'Invoice' | 'Bill' | 'Customer' | 'Vendor' | 'Item' | 'Account' | 'Employee';
+/** Every entity the emulator stores but the company record itself (one per realm, read through CompanyInfo). */
+export type EmulatorEntityType = Exclude<EntityType, 'CompanyInfo'>;
 
 export interface RunningEmulator {
   url: string;

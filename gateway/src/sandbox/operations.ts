@@ -3,6 +3,7 @@
  * Returns the object QBO wraps under the entity name, or throws a QboFault.
  */
 import { saveBill } from './bill';
+import { saveBillPayment } from './bill-payment';
 import type { EntityRecord, EntityType } from './company';
 import {
   checkProperties,
@@ -24,6 +25,7 @@ export type WriteOperation = 'create' | 'update' | 'delete' | 'void';
 export const entityByPath: Readonly<Record<string, EntityType>> = {
   invoice: 'Invoice',
   bill: 'Bill',
+  billpayment: 'BillPayment',
   customer: 'Customer',
   vendor: 'Vendor',
   item: 'Item',
@@ -57,6 +59,7 @@ const companyInfoFields = new Set([
 function save(ctx: OperationContext, type: EntityType, body: EntityRecord, isUpdate: boolean): EntityRecord {
   if (type === 'Invoice') return saveInvoice(ctx, body, isUpdate);
   if (type === 'Bill') return saveBill(ctx, body, isUpdate);
+  if (type === 'BillPayment') return saveBillPayment(ctx, body, isUpdate);
   if (personTypes.has(type)) return savePerson(ctx, type, body, isUpdate);
   if (type === 'Item') return saveItem(ctx, body, isUpdate);
   if (type === 'Account') return saveAccount(ctx, body, isUpdate);
@@ -100,6 +103,9 @@ export function runWrite(
       );
     }
     return voidInvoice(ctx, body);
+  }
+  if (type === 'BillPayment') {
+    throw faults.operationNotSupported('delete', type, 'The emulator does not delete bill payments.');
   }
   if (type !== 'Invoice' && type !== 'Bill') {
     throw faults.operationNotSupported(

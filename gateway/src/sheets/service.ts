@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { formatCents } from '../../../shared/src/money';
-import { headerKey } from '../../../shared/src/sheets/columns';
 import type {
   JobAccepted,
   JobView,
@@ -12,22 +11,14 @@ import { eligibility, parseStatusList } from '../../../shared/src/sheets/eligibi
 import type { RowGroup } from '../../../shared/src/sheets/group';
 import type { AppContext } from '../app/context';
 import type { Job } from '../jobs/jobs';
-import {
-  type CreateInput,
-  type CreateOutcome,
-  createMany,
-  findName,
-  findOrCreateName,
-  NameConflictError,
-  openQbo,
-  payloadHash,
-  type QboConnection,
-  qboWebLink,
-} from '../qbo/index';
+import { findName, openQbo, type QboConnection } from '../qbo/index';
+import { missingPaymentAccount, paidDateOf } from './bill-payments';
+import { CustomerMap, clientKey } from './customer-map';
 import { loadDirections } from './directions-file';
-import { billFor, invoiceFor, type MappedObject } from './map-row';
+import { mappedParty, partyEntity, tableMatches, tabTarget } from './parties';
 import { groupResult, type Plan, planRows, type SheetSettings } from './plan';
-import { type SheetsAuditEntry, SheetsStore } from './store';
+import { SheetsStore } from './store';
+import { writeGroups } from './write-groups';
 
 /**
  * The sheet flow (design.md "Sheet sync"): rows arrive from the add-on, are checked and grouped by the pure
@@ -55,15 +46,33 @@ export function settingsFor(ctx: AppContext, options: SyncOptions = {}): SheetSe
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-const partyEntity = (g: RowGroup) => (g.direction === 'money_out' ? 'Vendor' : 'Customer');
-
-/** The `qb_customers` tab maps a sheet's client name to a QuickBooks name or numeric Id. */
-function mappedParty(g: RowGroup, customers: Record<string, string> | undefined): string {
-  if (g.direction === 'money_out' || !customers) return g.party;
-  for (const [from, to] of Object.entries(customers)) {
-    if (headerKey(from) === headerKey(g.party) && to.trim() !== '') return to.trim();
+/** What a sync would do about the group's customer or vendor (read only: nothing is created). */
+async function partyNote(
+  qbo: QboConnection | undefined,
+  g: RowGroup,
+  party: string,
+  fromTable: string | undefined,
+): Promise<string> {
+  const entity = partyEntity(g);
+  if (fromTable) return `customer from the gateway's customer mapping: QuickBooks Id ${fromTable}`;
+  if (/^\d+$/.test(party) || !qbo) return '';
+  try {
+    const found = await findName(qbo.client, entity, party);
+    if (!found) return `${entity.toLowerCase()} "${party}" will be created in QuickBooks`;
+    return found.active ? '' : `${entity} "${party}" is inactive in QuickBooks; make it active first`;
+  } catch (error) {
+    return `could not check ${entity.toLowerCase()} "${party}" in QuickBooks: ${(error as Error).message}`;
   }
-  return g.party;
+}
+
+/** What QBO_AUTO_MARK_BILL_PAID would do with the group's paid date. */
+function paymentNote(ctx: AppContext, g: RowGroup): string {
+  if (!ctx.config.QBO_AUTO_MARK_BILL_PAID || g.direction !== 'money_out') return '';
+  const paid = paidDateOf(g);
+  if (paid.warning) return paid.warning;
+  if (!paid.date) return '';
+  if (!ctx.config.QBO_BILL_PAYMENT_ACCOUNT_ID) return missingPaymentAccount;
+  return `Would mark it paid on ${paid.date}`;
 }
 
 /** Rows checked without touching anything: no customer, vendor, ledger row or job is created. */
@@ -77,35 +86,31 @@ export async function validateRows(ctx: AppContext, request: SheetsRequest): Pro
   } catch {
     qbo = undefined;
   }
+  const table = qbo
+    ? tableMatches(new CustomerMap(ctx.db), qbo.realmId, plan.groups, request.customers)
+    : new Map<string, string>();
   const known = new Map<string, string>();
   for (const g of plan.groups) {
     const party = mappedParty(g, request.customers);
-    const entity = partyEntity(g);
-    let note = known.get(`${entity}:${party}`);
+    const fromTable =
+      partyEntity(g) === 'Customer' && tabTarget(g, request.customers) === undefined
+        ? table.get(clientKey(party))
+        : undefined;
+    const cacheKey = `${partyEntity(g)}:${clientKey(party)}`;
+    let note = known.get(cacheKey);
     if (note === undefined) {
-      note = '';
-      if (/^\d+$/.test(party)) note = '';
-      else if (qbo) {
-        try {
-          const found = await findName(qbo.client, entity, party);
-          note = found
-            ? found.active
-              ? ''
-              : `${entity} "${party}" is inactive in QuickBooks; make it active first`
-            : `${entity.toLowerCase()} "${party}" will be created in QuickBooks`;
-        } catch (error) {
-          note = `could not check ${entity.toLowerCase()} "${party}" in QuickBooks: ${(error as Error).message}`;
-        }
-      }
-      known.set(`${entity}:${party}`, note);
+      note = await partyNote(qbo, g, party, fromTable);
+      known.set(cacheKey, note);
     }
     const what = `${g.direction === 'money_out' ? 'bill' : 'invoice'} ${g.docNumber}: ${g.rows.length} line${g.rows.length === 1 ? '' : 's'}, ${formatCents(g.totalCents)}`;
+    const payment = paymentNote(ctx, g);
     for (const r of g.rows) {
       results.push(
         groupResult(g, r.rowId, r.sheetRow, { status: 'ok' }, [
           ...(plan.warnings.get(r.rowId) ?? []),
           `Would create ${what}`,
           ...(note ? [note] : []),
+          ...(payment ? [payment] : []),
         ]),
       );
     }
@@ -292,149 +297,4 @@ function pendingResults(plan: Plan, message: string): RowResult[] {
       ),
     ),
   );
-}
-
-async function resolveParties(
-  qbo: QboConnection,
-  groups: readonly RowGroup[],
-  customers: Record<string, string> | undefined,
-): Promise<Map<RowGroup, { id: string } | { error: string }>> {
-  const byName = new Map<string, { id: string } | { error: string }>();
-  const out = new Map<RowGroup, { id: string } | { error: string }>();
-  for (const g of groups) {
-    const entity = partyEntity(g);
-    const name = mappedParty(g, customers);
-    const key = `${entity}:${headerKey(name)}`;
-    let found = byName.get(key);
-    if (!found) {
-      if (entity === 'Customer' && /^\d+$/.test(name)) found = { id: name };
-      else {
-        try {
-          found = { id: (await findOrCreateName(qbo.client, qbo.ledger, { entity, displayName: name })).id };
-        } catch (error) {
-          if (!(error instanceof NameConflictError)) throw error;
-          found = { error: error.message };
-        }
-      }
-      byName.set(key, found);
-    }
-    out.set(g, found);
-  }
-  return out;
-}
-
-async function writeGroups(
-  ctx: AppContext,
-  qbo: QboConnection,
-  job: Job,
-  request: SheetsRequest,
-  plan: Plan,
-  settle: (results: RowResult[]) => void,
-): Promise<void> {
-  const store = new SheetsStore(ctx.db);
-  const parties = await resolveParties(qbo, plan.groups, request.customers);
-  const inputs: CreateInput[] = [];
-  const byKey = new Map<string, { group: RowGroup; mapped: MappedObject; changed: string | undefined }>();
-  const itemId = ctx.config.QBO_DEFAULT_ITEM_ID!;
-  const accountId = ctx.config.QBO_DEFAULT_EXPENSE_ACCOUNT_ID ?? '';
-  for (const g of plan.groups) {
-    const party = parties.get(g)!;
-    const rowWarnings = (id: string) => plan.warnings.get(id) ?? [];
-    if ('error' in party) {
-      settle(
-        g.rows.map((r) =>
-          groupResult(g, r.rowId, r.sheetRow, { status: 'failed', error: party.error }, rowWarnings(r.rowId)),
-        ),
-      );
-      continue;
-    }
-    const mapped =
-      g.direction === 'money_out' ? billFor(g, party.id, accountId) : invoiceFor(g, party.id, itemId);
-    const key = `sheets:${request.spreadsheetId}:${g.anchorRowId}`;
-    const existing = qbo.ledger.find(qbo.realmId, key, mapped.entity);
-    const changed =
-      existing?.state === 'created' && existing.payloadHash !== payloadHash(mapped.payload)
-        ? `Changed after it was synced: QuickBooks still has the old version of ${mapped.entity.toLowerCase()} ${g.docNumber} (Id ${existing.qboId}); edit it there — qb-bridge never creates it a second time`
-        : undefined;
-    byKey.set(key, { group: g, mapped, changed });
-    inputs.push({ key, entity: mapped.entity, payload: mapped.payload, lookup: { docNumber: g.docNumber } });
-  }
-  // A batch settles up to 30 rows in one tick: their results, audit rows and progress are stored in one
-  // commit (a commit per row is a disk flush each, which made 2,000 rows wait on the disk, not QuickBooks).
-  let results: RowResult[] = [];
-  let audits: SheetsAuditEntry[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (results.length === 0 && audits.length === 0) return;
-    const [r, a] = [results, audits];
-    results = [];
-    audits = [];
-    ctx.db.transaction(() => {
-      settle(r);
-      for (const entry of a) store.audit(entry);
-    })();
-  };
-  const later = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(flush);
-  };
-  const onSettled = (o: CreateOutcome) => {
-    const entry = byKey.get(o.key);
-    if (!entry) return;
-    const { group, mapped, changed } = entry;
-    const ledgerRow = qbo.ledger.get(o.ledgerId);
-    const syncedAt = new Date().toISOString();
-    const outcome =
-      o.state === 'created'
-        ? {
-            status: 'synced' as const,
-            qboId: o.qboId,
-            url: qboWebLink(qbo.client.endpoints, mapped.entity, o.qboId),
-            syncedAt,
-            ...(changed ? { error: changed } : {}),
-          }
-        : o.state === 'rejected'
-          ? {
-              status: 'failed' as const,
-              error: `QuickBooks refused ${mapped.entity.toLowerCase()} ${group.docNumber}: ${o.message}`,
-              syncedAt,
-            }
-          : { status: 'pending' as const, error: o.message };
-    results.push(
-      ...group.rows.map((r) =>
-        groupResult(group, r.rowId, r.sheetRow, outcome, [
-          ...(plan.warnings.get(r.rowId) ?? []),
-          ...mapped.warnings,
-        ]),
-      ),
-    );
-    later();
-    audits.push({
-      jobId: job.id,
-      spreadsheetId: request.spreadsheetId,
-      sheetName: request.sheetName,
-      rowIds: group.rows.map((r) => r.rowId),
-      entity: mapped.entity,
-      ledgerKey: o.key,
-      docNumber: group.docNumber,
-      payloadHash: ledgerRow.payloadHash,
-      qboId: o.state === 'created' ? o.qboId : null,
-      requestId: ledgerRow.requestId,
-      outcome:
-        o.state === 'created' ? (o.adopted ? 'adopted' : changed ? 'created_earlier' : 'created') : o.state,
-      message: o.state === 'created' ? (changed ?? null) : o.message,
-    });
-  };
-  try {
-    if (inputs.length > 0) {
-      await createMany(qbo.client, qbo.ledger, inputs, {
-        onSettled,
-        retryRejected: request.options?.retryRejected,
-      });
-    }
-  } finally {
-    flush();
-  }
 }

@@ -1,12 +1,13 @@
 import type { RowResult } from '../../../shared/src/sheets/contract';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
+import { customerMapMigrations } from './customer-map';
 
 /**
  * The sheet flow's tables (owner `sheets.jobs`): which request each job answered (its fingerprint makes a
  * re-submit of the same rows with the same content return the same job), the per-row results the add-on
  * polls and writes back, and one audit row per QuickBooks object (seed 001's `qb_invoice_audit`, for
- * bills too).
+ * bills too). The customer-mapping table is in `customer-map.ts`.
  */
 export const sheetsMigrations: Migration[] = [
   {
@@ -50,6 +51,7 @@ export const sheetsMigrations: Migration[] = [
       CREATE INDEX sheets_audit_sheet ON sheets_audit (spreadsheet_id, at);
     `,
   },
+  ...customerMapMigrations,
 ];
 
 export interface SheetsAuditEntry {

@@ -1,3 +1,4 @@
+import { sheetsDashboardPage } from '../sheets/dashboard-page';
 import { misDashboardPage } from '../mis/dashboard-page';
 import { zimbraDashboardPage } from '../zimbra/dashboard-page';
 import { auditPage } from './audit-page';
@@ -9,6 +10,7 @@ import { webConnectorPage } from './web-connector-page';
 /** Every dashboard page, in navigation order. A flow adds its page (a `DashboardPage`) here. */
 export const dashboardPages: DashboardPage[] = [
   overviewPage,
+  sheetsDashboardPage,
   misDashboardPage,
   zimbraDashboardPage,
   webConnectorPage,

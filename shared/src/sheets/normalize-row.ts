@@ -18,6 +18,8 @@ export interface NormalizedRow {
   amountCents: number;
   txnDate: string;
   serviceDate?: string;
+  /** `Inv_paid_date` when it is a date: the day a bill was paid (QBO_AUTO_MARK_BILL_PAID pays it then). */
+  paidDate?: string;
   description: string;
   /** Internal facts for PrivateNote: the source document link first, so truncation never drops it. */
   noteParts: string[];
@@ -81,9 +83,11 @@ export function normalizeRow(input: SheetRowInput, options: NormalizeOptions): R
     if (d.ok) txnDate = d.date;
     else errors.push(`submitted_date: ${d.error}`);
   }
+  let paidDate: string | undefined;
   if (text(v.inv_paid_date) !== '') {
     const paid = parseSheetDate(v.inv_paid_date);
-    if (!paid.ok) warnings.push(`Inv_paid_date is not a date (${paid.error}); it was ignored`);
+    if (paid.ok) paidDate = paid.date;
+    else warnings.push(`Inv_paid_date is not a date (${paid.error}); it was ignored`);
   }
   let serviceDate: string | undefined;
   if (text(v.job_start) !== '') {
@@ -137,6 +141,7 @@ export function normalizeRow(input: SheetRowInput, options: NormalizeOptions): R
       amountCents,
       txnDate,
       ...(serviceDate ? { serviceDate } : {}),
+      ...(paidDate ? { paidDate } : {}),
       description,
       noteParts,
       invLink,

@@ -6,15 +6,15 @@ import { nameKey } from './name-key';
  * turned into / read back from the ledger's lookup columns.
  */
 
-export type LedgerEntity = 'Invoice' | 'Bill' | 'Customer' | 'Vendor';
+export type LedgerEntity = 'Invoice' | 'Bill' | 'BillPayment' | 'Customer' | 'Vendor';
 /**
  * How the writer finds the object again when an outcome is unknown (qbo-api.md §4.3 point 2):
  * - `docNumber`: a transaction carrying our own number (DocNumber is filterable);
  * - `displayName`: a Customer/Vendor (names are unique, inactive ones included);
  * - `marker`: a transaction QuickBooks numbers itself or that has no number (a Bill without the vendor's
- *   number). Candidates are queried by the party (CustomerRef for an Invoice, VendorRef for a Bill) and
- *   TxnDate, then matched only by the `qb-bridge ref <requestid> key <mark>` marker the writer puts in
- *   PrivateNote (the key mark survives a restore that re-plans the row with a new requestid).
+ *   number, a BillPayment). Candidates are queried by the party (CustomerRef for an Invoice, VendorRef for a
+ *   Bill or BillPayment) and TxnDate, then matched only by the `qb-bridge ref <requestid> key <mark>` marker
+ *   the writer puts in PrivateNote (the key mark survives a restore that re-plans the row with a new requestid).
  *   The payload must carry the same party and TxnDate: without a TxnDate QuickBooks dates it "today" in
  *   the company's time zone, which the lookup could not predict.
  */
@@ -31,7 +31,14 @@ export interface LookupColumns {
 }
 
 /** The reference field a marker lookup queries: the customer of an invoice, the vendor of a bill. */
-export const markerPartyField = { Invoice: 'CustomerRef', Bill: 'VendorRef' } as const;
+export const markerPartyField = {
+  Invoice: 'CustomerRef',
+  Bill: 'VendorRef',
+  BillPayment: 'VendorRef',
+} as const;
+
+const isMarkerEntity = (entity: LedgerEntity): entity is keyof typeof markerPartyField =>
+  entity in markerPartyField;
 
 function refValueOf(payload: Record<string, unknown>, field: string): string | undefined {
   const ref = payload[field];
@@ -48,14 +55,16 @@ export function markerOf(lookup: LedgerLookup): { partyRef: string; txnDate: str
 }
 
 function markerColumns(entity: LedgerEntity, payload: Record<string, unknown>, lookup: MarkerLookup) {
-  if (entity !== 'Invoice' && entity !== 'Bill') {
-    throw new Error(`A marker lookup only works for invoices and bills, not ${entity}; use { displayName }`);
+  if (!isMarkerEntity(entity)) {
+    throw new Error(
+      `A marker lookup only works for invoices, bills and bill payments, not ${entity}; use { displayName }`,
+    );
   }
   const side = entity === 'Invoice' ? 'customerRef' : 'vendorRef';
   const partyRef: unknown = (lookup.marker as Record<string, unknown>)[side];
   if (typeof partyRef !== 'string') {
     throw new Error(
-      `A marker lookup for ${entity === 'Invoice' ? 'an invoice' : 'a bill'} needs { ${side} }`,
+      `A marker lookup for ${entity === 'Invoice' ? 'an invoice' : `a ${entity}`} needs { ${side} }`,
     );
   }
   const txnDate = lookup.marker.txnDate;
@@ -123,7 +132,7 @@ export function lookupColumns(
 export function lookupFromColumns(entity: LedgerEntity, columns: LookupColumns): LedgerLookup {
   if (columns.doc !== null) return { docNumber: columns.doc };
   if (columns.partyRef !== null && columns.txnDate !== null) {
-    return entity === 'Bill'
+    return entity === 'Bill' || entity === 'BillPayment'
       ? { marker: { vendorRef: columns.partyRef, txnDate: columns.txnDate } }
       : { marker: { customerRef: columns.partyRef, txnDate: columns.txnDate } };
   }

@@ -1,7 +1,7 @@
 import type { QboClient } from '../http/client';
 import type { QboLedger } from './ledger';
 import { cleanDisplayName, nameKey } from './name-key';
-import { findByDisplayName, type PersonEntity } from './resolve';
+import { findByDisplayName, findManyByDisplayName, type PersonEntity } from './resolve';
 import { createOnce, inactiveNameMessage, nameClashMessage, recordCreated } from './write-once';
 
 /**
@@ -62,6 +62,25 @@ export async function findName(
   // Both quote forms: the straight one by `=`, a stored typographic one by LIKE (findByDisplayName).
   const [match] = await findByDisplayName(client, entity, cleanDisplayName(displayName));
   return match ? toRecord(match) : undefined;
+}
+
+/**
+ * `findName` for many names in a few queries (a first sync with 300 new clients would otherwise wait for 300
+ * lookups before its first invoice). Keyed by the names as given; a name absent from the map was not found
+ * this way (or holds a quote character): ask `findOrCreateName` for it.
+ */
+export async function findNames(
+  client: QboClient,
+  entity: PersonEntity,
+  displayNames: readonly string[],
+): Promise<Map<string, NameRecord>> {
+  const rows = await findManyByDisplayName(client, entity, displayNames.map(cleanDisplayName));
+  const found = new Map<string, NameRecord>();
+  for (const name of displayNames) {
+    const row = rows.get(nameKey(name));
+    if (row) found.set(name, toRecord(row));
+  }
+  return found;
 }
 
 export function validateDisplayName(displayName: string): string {

@@ -39,7 +39,11 @@ export function keyMarkFor(row: Pick<LedgerRow, 'key' | 'entity'>): string {
   return crypto.createHash('sha256').update(`${row.entity}\u0000${row.key}`).digest('hex').slice(0, 16);
 }
 
-const transactionRefs: Record<string, string> = { Invoice: 'CustomerRef', Bill: 'VendorRef' };
+const transactionRefs: Record<string, string> = {
+  Invoice: 'CustomerRef',
+  Bill: 'VendorRef',
+  BillPayment: 'VendorRef',
+};
 
 /**
  * The body actually sent: transactions get `qb-bridge ref <requestid> key <key mark>` appended to
@@ -347,6 +351,35 @@ export async function findByDisplayName(
   }
   const key = nameKey(displayName);
   return rows.filter((r) => typeof r.DisplayName === 'string' && nameKey(r.DisplayName) === key);
+}
+
+/**
+ * Many names of one list at once: one `DisplayName IN (…)` query per chunk instead of a query per name, keyed
+ * by `nameKey`. Names holding a quote character are left out (their stored form may differ in quote style,
+ * which only `findByDisplayName`'s LIKE finds): a caller looks those up one by one.
+ */
+export async function findManyByDisplayName(
+  client: QboClient,
+  entity: PersonEntity,
+  displayNames: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const plain = [...new Set(displayNames.filter((n) => !quoteChar.test(n)))];
+  const wanted = new Set(plain.map(nameKey));
+  const found = new Map<string, Record<string, unknown>>();
+  const forms = [...new Set(plain.flatMap((n) => [n, cleanDisplayName(n)]))];
+  for (const part of chunkWithin(forms, 30, (form) => form.length + 6)) {
+    const rows = await queryAll(
+      client,
+      entity,
+      qboQuery('Active IN (true, false) and DisplayName IN ?', [part]),
+    );
+    for (const row of rows) {
+      if (typeof row.DisplayName !== 'string') continue;
+      const key = nameKey(row.DisplayName);
+      if (wanted.has(key) && !found.has(key)) found.set(key, row);
+    }
+  }
+  return found;
 }
 
 /** Who holds a name QuickBooks refused with 6240. */

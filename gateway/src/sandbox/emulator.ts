@@ -2,29 +2,25 @@
  * An offline QuickBooks Online emulator: OAuth, the v3 API subset qb-bridge uses, batch, query, requestid
  * replay, Intuit's limits and fault bodies, and fault injection. Runs in-process (`fetch`) or as a server.
  */
-import type { AddressInfo } from 'node:net';
-import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import { registerApiRoutes } from './api';
+import type { Hono } from 'hono';
+import { buildEmulatorApp } from './app';
 import { createClock } from './clock';
-import { Company, type EntityRecord, type EntityType } from './company';
-import { dropHeader, type EmulatorCore, type EmulatorStats } from './core';
-import type { OperationContext } from './entities';
-import { faults as faultBodies, QboFault } from './fault-bodies';
+import { Companies } from './companies';
+import type { EntityRecord, EntityType } from './company';
+import type { EmulatorCore, EmulatorStats } from './core';
+import { QboFault } from './fault-bodies';
 import { createFaultControls, type FaultControls } from './fault-injection';
-import { faultResponse, htmlResponse, intuitTid } from './http';
 import { defaultLimits, type EmulatorLimits, RateLimiter } from './limits';
-import { registerOAuthRoutes } from './oauth';
 import { runWrite } from './operations';
 import { createRandom } from './random';
 import { ReplayStore } from './replay';
-import { seedCompany } from './seed';
 import { defaultTokenSettings, TokenAuthority, type TokenPair } from './tokens';
-import { registerWebPages } from './web-pages';
+import { fetchInProcess, listenOn, type RunningEmulator } from './transport';
 
 export type { EmulatorStats } from './core';
 export type { FaultControls, InjectedFault } from './fault-injection';
 export type { EmulatorLimits } from './limits';
+export type { RunningEmulator } from './transport';
 
 export interface EmulatorOptions {
   /** 1 = real time; 60 makes a rate-limit "minute" last 1 s, and token lifetimes and grace periods likewise. */
@@ -54,12 +50,6 @@ export interface EmulatorOptions {
 
 /** Every entity the emulator stores but the company record itself (one per realm, read through CompanyInfo). */
 export type EmulatorEntityType = Exclude<EntityType, 'CompanyInfo'>;
-
-export interface RunningEmulator {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
 
 export interface Emulator {
   readonly app: Hono;
@@ -94,11 +84,6 @@ export interface Emulator {
   create(realmId: string, type: EmulatorEntityType, body: Record<string, unknown>): Record<string, unknown>;
 }
 
-function droppedConnectionError(): TypeError {
-  const cause = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
-  return new TypeError('fetch failed', { cause });
-}
-
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const clock = createClock(options.timeScale ?? 1, options.now);
   const random = createRandom(options.randomSeed ?? 20_240_905);
@@ -107,31 +92,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const clientId = options.clientId ?? 'emulator-client';
   const clientSecret = options.clientSecret ?? 'emulator-secret';
   const companyName = options.companyName ?? 'Sandbox Company_US_1';
-  const seed = options.seed ?? true;
   let publicUrl = options.publicUrl ?? 'http://127.0.0.1:8788';
-  const companies = new Map<string, Company>();
-  let customTxnNumbers = true;
-
-  const contextFor = (company: Company): OperationContext => ({
-    company,
-    nowMs: clock.now(),
-    visibleSeq: Number.POSITIVE_INFINITY,
-    allowDuplicateDocNum: false,
-  });
-
-  const ensureCompany = (id: string): Company => {
-    let company = companies.get(id);
-    if (!company) {
-      company = new Company(id);
-      company.customTxnNumbers = customTxnNumbers;
-      companies.set(id, company);
-      seedCompany(contextFor(company), id === realmId ? companyName : `Sandbox Company ${id}`, seed);
-      // Seeds are committed "long ago" (time 0); everything after is stamped for the query lag.
-      company.clock = clock.now;
-    }
-    return company;
-  };
-  ensureCompany(realmId);
+  const companies = new Companies(clock, realmId, companyName, options.seed ?? true);
+  const ensureCompany = (id: string) => companies.ensure(id);
 
   const tokens = new TokenAuthority(clock, {
     ...defaultTokenSettings,
@@ -157,44 +120,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     company: (id) => companies.get(id),
   };
 
-  const app = new Hono();
-  app.use('*', async (c, next) => {
-    await next();
-    c.res.headers.set('intuit_tid', intuitTid(random, clock.now()));
-  });
-  app.get('/', (c) =>
-    c.html(
-      `<!doctype html><title>QuickBooks Online emulator</title><h1>QuickBooks Online emulator</h1><p>Company ${realmId} (${companyName}). API under <code>/v3/company/${realmId}/</code>; OAuth at <code>/connect/oauth2</code> and <code>/oauth2/v1/tokens/bearer</code>.</p>`,
-    ),
-  );
-  app.get('/comm/invoice/:realmId/:id', (c) => {
-    const invoice = companies.get(c.req.param('realmId'))?.get('Invoice', c.req.param('id'));
-    if (!invoice) return htmlResponse(404, '<!doctype html><h1>Invoice not found</h1>');
-    const customer = (invoice.CustomerRef as { name?: string } | undefined)?.name ?? '';
-    return c.html(
-      `<!doctype html><title>Invoice ${String(invoice.DocNumber ?? invoice.Id)}</title><h1>Invoice ${String(invoice.DocNumber ?? invoice.Id)}</h1><p>${customer.replace(/[<>&]/g, '')}: balance due ${String(invoice.Balance)} USD by ${String(invoice.DueDate)}</p>`,
-    );
-  });
-  registerOAuthRoutes(app, tokens, {
+  const app = buildEmulatorApp(core, {
+    realmId,
+    companyName,
     clientId,
     clientSecret,
-    defaultRealmId: realmId,
-    companyName: (id) =>
-      String(companies.get(id)?.list('CompanyInfo')[0]?.CompanyName ?? `Sandbox Company ${id}`),
+    companies,
     ensureCompany: (id) => void ensureCompany(id),
-  });
-  registerApiRoutes(app, core);
-  registerWebPages(app, {
-    *companies() {
-      const home = companies.get(realmId);
-      if (home) yield home;
-      for (const company of companies.values()) if (company !== home) yield company;
-    },
-  });
-  // Any other API-looking path answers QBO's "Unsupported Operation" (code 500, HTTP 400).
-  app.all('/v3/*', (c) => {
-    const url = new URL(c.req.url);
-    return faultResponse(faultBodies.unsupportedOperation(url.pathname, url.toString()), clock.now());
   });
 
   const emulator: Emulator = {
@@ -204,54 +136,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     clientId,
     clientSecret,
     limits,
-    async fetch(input, init) {
-      const request = input instanceof Request && init === undefined ? input : new Request(input, init);
-      const { signal } = request;
-      signal.throwIfAborted();
-      // Like a real fetch: an abort (client timeout) rejects at once, even while the emulator still works.
-      const response = await new Promise<Response>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        Promise.resolve(app.fetch(request)).then((r) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(r);
-        }, reject);
-      });
-      if (response.headers.get(dropHeader)) throw droppedConnectionError();
-      return response;
-    },
+    fetch: (input, init) => fetchInProcess(app, input, init),
     async listen(port = 0, host = '127.0.0.1') {
-      const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-        const s = serve(
-          {
-            fetch: async (request: Request, env: HttpBindings | Http2Bindings) => {
-              const response = await app.fetch(request, env);
-              if (response.headers.get(dropHeader)) {
-                // The write is committed; the client only sees the connection die.
-                env.incoming.socket.destroy();
-                return new Response(null, { status: 502 });
-              }
-              return response;
-            },
-            port,
-            hostname: host,
-          },
-          () => resolve(s),
-        );
-        s.once('error', reject);
-      });
-      const address = server.address() as AddressInfo;
-      const url = `http://${host}:${address.port}`;
-      if (options.publicUrl === undefined) publicUrl = url;
-      return {
-        url,
-        port: address.port,
-        close: () =>
-          new Promise<void>((resolve) => {
-            if ('closeAllConnections' in server) server.closeAllConnections();
-            server.close(() => resolve());
-          }),
-      };
+      const running = await listenOn(app, port, host);
+      if (options.publicUrl === undefined) publicUrl = running.url;
+      return running;
     },
     entities(id, type) {
       return companies.get(id)?.list(type) ?? [];
@@ -273,11 +162,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     expireAccessTokens: () => tokens.expireAccessTokens(),
     revokeRefreshToken: (token) => void tokens.revoke(token),
     addEmployee(id, displayName) {
-      runWrite(contextFor(ensureCompany(id)), 'Employee', 'create', { DisplayName: displayName });
+      runWrite(companies.contextFor(ensureCompany(id)), 'Employee', 'create', { DisplayName: displayName });
     },
     setCustomTxnNumbers(on) {
-      customTxnNumbers = on;
-      for (const company of companies.values()) company.customTxnNumbers = on;
+      companies.setCustomTxnNumbers(on);
     },
     setDuplicateDocNumberCheck(on, id = realmId) {
       ensureCompany(id).duplicateDocNumberCheck = on;
@@ -293,7 +181,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     },
     create(id, type, body): EntityRecord {
       try {
-        return runWrite(contextFor(ensureCompany(id)), type, 'create', body);
+        return runWrite(companies.contextFor(ensureCompany(id)), type, 'create', body);
       } catch (error) {
         if (error instanceof QboFault) throw new Error(`emulator rejected the ${type}: ${error.message}`);
         throw error;

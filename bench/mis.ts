@@ -29,6 +29,8 @@ const timeScale = Number(process.env.MIS_BENCH_TIME_SCALE ?? 10);
 const targetRatio = 0.9;
 const batchSize = 90;
 const serverUrl = process.env.MIS_TEST_DATABASE_URL || 'mysql://root@127.0.0.1:3306/';
+/** MIS_BENCH_NODE_ARGS: extra flags for the worker's node (e.g. `--trace-gc`, `--heap-prof`) when hunting memory. */
+const workerNodeArgs = (process.env.MIS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const schema = `
 CREATE TABLE tbl_income_category (id INT PRIMARY KEY, name VARCHAR(100), status_Id INT, QuickBk_ctgId INT);
@@ -118,7 +120,15 @@ async function runSize(root: string, n: number): Promise<Record<string, unknown>
 
     const child = spawn(
       process.execPath,
-      [path.join(root, 'bin/qb-bridge.js'), 'mis', 'all', '--batch-size', String(batchSize), '--json'],
+      [
+        ...workerNodeArgs,
+        path.join(root, 'bin/qb-bridge.js'),
+        'mis',
+        'all',
+        '--batch-size',
+        String(batchSize),
+        '--json',
+      ],
       { cwd: dir, env, stdio: ['ignore', 'pipe', process.env.MIS_BENCH_STDERR ? 'inherit' : 'ignore'] },
     );
     let stdout = '';

@@ -2,12 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkMis,
-  checkZimbra,
-  parseKnownHosts,
-  verifyHostKey,
-} from '../../gateway/src/doctor/checks-remote';
+import { checkMis, checkZimbra } from '../../gateway/src/doctor/checks-remote';
 import {
   checkAddon,
   checkQuickBooks,
@@ -149,18 +144,35 @@ describe('zimbra (an SSH handshake checked against ZIMBRA_KNOWN_HOSTS)', () => {
     });
   });
 
-  it('matches hashed known_hosts entries and honours @revoked', () => {
-    const key = Buffer.from(ssh.hostKeyBase64, 'base64');
+  it('uses the same host-key trust as a billing run: hashed entries, @revoked, and a pinned SHA256 fingerprint', async () => {
     const salt = crypto.randomBytes(20);
     const name = `[127.0.0.1]:${ssh.port}`;
     const hash = crypto.createHmac('sha1', salt).update(name).digest('base64');
-    const hashed = parseKnownHosts(`|1|${salt.toString('base64')}|${hash} ssh-ed25519 ${ssh.hostKeyBase64}`);
-    expect(verifyHostKey(hashed, '127.0.0.1', ssh.port, key)).toBe('known');
-    expect(verifyHostKey(hashed, '127.0.0.2', ssh.port, key)).toBe('unknown');
-    const revoked = parseKnownHosts(
-      `@revoked ${name} ssh-ed25519 ${ssh.hostKeyBase64}\n${ssh.knownHostsLine}`,
+    const hashed = knownHostsFile(
+      'hashed',
+      `|1|${salt.toString('base64')}|${hash} ssh-ed25519 ${ssh.hostKeyBase64}\n`,
     );
-    expect(verifyHostKey(revoked, '127.0.0.1', ssh.port, key)).toBe('revoked');
+    expect(await checkZimbra(settings(hashed, ssh.clientKeyFile), 10_000)).toMatchObject({ status: 'ok' });
+    const revoked = knownHostsFile(
+      'revoked',
+      `@revoked ${name} ssh-ed25519 ${ssh.hostKeyBase64}\n${ssh.knownHostsLine}\n`,
+    );
+    expect(await checkZimbra(settings(revoked, ssh.clientKeyFile), 10_000)).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('@revoked'),
+    });
+    // ZIMBRA_KNOWN_HOSTS may pin the key's fingerprint instead of naming a file (the doctor used to try to
+    // read it as a file name).
+    const pinned = `SHA256:${crypto.createHash('sha256').update(Buffer.from(ssh.hostKeyBase64, 'base64')).digest('base64').replace(/=+$/, '')}`;
+    expect(await checkZimbra(settings(pinned, ssh.clientKeyFile), 10_000)).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining(pinned),
+    });
+    const wrongPin = `SHA256:${crypto.randomBytes(32).toString('base64').replace(/=+$/, '')}`;
+    expect(await checkZimbra(settings(wrongPin, ssh.clientKeyFile), 10_000)).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(`not the pinned ${wrongPin}`),
+    });
   });
 });
 

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCliAsync } from '../helpers/cli';
+import { cliPath, runCliAsync } from '../helpers/cli';
 import { tempDir } from '../helpers/context';
 import {
   createTestMis,
@@ -97,4 +98,35 @@ describe('qb-bridge mis … (built CLI, MariaDB, QBO emulator)', () => {
       await mis.drop();
     }
   }, 240_000);
+
+  it('serve logs a MIS missing a column at start-up: the column and the fix, before any request', async () => {
+    const broken = await createTestMis(
+      'CREATE TABLE tbl_imvoice (id INT PRIMARY KEY, reg_no VARCHAR(200), fee_category INT, dept FLOAT, credit FLOAT, invoice_date DATETIME, comment VARCHAR(900), QuickBk_Status INT, pushed_date DATETIME, quickbooks_id VARCHAR(255));',
+    );
+    const dir = tempDir('qbb-mis-serve-');
+    const serve = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, MIS_DATABASE_URL: broken.url },
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        // The CLI logs to stderr (stdout is for people and --json).
+        serve.stderr.on('data', (d) => {
+          out += String(d);
+          const found = out.split('\n').find((l) => l.includes('lacks'));
+          if (found) resolve(found);
+        });
+        serve.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      const logged = JSON.parse(line) as { msg: string; flow: string };
+      expect(logged.flow).toBe('mis');
+      expect(logged.msg).toMatch(/lacks columns tbl_imvoice\.pushed_by, tbl_income_category/);
+      expect(logged.msg).toMatch(/add it there .* or point MIS_DATABASE_URL at the right database/);
+    } finally {
+      serve.kill('SIGTERM');
+      await new Promise((resolve) => serve.once('exit', resolve));
+      await broken.drop();
+    }
+  }, 60_000);
 });

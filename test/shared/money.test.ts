@@ -127,6 +127,22 @@ describe('lineAmountCents', () => {
 
   it('refuses a product past the exact range', () => {
     expect(() => lineAmountCents('1000', maxSafe)).toThrow(MoneyRangeError);
+    expect(() => lineAmountCents(1000, maxSafe)).toThrow(MoneyRangeError);
+  });
+
+  it('gives whole numeric quantities the same cents as their text (the fast path), never -0', () => {
+    for (const [quantity, price] of [
+      [7, 450],
+      [40, 1_575],
+      [0, -500],
+      [-3, 0],
+      [123_456, 99_999],
+    ] as const) {
+      expect(lineAmountCents(quantity, price), `${quantity} × ${price}`).toBe(
+        lineAmountCents(String(quantity), price),
+      );
+    }
+    expect(Object.is(lineAmountCents(-3, 0), 0)).toBe(true);
   });
 
   it('formats cents back to two decimals', () => {

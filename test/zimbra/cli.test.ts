@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZimbraStore } from '../../gateway/src/zimbra/store';
 import { cliPath, repoRoot, runCliAsync } from '../helpers/cli';
@@ -57,6 +58,22 @@ describe('run-monthly-billing from the command line', () => {
     const again = await runCliAsync([...args, '--skip-fetch'], h.env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Invoices Created: 0');
+    expect(invoicesOf(h.emulator, h.realm)).toHaveLength(customers);
+
+    // generate-report: the month's workbook from the stored usage, at current prices, nothing created.
+    const xlsx = path.join(h.dataDir, 'october.xlsx');
+    const report = await runCliAsync(
+      ['generate-report', '--year', '2025', '--month', '10', '--output', xlsx],
+      h.env,
+    );
+    expect(report.code).toBe(0);
+    expect(report.stdout.trim()).toBe(xlsx);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(xlsx);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['Summary', 'Details', 'Usage']);
+    const details = workbook.getWorksheet('Details')!;
+    expect(details.getRow(2).getCell(11).value).toBe('preview');
+    expect(details.getRow(customers + 1).getCell(2).value).toMatch(/^customer\d+\.com$/);
     expect(invoicesOf(h.emulator, h.realm)).toHaveLength(customers);
   }, 60_000);
 

@@ -48,4 +48,28 @@ describe('terminal prompts', () => {
     expect(t.shown()).toContain('Email Hosting $4.50 (Id 12)');
     t.prompter.close();
   });
+
+  it('offers an obsolete CoS another item, exclusion, unmapping, or keeping it', async () => {
+    const t = scripted(['1', 'u', 'x', '']);
+    const item = {
+      name: 'biz-50gb',
+      itemId: '40',
+      itemName: 'Business Mail',
+      quotaGb: 50,
+      lastSeen: '2025-10-28',
+      reasons: ['item_inactive' as const],
+      problems: [
+        'QuickBooks item Business Mail (Id 40) is inactive or deleted; map biz-50gb to an active item or exclude it',
+      ],
+    };
+    const items = [{ id: '12', name: 'Email Hosting', unitPriceCents: 450 }];
+    expect(await t.prompter.obsoleteCos(item, items)).toEqual({ itemId: '12', quotaGb: 50 });
+    expect(await t.prompter.obsoleteCos(item, items)).toEqual({ unmap: true });
+    expect(await t.prompter.obsoleteCos(item, items)).toEqual({ exclude: true });
+    expect(await t.prompter.obsoleteCos(item, items)).toBeNull();
+    expect(t.shown()).toContain('CoS biz-50gb is mapped to Business Mail (Id 40), but:');
+    expect(t.shown()).toContain('  - QuickBooks item Business Mail (Id 40) is inactive or deleted');
+    expect(t.shown()).toContain('x = exclude, u = unmap, Enter = keep: ');
+    t.prompter.close();
+  });
 });

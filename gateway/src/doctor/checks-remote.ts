@@ -1,9 +1,15 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import mysql from 'mysql2/promise';
 import { Client } from 'ssh2';
 import type { Config } from '../config/load';
 import { scrubString } from '../log/redact';
+import {
+  type HostKeyVerdict,
+  isPinnedFingerprint,
+  preferredHostKeyTypes,
+  type TrustSource,
+  verifyHostKey,
+} from '../zimbra/ssh/known-hosts';
 import { type CheckResult, fail, ok, skip } from './check';
 
 /**
@@ -55,61 +61,6 @@ export async function checkMis(
   }
 }
 
-/** One known_hosts line's hosts and key, with its marker (@revoked keys are refused, @cert-authority ignored). */
-interface KnownHost {
-  marker?: string;
-  patterns: string[];
-  key: Buffer;
-}
-
-export function parseKnownHosts(text: string): KnownHost[] {
-  const entries: KnownHost[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const fields = line.split(/\s+/);
-    const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
-    const [hosts, , base64] = fields;
-    if (!hosts || !base64) continue;
-    entries.push({ marker, patterns: hosts.split(','), key: Buffer.from(base64, 'base64') });
-  }
-  return entries;
-}
-
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
-/** Whether one known_hosts host pattern names host:port (plain, wildcard or `|1|salt|hash` hashed). */
-function patternMatches(pattern: string, host: string, port: number): boolean {
-  const name = port === 22 ? host : `[${host}]:${port}`;
-  if (pattern.startsWith('|1|')) {
-    const [, , salt, hash] = pattern.split('|');
-    if (!salt || !hash) return false;
-    const mac = crypto.createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
-    return mac === hash;
-  }
-  return globToRegExp(pattern).test(name);
-}
-
-export type HostKeyVerdict = 'known' | 'revoked' | 'unknown';
-
-export function verifyHostKey(entries: KnownHost[], host: string, port: number, key: Buffer): HostKeyVerdict {
-  const forHost = entries.filter((e) => {
-    const negated = e.patterns.some((p) => p.startsWith('!') && patternMatches(p.slice(1), host, port));
-    return !negated && e.patterns.some((p) => !p.startsWith('!') && patternMatches(p, host, port));
-  });
-  if (forHost.some((e) => e.marker === '@revoked' && e.key.equals(key))) return 'revoked';
-  return forHost.some((e) => e.marker === undefined && e.key.equals(key)) ? 'known' : 'unknown';
-}
-
-const fingerprint = (key: Buffer) =>
-  `SHA256:${crypto.createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-
 interface SshAttempt {
   hostKey?: Buffer;
   verdict?: HostKeyVerdict;
@@ -120,7 +71,7 @@ interface SshAttempt {
 /** One SSH handshake (and login when a key is given); the host key is judged before anything is sent. */
 function trySsh(
   options: { host: string; port: number; username: string; privateKey?: Buffer },
-  entries: KnownHost[],
+  trust: TrustSource,
   timeoutMs: number,
 ): Promise<SshAttempt> {
   return new Promise((resolve) => {
@@ -148,10 +99,13 @@ function trySsh(
       readyTimeout: timeoutMs,
       // With no key to log in with, stop right after the host key: that part is what can be checked.
       authHandler: options.privateKey ? undefined : () => false,
+      // The key types known for this host first, so the server presents one that can be checked.
+      // biome-ignore lint/suspicious/noExplicitAny: ssh2's algorithm list type is a closed union of names
+      algorithms: { serverHostKey: preferredHostKeyTypes(trust, options.host, options.port) as any },
       hostVerifier: (key: Buffer) => {
         attempt.hostKey = key;
-        attempt.verdict = verifyHostKey(entries, options.host, options.port, key);
-        return attempt.verdict === 'known';
+        attempt.verdict = verifyHostKey(trust, options.host, options.port, key);
+        return attempt.verdict.kind === 'trusted';
       },
     });
   });
@@ -181,10 +135,14 @@ export async function checkZimbra(
       `put the server's host key in a known_hosts file (${scan}, compare the fingerprint with the server's own) and set ZIMBRA_KNOWN_HOSTS to it`,
     );
   }
-  let entries: KnownHost[];
+  let trust: TrustSource;
   let privateKey: Buffer | undefined;
   try {
-    entries = parseKnownHosts(fs.readFileSync(config.ZIMBRA_KNOWN_HOSTS, 'utf8'));
+    // The same trust the billing run uses (zimbra/ssh/known-hosts.ts): a known_hosts file or a pinned SHA256.
+    const known = config.ZIMBRA_KNOWN_HOSTS;
+    trust = isPinnedFingerprint(known)
+      ? { kind: 'fingerprint', fingerprint: known.trim() }
+      : { kind: 'known_hosts', path: known, text: fs.readFileSync(known, 'utf8') };
     if (config.ZIMBRA_KEY_FILE) privateKey = fs.readFileSync(config.ZIMBRA_KEY_FILE);
   } catch (error) {
     return fail(
@@ -195,7 +153,7 @@ export async function checkZimbra(
   }
   const attempt = await trySsh(
     { host, port, username: config.ZIMBRA_USERNAME, privateKey },
-    entries,
+    trust,
     timeoutMs,
   );
   const where = `${host}:${port}`;
@@ -206,15 +164,23 @@ export async function checkZimbra(
       'check ZIMBRA_HOST and ZIMBRA_PORT, that sshd runs there and a firewall lets this server in',
     );
   }
-  const print = fingerprint(attempt.hostKey);
-  if (attempt.verdict === 'revoked') {
+  const verdict = attempt.verdict!;
+  const print = verdict.fingerprint;
+  if (verdict.kind === 'revoked') {
     return fail(
       id,
       `the Zimbra server ${where} presented host key ${print}, which ${config.ZIMBRA_KNOWN_HOSTS} marks @revoked`,
       'find out why the server uses a revoked key before connecting; do not remove the @revoked line to make this pass',
     );
   }
-  if (attempt.verdict !== 'known') {
+  if (verdict.kind === 'changed') {
+    return fail(
+      id,
+      verdict.message,
+      'compare the new fingerprint with the server administrator before trusting it; it may be an interception',
+    );
+  }
+  if (verdict.kind === 'unknown') {
     return fail(
       id,
       `the Zimbra server ${where} presented host key ${print}, which is not in ${config.ZIMBRA_KNOWN_HOSTS}`,

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { wholeNumberOption } from '../cli/options';
 import type { CliRuntime } from '../cli/runtime';
 import { renderReport, runDoctor } from './service';
+import { registerTestConnectionsCommand } from './test-connections';
 
-/** `qb-bridge doctor`: exit 0 all good, 3 warnings only, 1 something fails (4 when the configuration itself is wrong). */
+/** `qb-bridge doctor` and `qb-bridge test-connections`. `doctor`: exit 0 all good, 3 warnings only, 1 something fails (4 when the configuration itself is wrong). */
 export function registerDoctorCommands(program: Command, runtime: CliRuntime): void {
   program
     .command('doctor')
@@ -17,4 +18,6 @@ export function registerDoctorCommands(program: Command, runtime: CliRuntime): v
       runtime.print(report, options, () => renderReport(report));
       process.exitCode = report.exitCode;
     });
+
+  registerTestConnectionsCommand(program, runtime);
 }

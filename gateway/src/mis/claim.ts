@@ -176,6 +176,16 @@ export async function claimOne(db: MisDb, token: string, policy: ClaimPolicy, id
   return changed > 0;
 }
 
+/** The highest id a claim holds (0 when it holds none). */
+export async function lastClaimedId(db: MisDb, token: string): Promise<number> {
+  const own = ownedBy(token);
+  const [row] = await db.select<{ id: number | null }>(
+    `SELECT MAX(id) AS id FROM tbl_imvoice WHERE ${own.sql}`,
+    own.values,
+  );
+  return Number(row?.id ?? 0);
+}
+
 /** Keeps a long-running claim fresh so it is never mistaken for a crashed one. */
 export async function renewClaim(db: MisDb, token: string): Promise<void> {
   await db.update(

@@ -89,7 +89,15 @@ export async function runAll(ctx: AppContext, db: MisDb, options: AllOptions = {
     end_time: start,
   };
   // The cursor only moves up: a row that fails in this run (id below it) is never taken again by this run.
+  // Claims take turns, so each batch reads the cursor after the previous claim moved it (a claim is one
+  // UPDATE and one SELECT; the batches still overlap in everything that takes time).
   let cursor = 0;
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(claim: () => Promise<T>): Promise<T> => {
+    const next = turn.then(claim);
+    turn = next.catch(() => undefined);
+    return next;
+  };
   let started = 0;
   const record = (page: PageResult) => {
     result.batches_processed += 1;
@@ -128,7 +136,8 @@ export async function runAll(ctx: AppContext, db: MisDb, options: AllOptions = {
       let page: BatchResult;
       try {
         page = await runBatch(ctx, db, batchSize, options, {
-          afterId: cursor,
+          afterId: () => cursor,
+          inTurn,
           qbo,
           onClaimed: (lastId) => {
             cursor = Math.max(cursor, lastId);

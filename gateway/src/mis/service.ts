@@ -8,6 +8,7 @@ import {
   claimOne,
   claimPage,
   failureReason,
+  lastClaimedId,
   newClaimToken,
   releaseClaim,
 } from './claim';
@@ -176,10 +177,16 @@ async function runClaimed(
 
 /** Where a batch inside `all` starts, and the connection it shares with the other batches. */
 interface PagePosition {
-  afterId: number;
+  /** Claim only ids above this; inside `all`, read when the batch's turn to claim comes. */
+  afterId: number | (() => number);
   qbo?: QboConnection;
-  /** Told the highest id claimed as soon as the claim is read, so other batches start after it. */
+  /** Told the highest id claimed as soon as the claim is made, so other batches start after it. */
   onClaimed?: (lastId: number) => void;
+  /**
+   * Runs each claim (and its onClaimed) alone: the next batch reads the cursor only after the last claim
+   * moved it, so no batch of a run can take a row another batch of it has just failed.
+   */
+  inTurn?: <T>(claim: () => Promise<T>) => Promise<T>;
 }
 
 /** One batch: claims up to `batchSize` rows and syncs them. */
@@ -191,8 +198,9 @@ export async function runBatch(
   position: PagePosition = { afterId: 0 },
 ): Promise<BatchResult> {
   const policy = claimPolicy(ctx);
-  const { afterId } = position;
+  const afterIdNow = () => (typeof position.afterId === 'function' ? position.afterId() : position.afterId);
   if (options.dryRun) {
+    const afterId = afterIdNow();
     const ids = await claimableIds(db, policy, batchSize, afterId);
     if (ids.length === 0)
       return { ...emptyPage(), last_id: afterId, dry_run: true, would_create_customers: [] };
@@ -205,7 +213,13 @@ export async function runBatch(
   }
   const connection = position.qbo ?? openQbo(ctx);
   const token = newClaimToken();
-  const claimed = await claimPage(db, token, policy, batchSize, afterId);
+  const claim = async () => {
+    const afterId = afterIdNow();
+    const claimed = await claimPage(db, token, policy, batchSize, afterId);
+    if (claimed > 0) position.onClaimed?.(await lastClaimedId(db, token));
+    return { afterId, claimed };
+  };
+  const { afterId, claimed } = await (position.inTurn ? position.inTurn(claim) : claim());
   if (claimed === 0) return { ...emptyPage(), last_id: afterId, dry_run: false };
   return { ...(await runClaimed(ctx, db, connection, token, options, position.onClaimed)), dry_run: false };
 }

@@ -11,8 +11,9 @@ import { ReconnectRequiredError } from './oauth/token-source';
 import { type ConnectionStatus, createTokenVault } from './oauth/token-vault';
 
 /**
- * `qb-bridge test-connections` (the QuickBooks part) and `qb-bridge sync-customers`. Both go through the
- * same client the flows use, so a green test-connections means the flows can reach QuickBooks too.
+ * The QuickBooks part of `qb-bridge test-connections` (the command is in doctor/, which may also reach the
+ * Zimbra flow) and `qb-bridge sync-customers`. Both go through the same client the flows use, so a green
+ * test-connections means the flows can reach QuickBooks too.
  */
 
 export interface QboConnectionCheck {
@@ -81,7 +82,7 @@ export async function checkQboConnection(ctx: AppContext, realm?: string): Promi
   }
 }
 
-function tokenLines(token: ConnectionStatus | null): string[] {
+export function tokenLines(token: ConnectionStatus | null): string[] {
   if (!token) return ['  token: no stored connection details'];
   const lines = [
     `  token: ${token.status}${token.accessExpiresAt ? `, access token valid until ${token.accessExpiresAt}` : ''}`,
@@ -93,34 +94,6 @@ function tokenLines(token: ConnectionStatus | null): string[] {
 }
 
 export function registerQboCommands(program: Command, runtime: CliRuntime): void {
-  program
-    .command('test-connections')
-    .description(
-      'Check the QuickBooks connection: reads CompanyInfo and shows company, realm and token health',
-    )
-    .option('--realm <id>', 'the company (realm) id when several are connected')
-    .option('--json', 'print the result as JSON')
-    .action(async (options: { realm?: string; json?: boolean }) => {
-      const ctx = runtime.open();
-      let check: QboConnectionCheck;
-      try {
-        check = await checkQboConnection(ctx, options.realm);
-      } catch (error) {
-        // Scripts asking for JSON get JSON on stdout whatever happened; the sentence also goes to stderr.
-        if (options.json && error instanceof Error) {
-          const failed = {
-            ok: false,
-            environment: ctx.config.QBO_ENVIRONMENT,
-            ...(error instanceof CliError ? { exitCode: error.exitCode } : {}),
-            message: error.message,
-          };
-          runtime.out(JSON.stringify(failed, null, 2));
-        }
-        throw error;
-      }
-      runtime.print(check, options, () => [check.message, ...tokenLines(check.token)].join('\n'));
-    });
-
   program
     .command('sync-customers')
     .description('Copy every QuickBooks customer (inactive included) into the local cache')

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { CliError, ExitCode } from '../cli/exit-codes';
 import { portOption } from '../cli/options';
 import type { CliRuntime } from '../cli/runtime';
+import { healthReport } from './health';
+import { routeModules } from './routes';
 import { everyInterface, ListenError, type RunningServer, startServer, stopOnSignals } from './serve';
 import { prepareTls, reloadTlsOnSighup } from './tls';
 
@@ -56,6 +58,12 @@ export function registerServerCommands(program: Command, runtime: CliRuntime): v
         'qb-bridge gateway listening',
       );
       runtime.out(listeningMessage(running));
+      // What /healthz checks is checked once now, so an integration that cannot work says so at start-up
+      // (a MIS missing a column logs one line naming it and the fix), not at its first request.
+      healthReport(
+        ctx,
+        routeModules.flatMap((m) => (m.health ? [m.health] : [])),
+      );
       if (ctx.config.publicUrlDerived) {
         runtime.out(
           `PUBLIC_URL is not set: the WSDL and .qwc file name ${ctx.config.PUBLIC_URL}; set PUBLIC_URL to the address the Web Connector uses`,

@@ -269,6 +269,11 @@ export async function invoiceMonth(
       lookup: { docNumber: p.docNumber },
     })),
     {
+      // A Zimbra invoice carries a line per domain and CoS (ten is common): planning the default slice
+      // (four rounds of batches) up front held the first batch back by a few hundred ms of hashing and
+      // ledger writes. One round at a time lets the first batch leave at once; planning the next round
+      // fits in the rate limiter's wait for the next batch slot.
+      sliceSize: conn.client.limiter.limits.itemsPerBatch * conn.client.limiter.limits.maxConcurrent,
       retryRejected: options.retryRejected,
       onSettled: () => {
         done++;

@@ -20,7 +20,30 @@ export class MappingError extends Error {
 }
 
 export type DomainChange = { customerId: string } | { exclude: true };
-export type CosChange = { itemId: string; quotaGb?: number | null } | { exclude: true };
+/** `unmap` forgets a CoS's item (e.g. a CoS no longer in any report); it is asked about again if it returns. */
+export type CosChange = { itemId: string; quotaGb?: number | null } | { exclude: true } | { unmap: true };
+
+export type RecordState =
+  | { state: 'active'; record: Record<string, unknown> }
+  | { state: 'inactive'; record: Record<string, unknown> }
+  | { state: 'missing' };
+
+/** A customer or item by Id, and whether it can still be used (QuickBooks "deletes" by making inactive). */
+export async function readRecordState(
+  client: QboClient,
+  entity: 'Customer' | 'Item',
+  id: string,
+): Promise<RecordState> {
+  try {
+    const record = await client.read(entity, id);
+    return { state: record.Active === false ? 'inactive' : 'active', record };
+  } catch (error) {
+    if (error instanceof QboError && (error.hasCode('610') || error.status === 404 || error.status === 400)) {
+      return { state: 'missing' };
+    }
+    throw error;
+  }
+}
 
 async function readActive(
   client: QboClient,
@@ -29,20 +52,15 @@ async function readActive(
 ): Promise<Record<string, unknown>> {
   if (!/^\d{1,20}$/.test(id))
     throw new MappingError(`"${id}" is not a QuickBooks ${entity.toLowerCase()} Id (a number)`);
-  try {
-    const found = await client.read(entity, id);
-    if (found.Active === false) {
-      throw new MappingError(
-        `QuickBooks ${entity.toLowerCase()} ${id} is inactive; make it active or pick another`,
-      );
-    }
-    return found;
-  } catch (error) {
-    if (error instanceof QboError && (error.hasCode('610') || error.status === 404 || error.status === 400)) {
-      throw new MappingError(`There is no QuickBooks ${entity.toLowerCase()} with Id ${id}`, 404);
-    }
-    throw error;
+  const found = await readRecordState(client, entity, id);
+  if (found.state === 'missing')
+    throw new MappingError(`There is no QuickBooks ${entity.toLowerCase()} with Id ${id}`, 404);
+  if (found.state === 'inactive') {
+    throw new MappingError(
+      `QuickBooks ${entity.toLowerCase()} ${id} is inactive; make it active or pick another`,
+    );
   }
+  return found.record;
 }
 
 export function checkDomainName(raw: string): string {
@@ -106,6 +124,9 @@ export async function setCosMapping(
   const before = store.cos(name);
   if ('exclude' in change) {
     store.setCos(name, { exclude: true }, actor);
+  } else if ('unmap' in change) {
+    if (!before) throw new MappingError(`There is no CoS "${name}" to unmap`, 404);
+    store.setCos(name, { unmap: true }, actor);
   } else {
     if (!client) throw new MappingError('QuickBooks is not connected; connect it to map a CoS to an item');
     const quota = change.quotaGb ?? quotaFromCosName(name);
@@ -138,4 +159,25 @@ export async function setCosMapping(
     quotaGb: after.quotaGb,
     excluded: after.excluded,
   };
+}
+
+/** What a domain can be assigned to: the active customers, for the prompts. */
+export async function activeCustomers(client: QboClient): Promise<Array<{ id: string; name: string }>> {
+  return (await client.queryAll<Record<string, unknown>>('Customer', 'Active = true')).map((c) => ({
+    id: String(c.Id),
+    name: String(c.DisplayName ?? ''),
+  }));
+}
+
+/** What a CoS can be mapped to: the active service items with their prices, for the prompts. */
+export async function activeServiceItems(
+  client: QboClient,
+): Promise<Array<{ id: string; name: string; unitPriceCents: number | null }>> {
+  return (await client.queryAll<Record<string, unknown>>('Item', "Type = 'Service' AND Active = true")).map(
+    (i) => ({
+      id: String(i.Id),
+      name: String(i.Name ?? ''),
+      unitPriceCents: typeof i.UnitPrice === 'number' ? Math.round(i.UnitPrice * 100) : null,
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 import readline from 'node:readline/promises';
 import { formatCents } from '../../../shared/src/money';
 import type { CosChange, DomainChange } from './mappings';
+import type { ObsoleteCos } from './obsolete-cos';
 import type { UnmappedCos, UnmappedDomain } from './reconcile';
 import type { Prompter } from './service';
 
@@ -17,7 +18,9 @@ async function pick<T extends { id: string; name: string }>(
   title: string,
   options: readonly T[],
   suggestion: string | null,
-): Promise<T | 'exclude' | null> {
+  /** Offer `u` = unmap (a mapped CoS under review). */
+  unmap = false,
+): Promise<T | 'exclude' | 'unmap' | null> {
   let shown = options.slice(0, 30);
   for (;;) {
     write(title);
@@ -26,11 +29,12 @@ async function pick<T extends { id: string; name: string }>(
       write(`  … ${options.length - shown.length} more: type part of a name to narrow`);
     const answer = (
       await ask(
-        `Choose 1-${shown.length}${suggestion ? `, s = ${suggestion}` : ''}, x = exclude, Enter = skip: `,
+        `Choose 1-${shown.length}${suggestion ? `, s = ${suggestion}` : ''}, x = exclude${unmap ? ', u = unmap' : ''}, Enter = ${unmap ? 'keep' : 'skip'}: `,
       )
     ).trim();
     if (answer === '' || answer === '0') return null;
     if (answer.toLowerCase() === 'x') return 'exclude';
+    if (unmap && answer.toLowerCase() === 'u') return 'unmap';
     if (answer.toLowerCase() === 's' && suggestion) {
       const found = options.find((o) => suggestion.includes(`Id ${o.id}`));
       if (found) return found;
@@ -46,10 +50,42 @@ async function pick<T extends { id: string; name: string }>(
   }
 }
 
+type PricedItem = { id: string; name: string; unitPriceCents: number | null };
+
+async function askCos(
+  ask: Ask,
+  write: (text: string) => void,
+  item: UnmappedCos,
+  items: readonly PricedItem[],
+  title: string,
+  unmap = false,
+): Promise<CosChange | null> {
+  const shown = items.map((i) => ({
+    ...i,
+    name: `${i.name}${i.unitPriceCents === null ? ' (no price)' : ` $${formatCents(i.unitPriceCents)}`}`,
+  }));
+  const choice = await pick(ask, write, title, shown, null, unmap);
+  if (choice === null) return null;
+  if (choice === 'exclude') return { exclude: true };
+  if (choice === 'unmap') return { unmap: true };
+  let quotaGb = item.quotaGb;
+  while (quotaGb === null) {
+    const answer = (await ask(`Quota of ${item.name} in GB: `)).trim();
+    if (/^\d{1,6}$/.test(answer)) quotaGb = Number(answer);
+  }
+  return { itemId: choice.id, quotaGb };
+}
+
+export interface TerminalPrompter extends Prompter {
+  /** A mapped CoS whose item is inactive/gone or which no report lists any more: remap, exclude, unmap or keep. */
+  obsoleteCos(item: ObsoleteCos, items: readonly PricedItem[]): Promise<CosChange | null>;
+  close(): void;
+}
+
 export function terminalPrompter(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
-): Prompter & { close(): void } {
+): TerminalPrompter {
   const rl = readline.createInterface({ input, output });
   const ask: Ask = (q) => rl.question(q);
   const write = (text: string) => output.write(`${text}\n`);
@@ -65,31 +101,27 @@ export function terminalPrompter(
         customers,
         suggestion,
       );
-      if (choice === null) return null;
+      if (choice === null || choice === 'unmap') return null;
       if (choice === 'exclude') return { exclude: true };
       return { customerId: choice.id };
     },
-    async cos(item: UnmappedCos, items): Promise<CosChange | null> {
-      const shown = items.map((i) => ({
-        ...i,
-        name: `${i.name}${i.unitPriceCents === null ? ' (no price)' : ` $${formatCents(i.unitPriceCents)}`}`,
-      }));
-      const choice = await pick(
+    cos: (item: UnmappedCos, items) =>
+      askCos(
         ask,
         write,
+        item,
+        items,
         `\nCoS ${item.name} (${item.accounts} accounts) is not mapped to a QuickBooks item:`,
-        shown,
-        null,
-      );
-      if (choice === null) return null;
-      if (choice === 'exclude') return { exclude: true };
-      let quotaGb = item.quotaGb;
-      while (quotaGb === null) {
-        const answer = (await ask(`Quota of ${item.name} in GB: `)).trim();
-        if (/^\d{1,6}$/.test(answer)) quotaGb = Number(answer);
-      }
-      return { itemId: choice.id, quotaGb };
-    },
+      ),
+    obsoleteCos: (item: ObsoleteCos, items) =>
+      askCos(
+        ask,
+        write,
+        { name: item.name, accounts: 0, quotaGb: item.quotaGb },
+        items,
+        `\nCoS ${item.name} is mapped to ${item.itemName ?? 'item'} (Id ${item.itemId}), but:\n${item.problems.map((p) => `  - ${p}`).join('\n')}\nPick another item, exclude or unmap it:`,
+        true,
+      ),
     close() {
       rl.close();
     },

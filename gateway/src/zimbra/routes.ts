@@ -13,8 +13,10 @@ import type { AppEnv } from '../server/env';
 import { badRequest, conflict, HttpError, notFound } from '../server/errors';
 import type { RouteModule } from '../server/route-module';
 import { type CosChange, type DomainChange, MappingError, setCosMapping, setDomainMapping } from './mappings';
+import { findObsoleteCos } from './obsolete-cos';
 import { type Period, periodKey, previousMonth } from './report/highwater';
-import { monthPicture, startMonthlyBilling } from './service';
+import { monthPicture, startMonthlyBilling, tryOpenQbo } from './service';
+import { ZimbraStore } from './store';
 
 type C = Context<AppEnv>;
 
@@ -101,15 +103,27 @@ function register(app: Hono<AppEnv>): void {
     return c.json(successEnvelope(job));
   });
 
-  app.get('/api/zimbra/unmapped', (c) => {
+  app.get('/api/zimbra/unmapped', async (c) => {
+    const ctx = c.get('ctx');
     const period = periodFrom(c.req.query('year'), c.req.query('month'));
-    const picture = monthPicture(c.get('ctx'), period);
+    const picture = monthPicture(ctx, period);
+    // ?reviewAll=true: also the mapped CoS that are obsolete (as `reconcile-cos --review-all`).
+    const review = c.req.query('reviewAll') === 'true';
+    // Without QuickBooks the items cannot be read: the reports alone still tell, and `itemsChecked` says so.
+    const client = review ? (tryOpenQbo(ctx)?.client ?? null) : null;
+    const obsolete = review
+      ? {
+          obsoleteCos: await findObsoleteCos(new ZimbraStore(ctx.db), client, period),
+          itemsChecked: client !== null,
+        }
+      : {};
     return c.json(
       successEnvelope({
         period: periodKey(period),
         domains: picture.unmappedDomains,
         cos: picture.unmappedCos,
         excluded: picture.excluded,
+        ...obsolete,
       }),
     );
   });
@@ -138,13 +152,17 @@ function register(app: Hono<AppEnv>): void {
     const body = await jsonBody(c);
     let change: CosChange;
     if (body.exclude === true) change = { exclude: true };
+    else if (body.unmap === true) change = { unmap: true };
     else if (typeof body.itemId === 'string' && body.itemId.trim() !== '') {
       const quota = body.quotaGb;
       if (quota !== undefined && (typeof quota !== 'number' || !Number.isInteger(quota) || quota < 0)) {
         throw badRequest('quotaGb must be a whole number of GB');
       }
       change = { itemId: body.itemId.trim(), quotaGb: quota as number | undefined };
-    } else throw badRequest('Send {"itemId": "<QBO item Id>", "quotaGb": 50} or {"exclude": true}');
+    } else
+      throw badRequest(
+        'Send {"itemId": "<QBO item Id>", "quotaGb": 50}, {"exclude": true} or {"unmap": true}',
+      );
     const client = 'itemId' in change ? qboClient(ctx) : null;
     const result = await setCosMapping(
       ctx,
@@ -153,7 +171,8 @@ function register(app: Hono<AppEnv>): void {
       change,
       actorOf(c),
     ).catch(mappingFailure);
-    return c.json(successEnvelope(result, result.excluded ? 'CoS excluded' : 'CoS mapped'));
+    const said = result.excluded ? 'CoS excluded' : result.itemId ? 'CoS mapped' : 'CoS unmapped';
+    return c.json(successEnvelope(result, said));
   });
 }
 

@@ -10,9 +10,16 @@ import { version } from '../version';
 import { reportPath, writeWorkbook } from './billing/excel';
 import { buildInvoices } from './billing/invoice-lines';
 import type { ReportData, ReportLine, UsageRow } from './billing/report-lines';
-import { buildSummary, runStatus, type SkippedItem } from './billing/summary';
+import { buildSummary, runStatus, type SkippedItem, type SummaryInput } from './billing/summary';
 import { type InvoiceResult, invoiceMonth, loadPrices } from './invoices';
-import { type CosChange, type DomainChange, setCosMapping, setDomainMapping } from './mappings';
+import {
+  activeCustomers,
+  activeServiceItems,
+  type CosChange,
+  type DomainChange,
+  setCosMapping,
+  setDomainMapping,
+} from './mappings';
 import { type MonthPicture, reconcileMonth, type UnmappedCos, type UnmappedDomain } from './reconcile';
 import { computeHighWater, monthRange, type Period, periodKey } from './report/highwater';
 import { fetchMonthReports, openReportSource } from './ssh/fetch';
@@ -66,7 +73,8 @@ export interface RunResult {
 
 export const steps = 6;
 
-function tryOpenQbo(ctx: AppContext): QboConnection | null {
+/** The QuickBooks connection, or null when none is set up (the run still reports, unpriced). */
+export function tryOpenQbo(ctx: AppContext): QboConnection | null {
   if (!configuredIntegrations(ctx.config).qbo) return null;
   try {
     return openQbo(ctx);
@@ -109,12 +117,7 @@ async function promptMappings(
 ) {
   let changed = 0;
   if (picture.unmappedDomains.length > 0) {
-    const customers = (await conn.client.queryAll<Record<string, unknown>>('Customer', 'Active = true')).map(
-      (c) => ({
-        id: String(c.Id),
-        name: String(c.DisplayName ?? ''),
-      }),
-    );
+    const customers = await activeCustomers(conn.client);
     for (const item of picture.unmappedDomains) {
       const answer = await prompter.domain(item, customers);
       if (answer) {
@@ -124,13 +127,7 @@ async function promptMappings(
     }
   }
   if (picture.unmappedCos.length > 0) {
-    const items = (
-      await conn.client.queryAll<Record<string, unknown>>('Item', "Type = 'Service' AND Active = true")
-    ).map((i) => ({
-      id: String(i.Id),
-      name: String(i.Name ?? ''),
-      unitPriceCents: typeof i.UnitPrice === 'number' ? Math.round(i.UnitPrice * 100) : null,
-    }));
+    const items = await activeServiceItems(conn.client);
     for (const item of picture.unmappedCos) {
       const answer = await prompter.cos(item, items);
       if (answer) {
@@ -164,7 +161,7 @@ function skippedItems(picture: MonthPicture): SkippedItem[] {
   ];
 }
 
-function reportData(
+export function reportData(
   period: Period,
   picture: MonthPicture,
   invoices: InvoiceResult[] | null,
@@ -342,45 +339,51 @@ export function runMonthlyBilling(ctx: AppContext, options: RunOptions): Promise
   return startMonthlyBilling(ctx, options).result;
 }
 
-async function runJob(ctx: AppContext, options: RunOptions, job: Job): Promise<RunResult> {
-  const startedAt = new Date();
-  const { period } = options;
-  const say = options.onLine ?? (() => {});
-  const errors: string[] = [];
-  let usage = {
-    reports: 0,
-    badLines: 0,
-    pairs: 0,
-    domains: 0,
-    skippedReports: [] as Array<{ name: string; reason: string }>,
-  };
-  let source: string | null = null;
+type UsageCounts = SummaryInput['usage'];
 
+/** [1/6] Reads the month's reports into the store (unless --skip-fetch); their counts and where from. */
+async function fetchStep(
+  ctx: AppContext,
+  options: RunOptions,
+  say: (text: string) => void,
+): Promise<{ usage: UsageCounts; source: string | null }> {
+  const usage: UsageCounts = { reports: 0, badLines: 0, pairs: 0, domains: 0, skippedReports: [] };
   options.onStep?.(
     1,
     options.skipFetch ? 'Fetching usage reports... skipped (--skip-fetch)' : 'Fetching usage reports...',
   );
-  if (!options.skipFetch) {
-    try {
-      const fetched = await fetchUsage(ctx, period, say);
-      source = fetched.source;
-      usage = {
+  if (options.skipFetch) return { usage, source: null };
+  try {
+    const fetched = await fetchUsage(ctx, options.period, say);
+    say(
+      `      Fetched ${fetched.reports} reports from ${fetched.source}${fetched.badLines ? ` (${fetched.badLines} bad lines skipped)` : ''}`,
+    );
+    return {
+      usage: {
         ...usage,
         reports: fetched.reports,
         badLines: fetched.badLines,
         skippedReports: fetched.skipped,
-      };
-      say(
-        `      Fetched ${fetched.reports} reports from ${fetched.source}${fetched.badLines ? ` (${fetched.badLines} bad lines skipped)` : ''}`,
-      );
-    } catch (error) {
-      if (error instanceof SourceError) throw sourceFailure(error);
-      throw error;
-    }
+      },
+      source: fetched.source,
+    };
+  } catch (error) {
+    if (error instanceof SourceError) throw sourceFailure(error);
+    throw error;
   }
+}
 
+/** [2/6] The high-water marks from the stored usage; counts what was stored when the fetch was skipped. */
+function highWaterStep(
+  ctx: AppContext,
+  options: RunOptions,
+  usage: UsageCounts,
+  say: (text: string) => void,
+  errors: string[],
+): MonthPicture {
+  const { period } = options;
   options.onStep?.(2, 'Computing high-water marks...');
-  let picture = monthPicture(ctx, period);
+  const picture = monthPicture(ctx, period);
   usage.pairs = picture.highwater.length;
   usage.domains = new Set(picture.highwater.map((h) => h.domain)).size;
   if (options.skipFetch) {
@@ -397,57 +400,84 @@ async function runJob(ctx: AppContext, options: RunOptions, job: Job): Promise<R
       `No usage stored for ${periodKey(period)}: fetch the month's reports first (run without --skip-fetch)`,
     );
   }
+  return picture;
+}
 
-  let skipped: SkippedItem[] = [];
+/** [3/6] Prompts for what is unmapped (on a terminal) or lists it as skipped; the picture after any change. */
+async function reconcileStep(
+  ctx: AppContext,
+  options: RunOptions,
+  picture: MonthPicture,
+  say: (text: string) => void,
+): Promise<{ picture: MonthPicture; skipped: SkippedItem[] }> {
   if (options.skipReconciliation) {
     options.onStep?.(3, 'Reconciling domains and CoS... skipped (--skip-reconciliation)');
-  } else {
-    options.onStep?.(3, 'Reconciling domains and CoS...');
-    if (options.prompter && (picture.unmappedDomains.length > 0 || picture.unmappedCos.length > 0)) {
-      const conn = tryOpenQbo(ctx);
-      if (!conn)
-        throw new CliError(
-          ExitCode.notConfigured,
-          'QuickBooks is not connected; run `qb-bridge authorize-qbo` to map domains',
-        );
-      if ((await promptMappings(ctx, conn, picture, options.prompter, options.actor)) > 0)
-        picture = monthPicture(ctx, period);
-    }
-    skipped = skippedItems(picture);
-    say(
-      `      ${picture.unmappedDomains.length} unmapped domains, ${picture.unmappedCos.length} unmapped CoS, ${picture.excluded.length} excluded pairs`,
-    );
+    return { picture, skipped: [] };
   }
+  options.onStep?.(3, 'Reconciling domains and CoS...');
+  let current = picture;
+  if (options.prompter && (picture.unmappedDomains.length > 0 || picture.unmappedCos.length > 0)) {
+    const conn = tryOpenQbo(ctx);
+    if (!conn)
+      throw new CliError(
+        ExitCode.notConfigured,
+        'QuickBooks is not connected; run `qb-bridge authorize-qbo` to map domains',
+      );
+    if ((await promptMappings(ctx, conn, picture, options.prompter, options.actor)) > 0)
+      current = monthPicture(ctx, options.period);
+  }
+  say(
+    `      ${current.unmappedDomains.length} unmapped domains, ${current.unmappedCos.length} unmapped CoS, ${current.excluded.length} excluded pairs`,
+  );
+  return { picture: current, skipped: skippedItems(current) };
+}
 
-  let invoices: InvoiceResult[] | null = null;
-  let preview: { lines: ReportLine[]; priceSource: string } = { lines: [], priceSource: '' };
+/** [4/6] The draft invoices exactly once (or, with --skip-invoices, the lines at current prices). */
+async function invoiceStep(
+  ctx: AppContext,
+  options: RunOptions,
+  job: Job,
+  picture: MonthPicture,
+  say: (text: string) => void,
+): Promise<{ invoices: InvoiceResult[] | null; preview: { lines: ReportLine[]; priceSource: string } }> {
+  const { period } = options;
   if (options.skipInvoices) {
     options.onStep?.(4, 'Generating QuickBooks invoices... skipped (--skip-invoices)');
-    preview = await previewLines(ctx, picture, period, options.customerId);
-  } else {
-    options.onStep?.(
-      4,
-      `Generating QuickBooks invoices...${options.dryRun ? ' (dry run: nothing is written)' : ''}`,
-    );
-    const conn = openQbo(ctx);
-    const step = await invoiceMonth(ctx, conn, picture.billable, period, {
-      dryRun: options.dryRun,
-      retryRejected: options.retryRejected,
-      customerId: options.customerId,
-      onProgress: (done, total) => {
-        ctx.jobs.progress(job.id, { done, total });
-        options.onProgress?.(done, total);
-      },
-    });
-    invoices = step.results;
-    preview.priceSource = `QuickBooks item prices read ${step.pricesReadAt} (realm ${conn.realmId}), once per item`;
-    const count = (o: string) => step.results.filter((r) => r.outcome === o).length;
-    say(
-      options.dryRun
-        ? `      Would create ${count('planned')} invoices (${count('existing')} already exist)`
-        : `      Created ${count('created')} invoices (${count('existing')} already existed, ${count('updated')} gained late lines, ${count('failed')} failed)`,
-    );
+    return { invoices: null, preview: await previewLines(ctx, picture, period, options.customerId) };
   }
+  options.onStep?.(
+    4,
+    `Generating QuickBooks invoices...${options.dryRun ? ' (dry run: nothing is written)' : ''}`,
+  );
+  const conn = openQbo(ctx);
+  const step = await invoiceMonth(ctx, conn, picture.billable, period, {
+    dryRun: options.dryRun,
+    retryRejected: options.retryRejected,
+    customerId: options.customerId,
+    onProgress: (done, total) => {
+      ctx.jobs.progress(job.id, { done, total });
+      options.onProgress?.(done, total);
+    },
+  });
+  const count = (o: string) => step.results.filter((r) => r.outcome === o).length;
+  say(
+    options.dryRun
+      ? `      Would create ${count('planned')} invoices (${count('existing')} already exist)`
+      : `      Created ${count('created')} invoices (${count('existing')} already existed, ${count('updated')} gained late lines, ${count('failed')} failed)`,
+  );
+  const priceSource = `QuickBooks item prices read ${step.pricesReadAt} (realm ${conn.realmId}), once per item`;
+  return { invoices: step.results, preview: { lines: [], priceSource } };
+}
+
+async function runJob(ctx: AppContext, options: RunOptions, job: Job): Promise<RunResult> {
+  const startedAt = new Date();
+  const { period } = options;
+  const say = options.onLine ?? (() => {});
+  const errors: string[] = [];
+  const { usage, source } = await fetchStep(ctx, options, say);
+  const reconciled = await reconcileStep(ctx, options, highWaterStep(ctx, options, usage, say, errors), say);
+  const { picture, skipped } = reconciled;
+  const { invoices, preview } = await invoiceStep(ctx, options, job, picture, say);
 
   options.onStep?.(5, 'Writing the Excel report...');
   const data = reportData(period, picture, invoices, preview);

@@ -294,7 +294,10 @@ export class ZimbraStore {
 
   setCos(
     name: string,
-    change: { itemId: string; itemName: string; quotaGb: number | null } | { exclude: true },
+    change:
+      | { itemId: string; itemName: string; quotaGb: number | null }
+      | { exclude: true }
+      | { unmap: true },
     by: string,
   ): void {
     const now = new Date().toISOString();
@@ -309,7 +312,7 @@ export class ZimbraStore {
       itemId: mapped ? change.itemId : null,
       itemName: mapped ? change.itemName : null,
       quotaGb: mapped ? change.quotaGb : null,
-      excluded: mapped ? 0 : 1,
+      excluded: 'exclude' in change ? 1 : 0,
       now,
       by,
     });

@@ -40,6 +40,34 @@ export async function openReportSource(
   });
 }
 
+export interface SourceCheck {
+  description: string;
+  reports: number;
+  newest: string | null;
+  message: string;
+}
+
+/**
+ * Connects the way a run does (host key verified, key login, SFTP) and lists the report folder: what
+ * `zimbra test-connection` and `test-connections` show. Throws SourceError with the sentence that fixes it
+ * (for an unknown host key: its fingerprint and the line to add).
+ */
+export async function checkReportSource(config: Config): Promise<SourceCheck> {
+  const source = await openReportSource(config);
+  try {
+    const names = (await source.list()).filter((n) => /^MailboxUsage.*\.txt$/.test(n)).sort();
+    const newest = names[names.length - 1] ?? null;
+    return {
+      description: source.description,
+      reports: names.length,
+      newest,
+      message: `✓ Zimbra connection successful: ${source.description} (${names.length} reports${newest ? `, newest ${newest}` : ''})`,
+    };
+  } finally {
+    await source.close();
+  }
+}
+
 /**
  * Lists the source, reads every report dated within a week of the month (seed-systems.md §1.2) and parses
  * it. A file whose name carries no date falls back to its header date (the seed silently lost those).

@@ -162,7 +162,7 @@ function skippedItems(picture: MonthPicture): SkippedItem[] {
   ];
 }
 
-function reportData(
+export function reportData(
   period: Period,
   picture: MonthPicture,
   invoices: InvoiceResult[] | null,

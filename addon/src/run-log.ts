@@ -32,7 +32,7 @@ function mailFailure(entry: RunLogEntry): string {
       entry.counts ? `Counts: ${entry.counts}` : '',
       entry.link ? `Details: ${entry.link}` : '',
       '',
-      `Spreadsheet: ${ss.getUrl ? ss.getUrl() : ss.getId()} (tab ${logTab})`,
+      `Spreadsheet: ${ss.getUrl()} (tab ${logTab})`,
     ].join('\n'),
   });
   return ` (e-mailed ${to})`;

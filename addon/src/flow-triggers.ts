@@ -141,8 +141,18 @@ export function runDueFlows(settings: Settings, event: unknown, deadline: number
         if (isFinished(job)) logFinished(settings, job, p.flow, clock);
         else still.push(p);
       } catch (error) {
-        // A job the gateway no longer knows cannot be followed; anything else is tried next fire.
-        if (!(error instanceof GatewayError && error.status === 404)) still.push(p);
+        // A job the gateway no longer knows (or no longer lets us read) cannot be followed: say so once.
+        // Anything else (the gateway down a moment) is tried again next fire.
+        if (error instanceof GatewayError && (error.status === 404 || error.status === 403)) {
+          logRun(settings, {
+            at: clock.at,
+            flow: p.flow,
+            outcome: 'failed',
+            counts: '',
+            details: `The ${p.flow} job ${p.jobId} can no longer be followed: ${error.message}`,
+            link: jobLink(settings, p.jobId),
+          });
+        } else still.push(p);
       }
     }
     pending = still;

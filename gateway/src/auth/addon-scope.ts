@@ -29,7 +29,8 @@ function ownJob(c: C, params: Record<string, string>): string | null {
   const name = c.get('principal')?.name ?? '';
   const job = c.get('ctx').jobs.get(params.id ?? '');
   if (!job) return null; // the route answers 404 itself
-  const starter = job.startedBy.replace(/^api:/, '').replace(/ \(pid \d+ on .+\)$/, '');
+  // `addon:<email>`, `api:addon:<email> host#pid`, `addon-key:<id> (pid … on …)`: the name comes first.
+  const starter = job.startedBy.replace(/^api:/, '').split(' ')[0];
   return starter === name ? null : 'that job was not started by this add-on user';
 }
 

@@ -126,7 +126,7 @@ $('zimbra-drafts').addEventListener('click', () =>
       `Create ${r.drafts.count} draft invoices totalling ${dollars(r.drafts.totalCents)} for ${year}-${String(month).padStart(2, '0')}?`,
     );
     $('zimbra-confirm').hidden = false;
-    return 'Confirm below';
+    return 'Waiting for your confirmation';
   }),
 );
 $('zimbra-confirm-no').addEventListener('click', () => {

@@ -31,6 +31,26 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/**
+ * A panel's button handler: one action at a time, "Working…" then its sentence (or the error) in the
+ * panel's message line, and the panel reloaded afterwards.
+ */
+export function panelAction(messageId: string, reload: () => void): (work: () => Promise<string>) => void {
+  let busy = false;
+  return (work) => {
+    if (busy) return;
+    busy = true;
+    text($(messageId), 'Working…', 'muted');
+    work()
+      .then((m) => text($(messageId), m, 'ok'))
+      .catch((e: Error) => text($(messageId), e.message, 'bad'))
+      .finally(() => {
+        busy = false;
+        reload();
+      });
+  };
+}
+
 export const dollars = (cents: number | null): string =>
   cents === null
     ? 'an unknown amount'

@@ -1,5 +1,5 @@
 /** The MIS panel: the seed's statistics, analyze, preview into a tab, a batch or all as a followed job. */
-import { $, call, el, followJob, type Job, text } from './dom';
+import { $, call, el, followJob, type Job, panelAction, text } from './dom';
 
 interface MisPanel {
   statistics: {
@@ -44,19 +44,7 @@ export function loadMisPanel(): void {
     .catch((e: Error) => text($('mis-message'), e.message, 'bad'));
 }
 
-let busy = false;
-function act(work: () => Promise<string>): void {
-  if (busy) return;
-  busy = true;
-  text($('mis-message'), 'Working…', 'muted');
-  work()
-    .then((m) => text($('mis-message'), m, 'ok'))
-    .catch((e: Error) => text($('mis-message'), e.message, 'bad'))
-    .finally(() => {
-      busy = false;
-      loadMisPanel();
-    });
-}
+const act = panelAction('mis-message', () => loadMisPanel());
 
 function run(name: 'misRunBatch' | 'misRunAll', label: string): void {
   act(async () => {

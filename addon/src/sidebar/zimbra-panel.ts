@@ -2,7 +2,7 @@
  * The Zimbra panel: a month (default the previous one), report only into tabs, create drafts after a
  * confirmation naming the count and total, map unmapped domains and CoS with pickers, undo the month.
  */
-import { $, call, dollars, el, followJob, type Job, text } from './dom';
+import { $, call, dollars, el, followJob, type Job, panelAction, text } from './dom';
 
 interface Pick {
   id: string;
@@ -87,19 +87,7 @@ export function loadZimbraPanel(): void {
     .catch((e: Error) => text($('zimbra-message'), e.message, 'bad'));
 }
 
-let busy = false;
-function act(work: () => Promise<string>): void {
-  if (busy) return;
-  busy = true;
-  text($('zimbra-message'), 'Working…', 'muted');
-  work()
-    .then((m) => text($('zimbra-message'), m, 'ok'))
-    .catch((e: Error) => text($('zimbra-message'), e.message, 'bad'))
-    .finally(() => {
-      busy = false;
-      loadZimbraPanel();
-    });
-}
+const act = panelAction('zimbra-message', () => loadZimbraPanel());
 
 const follow = (job: Job, label: string) =>
   followJob(job, $<HTMLProgressElement>('zimbra-progress'), $('zimbra-progress-text'), label);

@@ -17,12 +17,28 @@ export interface PickerEntry {
 const ttlMs = 5 * 60_000;
 const cache = new WeakMap<AppContext, Map<string, { at: number; entries: PickerEntry[] }>>();
 
-async function cached(
-  ctx: AppContext,
-  kind: 'customers' | 'items',
-  read: () => Promise<PickerEntry[]>,
-  realmId: string,
-): Promise<PickerEntry[]> {
+const lists = {
+  customers: {
+    entity: 'Customer',
+    where: 'Active = true',
+    entry: (c: Record<string, unknown>): PickerEntry => ({
+      id: String(c.Id),
+      name: String(c.DisplayName ?? ''),
+    }),
+  },
+  items: {
+    entity: 'Item',
+    where: "Type = 'Service' AND Active = true",
+    entry: (i: Record<string, unknown>): PickerEntry => ({
+      id: String(i.Id),
+      name: String(i.Name ?? ''),
+      unitPriceCents: typeof i.UnitPrice === 'number' ? toCents(i.UnitPrice) : null,
+    }),
+  },
+} as const;
+
+async function pickList(ctx: AppContext, kind: keyof typeof lists): Promise<PickerEntry[]> {
+  const { client, realmId } = openQbo(ctx);
   let byKey = cache.get(ctx);
   if (!byKey) {
     byKey = new Map();
@@ -31,39 +47,13 @@ async function cached(
   const key = `${realmId}:${kind}`;
   const hit = byKey.get(key);
   if (hit && Date.now() - hit.at < ttlMs) return hit.entries;
-  const entries = await read();
+  const list = lists[kind];
+  const entries = (await queryAll<Record<string, unknown>>(client, list.entity, list.where))
+    .map(list.entry)
+    .sort((a, b) => a.name.localeCompare(b.name));
   byKey.set(key, { at: Date.now(), entries });
   return entries;
 }
 
-const byName = (a: PickerEntry, b: PickerEntry) => a.name.localeCompare(b.name);
-
-export function pickerCustomers(ctx: AppContext): Promise<PickerEntry[]> {
-  const { client, realmId } = openQbo(ctx);
-  return cached(
-    ctx,
-    'customers',
-    async () =>
-      (await queryAll<Record<string, unknown>>(client, 'Customer', 'Active = true'))
-        .map((c) => ({ id: String(c.Id), name: String(c.DisplayName ?? '') }))
-        .sort(byName),
-    realmId,
-  );
-}
-
-export function pickerItems(ctx: AppContext): Promise<PickerEntry[]> {
-  const { client, realmId } = openQbo(ctx);
-  return cached(
-    ctx,
-    'items',
-    async () =>
-      (await queryAll<Record<string, unknown>>(client, 'Item', "Type = 'Service' AND Active = true"))
-        .map((i) => ({
-          id: String(i.Id),
-          name: String(i.Name ?? ''),
-          unitPriceCents: typeof i.UnitPrice === 'number' ? toCents(i.UnitPrice) : null,
-        }))
-        .sort(byName),
-    realmId,
-  );
-}
+export const pickerCustomers = (ctx: AppContext) => pickList(ctx, 'customers');
+export const pickerItems = (ctx: AppContext) => pickList(ctx, 'items');

@@ -3,9 +3,12 @@
  * function in Code.js; export nothing else. Menu handlers report with a toast; the sidebar's targets
  * return plain objects.
  */
+
+import { runDueFlows } from './flow-triggers';
 import { buildMenu } from './menu';
 import { handleEdit } from './on-edit';
 import { importMetrics, monthsBack } from './qbr';
+import { logRun } from './run-log';
 import {
   checkSettingsForm,
   prop,
@@ -81,10 +84,29 @@ export function validateSelectedRows(): RunSummary {
   });
 }
 
-/** The hourly trigger: no UI; the outcome is kept for the sidebar's last-run panel. */
-export function runScheduledSync(_event?: unknown): RunSummary {
+/**
+ * The hourly trigger: no UI. The flows' clock work first (it only starts jobs and waits a share of the
+ * budget), then the sheet sync with what is left, so the run ends inside Apps Script's execution limit.
+ * The sheet outcome is kept for the sidebar's last-run panel; the flows' land in the log tab.
+ */
+export function runScheduledSync(event?: unknown): RunSummary {
+  const settings = readSettings();
+  const deadline = Date.now() + settings.timeBudgetMs;
   try {
-    return runSync({});
+    runDueFlows(settings, event, settings.hourly ? Date.now() + settings.timeBudgetMs / 3 : deadline);
+  } catch (error) {
+    logRun(settings, {
+      at: new Date(),
+      flow: 'mis',
+      outcome: 'failed',
+      counts: '',
+      details: `The scheduled run could not start: ${(error as Error).message}`,
+      link: '',
+    });
+  }
+  if (!settings.hourly) return { status: 'nothing', message: 'No hourly sheet sync (flows only)' };
+  try {
+    return runSync({ budgetMs: Math.max(0, deadline - Date.now()) });
   } catch (error) {
     const summary: RunSummary = { status: 'error', message: (error as Error).message };
     PropertiesService.getDocumentProperties().setProperty(
@@ -94,6 +116,8 @@ export function runScheduledSync(_event?: unknown): RunSummary {
     return summary;
   }
 }
+
+export * from './panel-entrypoints';
 
 export function onEditInstalled(event?: GoogleAppsScript.Events.SheetsOnEdit): void {
   try {
@@ -137,10 +161,12 @@ export function saveSettings(form: SettingsForm): { ok: boolean; message: string
   if (problem) return { ok: false, message: problem };
   writeSettings(form);
   const s = readSettings();
-  syncTriggers(s.autoSync, s.hourly);
+  syncTriggers(s.autoSync, s.hourly || s.misEveryHours > 0 || s.zimbraMonthly);
   return {
     ok: true,
-    message: `Saved${s.autoSync ? '; rows sync when their status becomes ready' : ''}${s.hourly ? '; hourly sync on' : ''}`,
+    message: `Saved${s.autoSync ? '; rows sync when their status becomes ready' : ''}${s.hourly ? '; hourly sync on' : ''}${
+      s.misEveryHours > 0 ? `; MIS batch every ${s.misEveryHours} h` : ''
+    }${s.zimbraMonthly ? `; Zimbra month on the 1st at ${s.zimbraHour}:00` : ''}`,
   };
 }
 

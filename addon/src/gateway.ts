@@ -51,7 +51,7 @@ function authHeaders(settings: Settings, method: string, path: string, body: str
 
 export function callGateway<T>(
   settings: Settings,
-  method: 'get' | 'post',
+  method: 'get' | 'post' | 'put',
   path: string,
   payload?: unknown,
 ): T {

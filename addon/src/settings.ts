@@ -18,7 +18,22 @@ export const prop = {
   lastSync: 'QB_BRIDGE_LAST_SYNC',
   /** Milliseconds a run may spend waiting for a job before leaving the rest for the next run. */
   timeBudgetMs: 'QB_BRIDGE_TIME_BUDGET_MS',
+  /** MIS batches from the clock: every N hours (0 = off), this many invoices each. */
+  misEveryHours: 'QB_BRIDGE_MIS_EVERY_HOURS',
+  misBatchSize: 'QB_BRIDGE_MIS_BATCH_SIZE',
+  /** The Zimbra month from the clock: on the 1st, at this hour (spreadsheet time zone). */
+  zimbraMonthly: 'QB_BRIDGE_ZIMBRA_MONTHLY',
+  zimbraHour: 'QB_BRIDGE_ZIMBRA_HOUR',
+  /** E-mail the installing user when a scheduled run fails (their own MailApp quota). */
+  mailFailures: 'QB_BRIDGE_MAIL_FAILURES',
+  /** Scheduled-run bookkeeping: jobs left running, the last MIS run, the last Zimbra month started. */
+  pendingFlowJobs: 'QB_BRIDGE_PENDING_FLOW_JOBS',
+  lastMisRun: 'QB_BRIDGE_LAST_MIS_RUN',
+  lastZimbraMonth: 'QB_BRIDGE_LAST_ZIMBRA_MONTH',
 } as const;
+
+/** The intervals Apps Script's everyHours accepts; MIS runs at one of these. */
+export const misIntervals = [0, 1, 2, 4, 6, 8, 12] as const;
 
 export interface Settings {
   gatewayUrl: string;
@@ -30,10 +45,20 @@ export interface Settings {
   autoSync: boolean;
   hourly: boolean;
   timeBudgetMs: number;
+  misEveryHours: number;
+  misBatchSize: number;
+  zimbraMonthly: boolean;
+  zimbraHour: number;
+  mailFailures: boolean;
 }
 
 /** What the sidebar may see: everything but the key (only whether one is set). */
 export type PublicSettings = Omit<Settings, 'addonKey'> & { hasAddonKey: boolean };
+
+function wholeIn(text: string | undefined, min: number, max: number): number | undefined {
+  const n = Number(text ?? '');
+  return text !== undefined && text !== '' && Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+}
 
 export function readSettings(): Settings {
   const p = PropertiesService.getDocumentProperties().getProperties();
@@ -51,6 +76,13 @@ export function readSettings(): Settings {
     autoSync: p[prop.autoSync] === 'true',
     hourly: p[prop.hourly] === 'true',
     timeBudgetMs: Number(p[prop.timeBudgetMs] ?? '') > 0 ? Number(p[prop.timeBudgetMs]) : 270_000,
+    misEveryHours: (misIntervals as readonly number[]).includes(Number(p[prop.misEveryHours]))
+      ? Number(p[prop.misEveryHours])
+      : 0,
+    misBatchSize: wholeIn(p[prop.misBatchSize], 1, 100) ?? 50,
+    zimbraMonthly: p[prop.zimbraMonthly] === 'true',
+    zimbraHour: wholeIn(p[prop.zimbraHour], 0, 23) ?? 6,
+    mailFailures: p[prop.mailFailures] === 'true',
   };
 }
 
@@ -68,6 +100,11 @@ export interface SettingsForm {
   syncMode?: string;
   autoSync?: boolean;
   hourly?: boolean;
+  misEveryHours?: number | string;
+  misBatchSize?: number | string;
+  zimbraMonthly?: boolean;
+  zimbraHour?: number | string;
+  mailFailures?: boolean;
 }
 
 /** Checks the form; returns the sentence to show when something must change. */
@@ -88,6 +125,16 @@ export function checkSettingsForm(form: SettingsForm): string | undefined {
   if (form.syncMode && form.syncMode !== 'invoice_only' && form.syncMode !== 'dual') {
     return 'Sync mode must be invoice_only or dual';
   }
+  if (
+    form.misEveryHours !== undefined &&
+    !(misIntervals as readonly number[]).includes(Number(form.misEveryHours))
+  ) {
+    return `MIS batches run every ${misIntervals.filter((n) => n > 0).join(', ')} hours (or 0 for off)`;
+  }
+  if (form.misBatchSize !== undefined && wholeIn(String(form.misBatchSize), 1, 100) === undefined)
+    return 'The MIS batch size is a whole number from 1 to 100';
+  if (form.zimbraHour !== undefined && wholeIn(String(form.zimbraHour), 0, 23) === undefined)
+    return 'The Zimbra hour is a whole number from 0 to 23';
   return undefined;
 }
 
@@ -102,5 +149,10 @@ export function writeSettings(form: SettingsForm): void {
   if (form.syncMode !== undefined) values[prop.syncMode] = form.syncMode;
   if (form.autoSync !== undefined) values[prop.autoSync] = String(form.autoSync);
   if (form.hourly !== undefined) values[prop.hourly] = String(form.hourly);
+  if (form.misEveryHours !== undefined) values[prop.misEveryHours] = String(Number(form.misEveryHours));
+  if (form.misBatchSize !== undefined) values[prop.misBatchSize] = String(Number(form.misBatchSize));
+  if (form.zimbraMonthly !== undefined) values[prop.zimbraMonthly] = String(form.zimbraMonthly);
+  if (form.zimbraHour !== undefined) values[prop.zimbraHour] = String(Number(form.zimbraHour));
+  if (form.mailFailures !== undefined) values[prop.mailFailures] = String(form.mailFailures);
   props.setProperties(values);
 }

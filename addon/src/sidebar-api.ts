@@ -18,6 +18,8 @@ export interface SidebarState {
   errors: Array<{ rowId: string; sheetRow: number; message: string }>;
   job: { id: string; state: string; done: number; failed: number; total: number | null } | null;
   lastSync: { at: string; state: string; counts: Record<string, number> } | null;
+  /** The panels to show: the gateway reports each flow configured. */
+  flows: { mis: boolean; zimbra: boolean; qbwc: boolean };
 }
 
 export function sidebarState(): SidebarState {
@@ -31,6 +33,7 @@ export function sidebarState(): SidebarState {
     errors: [],
     job: null,
     lastSync: null,
+    flows: { mis: false, zimbra: false, qbwc: false },
   };
   if (state.configured) {
     try {
@@ -40,6 +43,8 @@ export function sidebarState(): SidebarState {
         `/api/sheets/status?spreadsheetId=${encodeURIComponent(SpreadsheetApp.getActiveSpreadsheet().getId())}`,
       );
       state.gateway.reachable = true;
+      // An older gateway does not report flows: no panels rather than broken ones.
+      if (status.flows) state.flows = status.flows;
       state.quickbooks = {
         companyName: status.quickbooks.companyName,
         reconnectNeeded: status.quickbooks.reconnectNeeded,

@@ -9,7 +9,7 @@ import { createAddonKey } from '../../gateway/src/auth/addon-hmac';
 import { playSession } from '../../gateway/src/qbwc/play/play-session';
 import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/sessions/credentials';
 import { startServer } from '../../gateway/src/server/serve';
-import { startHarness } from '../qbo-client/helpers';
+import { startHarness, testTimeScale } from '../qbo-client/helpers';
 
 const config = workerData as Record<string, string>;
 const h = await startHarness();
@@ -36,6 +36,10 @@ const played = await playSession({
 parentPort!.on('message', async (message: { id: number; op: string; type?: string; sql?: string }) => {
   let result: unknown;
   if (message.op === 'entities') result = h.emulator.entities(h.realm, message.type as 'Invoice');
+  else if (message.op === 'audit')
+    result = h.ctx.db
+      .prepare("SELECT actor, action, target, outcome FROM audit_log WHERE action = 'addon.call'")
+      .all();
   else if (message.op === 'sql') result = h.ctx.db.prepare(message.sql!).all();
   else if (message.op === 'stop') {
     await server.stop(1000);
@@ -44,4 +48,13 @@ parentPort!.on('message', async (message: { id: number; op: string; type?: strin
   }
   parentPort!.postMessage({ id: message.id, result });
 });
-parentPort!.postMessage({ ready: true, url: server.url, key, realm: h.realm, played: played.outcome });
+// What a CLI child needs to work on this same store and emulator (e.g. the Excel the CLI writes).
+const env = {
+  ...config,
+  DATA_DIR: h.ctx.config.dataDir,
+  QBO_ENVIRONMENT: 'emulator',
+  QBO_API_BASE_URL: h.server.url,
+  QBO_REALM_ID: h.realm,
+  QBO_EMULATOR_TIME_SCALE: String(testTimeScale),
+};
+parentPort!.postMessage({ ready: true, url: server.url, key, realm: h.realm, played: played.outcome, env });

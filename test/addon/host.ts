@@ -5,6 +5,8 @@ import { bundleChildScript } from '../helpers/child-script';
 export interface Host {
   url: string;
   key: string;
+  /** Environment for a CLI child on the same store and emulator. */
+  env: Record<string, string>;
   entities(type: string): Promise<Array<Record<string, unknown>>>;
   sql(sql: string): Promise<Array<Record<string, unknown>>>;
   stop(): Promise<void>;
@@ -16,16 +18,25 @@ export async function startHost(config: Record<string, string> = {}): Promise<Ho
   const worker = new Worker(file, { workerData: config });
   const waiting = new Map<number, (v: unknown) => void>();
   let next = 0;
-  const ready = await new Promise<{ url: string; key: string }>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on(
-      'message',
-      (m: { ready?: boolean; id?: number; result?: unknown; url?: string; key?: string }) => {
-        if (m.ready) resolve({ url: m.url!, key: m.key! });
-        else if (m.id !== undefined) waiting.get(m.id)?.(m.result);
-      },
-    );
-  });
+  const ready = await new Promise<{ url: string; key: string; env: Record<string, string> }>(
+    (resolve, reject) => {
+      worker.once('error', reject);
+      worker.on(
+        'message',
+        (m: {
+          ready?: boolean;
+          id?: number;
+          result?: unknown;
+          url?: string;
+          key?: string;
+          env?: Record<string, string>;
+        }) => {
+          if (m.ready) resolve({ url: m.url!, key: m.key!, env: m.env! });
+          else if (m.id !== undefined) waiting.get(m.id)?.(m.result);
+        },
+      );
+    },
+  );
   const ask = (op: string, extra: Record<string, unknown> = {}) =>
     new Promise<unknown>((resolve) => {
       const id = next++;

@@ -1,13 +1,11 @@
 /**
  * The sidebar page (browser side). It talks only to the add-on's server functions through
  * google.script.run; the gateway is never called from here. Built into one Sidebar.html with no CDN.
+ * The flows' panels (MIS, Zimbra, Web Connector) live in their own files and show only when the gateway
+ * reports that flow configured.
  */
-interface Runner {
-  withSuccessHandler(fn: (value: unknown) => void): Runner;
-  withFailureHandler(fn: (error: Error) => void): Runner;
-  [name: string]: unknown;
-}
-declare const google: { script: { run: Runner } };
+import { $, call, text } from './dom';
+import { showFlowPanels } from './flow-panels';
 
 interface State {
   settings: {
@@ -19,6 +17,11 @@ interface State {
     syncMode: string;
     autoSync: boolean;
     hourly: boolean;
+    misEveryHours: number;
+    misBatchSize: number;
+    zimbraMonthly: boolean;
+    zimbraHour: number;
+    mailFailures: boolean;
   };
   configured: boolean;
   gateway: { reachable: boolean; message: string | null };
@@ -27,20 +30,7 @@ interface State {
   errors: Array<{ rowId: string; sheetRow: number; message: string }>;
   job: { id: string; state: string; done: number; failed: number; total: number | null } | null;
   lastSync: { at: string; state: string; counts: Record<string, number> } | null;
-}
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-function call<T>(name: string, ...args: unknown[]): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const runner = google.script.run.withSuccessHandler((v) => resolve(v as T)).withFailureHandler(reject);
-    (runner[name] as (...a: unknown[]) => void)(...args);
-  });
-}
-
-function text(el: HTMLElement, value: string, cls?: string): void {
-  el.textContent = value;
-  if (cls !== undefined) el.className = cls;
+  flows?: { mis: boolean; zimbra: boolean; qbwc: boolean };
 }
 
 let formFilled = false;
@@ -122,7 +112,13 @@ function render(state: State): void {
     $<HTMLSelectElement>('syncMode').value = s.syncMode;
     $<HTMLInputElement>('autoSync').checked = s.autoSync;
     $<HTMLInputElement>('hourly').checked = s.hourly;
+    $<HTMLSelectElement>('misEveryHours').value = String(s.misEveryHours ?? 0);
+    $<HTMLInputElement>('misBatchSize').value = String(s.misBatchSize ?? 50);
+    $<HTMLInputElement>('zimbraMonthly').checked = Boolean(s.zimbraMonthly);
+    $<HTMLInputElement>('zimbraHour').value = String(s.zimbraHour ?? 6);
+    $<HTMLInputElement>('mailFailures').checked = Boolean(s.mailFailures);
   }
+  showFlowPanels(state.gateway.reachable ? state.flows : undefined);
 }
 
 function refresh(): Promise<void> {
@@ -166,6 +162,11 @@ $('settings').addEventListener('submit', (event) => {
     syncMode: $<HTMLSelectElement>('syncMode').value,
     autoSync: $<HTMLInputElement>('autoSync').checked,
     hourly: $<HTMLInputElement>('hourly').checked,
+    misEveryHours: Number($<HTMLSelectElement>('misEveryHours').value),
+    misBatchSize: Number($<HTMLInputElement>('misBatchSize').value),
+    zimbraMonthly: $<HTMLInputElement>('zimbraMonthly').checked,
+    zimbraHour: Number($<HTMLInputElement>('zimbraHour').value),
+    mailFailures: $<HTMLInputElement>('mailFailures').checked,
   };
   call<{ ok: boolean; message: string }>('saveSettings', form)
     .then((r) => {

@@ -87,6 +87,8 @@ async function identify(c: Context<AppEnv>): Promise<AddonIdentity | { reason: s
 }
 
 export const requireAddonAuth = createMiddleware<AppEnv>(async (c, next) => {
+  // Already verified by the scope guard (addon-scope.ts): a signed request's nonce is single-use.
+  if (identities.has(c.req.raw)) return next();
   const ctx = c.get('ctx');
   const found = await identify(c);
   if ('reason' in found) {

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { successEnvelope } from '../../../shared/src/envelope';
 import { requireAuth } from '../auth/middleware';
+import { CliError } from '../cli/exit-codes';
 import { ConfigError } from '../config/load';
 import type { AppEnv } from '../server/env';
 import { badRequest, HttpError, notFound } from '../server/errors';
@@ -16,6 +17,7 @@ import { buildAuthorizeUrl, oauthSettings } from './oauth/oauth';
 import { createOAuthState } from './oauth/oauth-state';
 import { readTokenRow } from './oauth/token-store';
 import { createTokenVault } from './oauth/token-vault';
+import { pickerCustomers, pickerItems } from './pickers';
 
 function notConfigured(error: ConfigError): HttpError {
   return new HttpError(503, 'not_configured', error.message, { variable: error.variable });
@@ -55,7 +57,22 @@ async function callback(c: Context<AppEnv>) {
   }
 }
 
-/** GET /qbo/connect, GET /qbo/callback, POST /qbo/disconnect, and the connection section of /healthz. */
+/** Not connected (or never configured) is the caller's to fix: 503 with the sentence, not a 500. */
+async function pickList(c: Context<AppEnv>, read: typeof pickerCustomers, what: string) {
+  try {
+    const entries = await read(c.get('ctx'));
+    return c.json(successEnvelope(entries, `${entries.length} ${what}`));
+  } catch (error) {
+    if (error instanceof ConfigError) throw notConfigured(error);
+    if (error instanceof CliError) throw new HttpError(503, 'qbo_not_connected', error.message);
+    throw error;
+  }
+}
+
+/**
+ * GET /qbo/connect, GET /qbo/callback, POST /qbo/disconnect, the connection section of /healthz, and the
+ * pick lists for mapping (GET /api/qbo/customers, GET /api/qbo/items).
+ */
 export const qboRoutes: RouteModule = {
   name: 'qbo',
   health: qboHealth,
@@ -73,6 +90,9 @@ export const qboRoutes: RouteModule = {
       const state = createOAuthState(ctx.db, principal ? `${principal.kind}:${principal.name}` : 'unknown');
       return c.redirect(buildAuthorizeUrl(settings, state), 302);
     });
+
+    app.get('/api/qbo/customers', requireAuth, (c) => pickList(c, pickerCustomers, 'active customers'));
+    app.get('/api/qbo/items', requireAuth, (c) => pickList(c, pickerItems, 'active service items'));
 
     // No bearer here: Intuit sends the browser back, and the single-use state is what proves the origin.
     app.get('/qbo/callback', callback);

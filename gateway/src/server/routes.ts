@@ -1,9 +1,10 @@
+import { addonScope } from '../auth/addon-scope';
 import { jobRoutes } from '../jobs/routes';
 import { misRoutes } from '../mis/routes';
 import { qboRoutes } from '../qbo/routes';
 import { qbwcApiRoutes } from '../qbwc/routes';
 import { qbwcSoapRoutes } from '../qbwc/soap/soap-routes';
-import { addonMetricsAccess, sheetsRoutes } from '../sheets/routes';
+import { sheetsRoutes } from '../sheets/routes';
 import { webRoutes } from '../web/routes';
 import { zimbraRoutes } from '../zimbra/routes';
 import type { RouteModule } from './route-module';
@@ -12,8 +13,8 @@ export type { RouteModule };
 
 /** Every folder's routes. A new flow adds its module here. */
 export const routeModules: RouteModule[] = [
-  // Before the Web Connector's routes: lets the add-on's own auth reach GET /api/qbwc/metrics.
-  addonMetricsAccess,
+  // First: an add-on credential is verified and held to its list of endpoints (auth/addon-scope.ts).
+  addonScope,
   jobRoutes,
   qboRoutes,
   qbwcApiRoutes,

@@ -7,7 +7,6 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { successEnvelope } from '../../../shared/src/envelope';
 import type { SheetsRequest, StatusView } from '../../../shared/src/sheets/contract';
-import { hmacHeaders } from '../../../shared/src/sheets/signing';
 import { addonIdentity, requireAddonAuth } from '../auth/addon-auth';
 import type { AppEnv } from '../server/env';
 import { badRequest, HttpError, notFound } from '../server/errors';
@@ -135,23 +134,6 @@ function register(app: Hono<AppEnv>): void {
     return c.json(successEnvelope(view));
   });
 }
-
-/**
- * The add-on's "Import QBR metrics" reads `GET /api/qbwc/metrics` with its own credentials. This module is
- * mounted before the Web Connector's routes, so an add-on request (an ID token, recognisable as a JWT, or
- * an HMAC signature) is verified here and arrives at their API-token guard already authenticated; any
- * other request passes through to that guard untouched.
- */
-export const addonMetricsAccess: RouteModule = {
-  name: 'sheets.qbr-metrics-access',
-  register(app) {
-    app.use('/api/qbwc/metrics', async (c, next) => {
-      const bearer = /^Bearer\s+(eyJ[\w-]*\.[\w-]+\.[\w-]*)$/i.test(c.req.header('authorization') ?? '');
-      if (bearer || c.req.header(hmacHeaders.signature)) return requireAddonAuth(c, next);
-      await next();
-    });
-  },
-};
 
 export const sheetsRoutes: RouteModule = {
   name: 'sheets',

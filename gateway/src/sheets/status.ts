@@ -1,5 +1,6 @@
 import type { StatusView } from '../../../shared/src/sheets/contract';
 import type { AppContext } from '../app/context';
+import { flowsConfigured } from '../config/flows-configured';
 import { openQbo } from '../qbo/index';
 import type { SheetSettings } from './plan';
 import { sheetsFlow } from './service';
@@ -31,6 +32,7 @@ export function sheetsStatus(
       message: (error as Error).message,
     };
   }
+  const flows = flowsConfigured(ctx.config);
   const jobs = ctx.jobs
     .list({ flow: sheetsFlow, limit: 50 })
     .filter((j) => !spreadsheetId || j.scope === spreadsheetId);
@@ -47,5 +49,10 @@ export function sheetsStatus(
     lastJob: last
       ? { id: last.id, state: last.state, finishedAt: last.finishedAt, done: last.done, failed: last.failed }
       : null,
+    flows: {
+      ...flows,
+      // The Web Connector's password may live in the store rather than the env; a session it ran counts.
+      qbwc: flows.qbwc || ctx.jobs.list({ flow: 'qbwc', limit: 1 }).length > 0,
+    },
   };
 }

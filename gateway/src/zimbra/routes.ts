@@ -13,10 +13,12 @@ import type { AppEnv } from '../server/env';
 import { badRequest, conflict, HttpError, notFound } from '../server/errors';
 import type { RouteModule } from '../server/route-module';
 import { type CosChange, type DomainChange, MappingError, setCosMapping, setDomainMapping } from './mappings';
+import { monthReport } from './month-report';
 import { findObsoleteCos } from './obsolete-cos';
 import { type Period, periodKey, previousMonth } from './report/highwater';
 import { monthPicture, startMonthlyBilling, tryOpenQbo } from './service';
 import { ZimbraStore } from './store';
+import { startUndoJob } from './undo-job';
 
 type C = Context<AppEnv>;
 
@@ -126,6 +128,29 @@ function register(app: Hono<AppEnv>): void {
         ...obsolete,
       }),
     );
+  });
+
+  app.get('/api/zimbra/report', async (c) => {
+    const period = periodFrom(c.req.query('year'), c.req.query('month'));
+    const report = await monthReport(c.get('ctx'), period);
+    return c.json(successEnvelope(report, `Billing report for ${report.period}; nothing was created`));
+  });
+
+  app.post('/api/zimbra/undo', async (c) => {
+    const ctx = c.get('ctx');
+    const body = await jsonBody(c);
+    if (body.year === undefined || body.month === undefined)
+      throw badRequest('Send {"year": 2025, "month": 10}: undo names its month');
+    const period = periodFrom(body.year, body.month);
+    let job: ReturnType<typeof startUndoJob>;
+    try {
+      job = startUndoJob(ctx, period, actorOf(c));
+    } catch (error) {
+      if (error instanceof JobAlreadyRunningError) throw conflict(error.message, { jobId: error.job.id });
+      if (error instanceof CliError) throw new HttpError(503, 'qbo_not_connected', error.message);
+      throw error;
+    }
+    return c.json(successEnvelope(job, `Undo of ${periodKey(period)}'s unsent drafts started`), 202);
   });
 
   app.put('/api/zimbra/domains/:domain', async (c) => {

@@ -94,4 +94,6 @@ export interface StatusView {
   eligibleStatuses: string[];
   activeJob: { id: string; total: number | null; done: number; failed: number } | null;
   lastJob: { id: string; state: string; finishedAt: string | null; done: number; failed: number } | null;
+  /** Which other flows are configured on the gateway: the sidebar shows a panel for each. */
+  flows: { mis: boolean; zimbra: boolean; qbwc: boolean };
 }

@@ -26,6 +26,9 @@ export class FakeSpreadsheet {
   getId(): string {
     return this.id;
   }
+  getUrl(): string {
+    return `https://docs.google.com/spreadsheets/d/${this.id}/edit`;
+  }
   getSpreadsheetTimeZone(): string {
     return this.timeZone;
   }

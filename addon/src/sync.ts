@@ -14,6 +14,7 @@ import type {
 } from '../../shared/src/sheets/contract';
 import { eligibility } from '../../shared/src/sheets/eligibility';
 import { callGateway } from './gateway';
+import { minPollWaitMs, nextPollWait } from './poll-wait';
 import { prop, readSettings, type Settings } from './settings';
 import { assignRowIds, ensureQbColumns, readTable, rowInputs, type Table, writeResults } from './table';
 
@@ -106,7 +107,8 @@ export function followJob(
   const sheet = targetSheet(settings);
   const written = new Map<string, string>();
   let view: JobView;
-  let wait = 500;
+  let wait = minPollWaitMs;
+  let first: { done: number; at: number } | undefined;
   for (;;) {
     view = callGateway<JobView>(settings, 'get', `/api/sheets/jobs/${encodeURIComponent(jobId)}`);
     const fresh = view.results.filter((r) => written.get(r.rowId) !== JSON.stringify(r));
@@ -116,9 +118,19 @@ export function followJob(
     }
     onPoll?.(view);
     const finished = view.state !== 'running' && view.state !== 'queued';
-    if (finished || Date.now() + wait > deadline) break;
+    const now = Date.now();
+    if (first) {
+      wait = nextPollWait({
+        firstDone: first.done,
+        firstAt: first.at,
+        done: view.done,
+        total: view.total,
+        now,
+        previousWait: wait,
+      });
+    } else first = { done: view.done, at: now };
+    if (finished || now + wait > deadline) break;
     Utilities.sleep(wait);
-    wait = Math.min(wait * 2, 5000);
   }
   const props = PropertiesService.getDocumentProperties();
   if (view.state !== 'running' && view.state !== 'queued') {

@@ -13,7 +13,7 @@ import type { TokenSource } from '../oauth/token-source';
 import { countRows, type QueryResponse, queryAll } from '../query';
 import { type QboEndpoints, qboEndpoints, qboTimeScale } from './endpoints';
 import { QboError } from './errors';
-import { type QboAnswer, type QboCall, sendQboCall } from './http';
+import { type HttpSettings, type QboAnswer, type QboCall, sendQboCall } from './http';
 import { type AttemptState, decideRetry, defaultRetryPolicy, type RetryPolicy } from './retry';
 
 /**
@@ -130,10 +130,107 @@ function entityOf(json: Record<string, unknown>, entity: string, operation: stri
   return value as Record<string, unknown>;
 }
 
-export function createQboClient(
+/** What one call needs to be sent, paced, retried and counted. */
+interface Sender {
+  tokens: QboClientOptions['tokens'];
+  realmId: string;
+  limiter: RealmLimiter;
+  policy: RetryPolicy;
+  clock: Clock;
+  settings: HttpSettings;
+  stats: ClientStats;
+  log: Logger;
+}
+
+/**
+ * One call through the realm's limiter: the fence checked right before it leaves, a 429 pausing the realm,
+ * one token refresh after a 401, and backoff after a retryable failure (the policy in retry.ts decides).
+ */
+async function callWithRetries(s: Sender, request: QboCall, kind: 'read' | 'write'): Promise<QboAnswer> {
+  const { limiter, stats, log, realmId } = s;
+  const state: AttemptState = { kind, failures: 0, throttles: 0, refreshed: false };
+  let token = await s.tokens.accessToken(realmId);
+  for (;;) {
+    const release = await limiter.acquire(request.path === '/batch' ? 'batch' : 'request');
+    try {
+      // The fence: the rows this call carries must still be the caller's (it throws otherwise).
+      request.beforeSend?.();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    stats.calls += 1;
+    try {
+      return await sendQboCall(s.settings, request, token);
+    } catch (error) {
+      if (!(error instanceof QboError)) throw error;
+      const decision = decideRetry(error, state, s.policy);
+      switch (decision.action) {
+        case 'throttle':
+          state.throttles += 1;
+          stats.throttled += 1;
+          limiter.pause(decision.waitMs);
+          log.warn(
+            { qbo: { op: request.operation, pauseMs: Math.round(decision.waitMs) } },
+            'qbo throttled; realm paused',
+          );
+          break;
+        case 'refresh':
+          state.refreshed = true;
+          stats.refreshes += 1;
+          release();
+          token = await s.tokens.refreshAfterRejection(realmId, token);
+          break;
+        case 'backoff':
+          state.failures += 1;
+          stats.backoffs += 1;
+          release();
+          await s.clock.sleep(decision.waitMs);
+          break;
+        default:
+          if (error.status === 401) {
+            // Refreshed and still refused: the grant itself is no good any more.
+            throw new QboError({
+              status: 401,
+              faultType: error.faultType,
+              errors: error.errors,
+              intuitTid: error.intuitTid,
+              operation: error.operation,
+              category: 'reconnect',
+            });
+          }
+          throw error;
+      }
+    } finally {
+      release();
+    }
+  }
+}
+
+/** The body of a batch call; more items than QuickBooks takes is a caller's bug, refused before spending a call. */
+function batchBody(items: readonly BatchItemRequest[], max: number): Record<string, unknown> {
+  if (items.length > max) {
+    // QuickBooks rejects the whole call (qbo-api.md §3.2); refusing here keeps a caller's bug from
+    // spending a batch call of the per-minute budget on a certain failure.
+    throw new Error(
+      `A QuickBooks batch holds at most ${max} items; got ${items.length}. Split it (the batch writer in batch.ts does).`,
+    );
+  }
+  return {
+    BatchItemRequest: items.map((item) => {
+      if (item.query !== undefined) return { bId: item.bId, Query: item.query };
+      if (!item.entity || !item.operation)
+        throw new Error(`Batch item ${item.bId} needs an operation and an entity`);
+      return { bId: item.bId, operation: item.operation, [item.entity.type]: item.entity.body };
+    }),
+  };
+}
+
+/** The options and configuration a client runs with: realm, pacing, retry policy, timeouts, counters. */
+function senderFor(
   ctx: Pick<AppContext, 'config' | 'log'> & Partial<Pick<AppContext, 'db'>>,
   options: QboClientOptions,
-): QboClient {
+): Sender {
   const realmId = options.realmId ?? ctx.config.QBO_REALM_ID;
   if (!realmId) {
     throw new ConfigError(
@@ -146,79 +243,35 @@ export function createQboClient(
   const limiter = (
     options.limiter ?? sharedRateLimiter({ ...options.limiterOptions, timeScale, db: ctx.db })
   ).forRealm(realmId);
-  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry, timeScale };
-  const clock = options.clock ?? realClock;
-  const endpoints = qboEndpoints(ctx.config);
   const log = options.log ?? ctx.log;
-  const settings = {
-    apiBaseUrl: endpoints.apiBaseUrl,
+  return {
+    tokens: options.tokens,
     realmId,
-    minorVersion: ctx.config.QBO_MINOR_VERSION,
-    timeoutMs: options.timeoutMs ?? Math.max(5_000, 125_000 / timeScale),
-    fetch: options.fetch ?? globalThis.fetch,
+    limiter,
+    policy: { ...defaultRetryPolicy, ...options.retry, timeScale },
+    clock: options.clock ?? realClock,
+    settings: {
+      apiBaseUrl: qboEndpoints(ctx.config).apiBaseUrl,
+      realmId,
+      minorVersion: ctx.config.QBO_MINOR_VERSION,
+      timeoutMs: options.timeoutMs ?? Math.max(5_000, 125_000 / timeScale),
+      fetch: options.fetch ?? globalThis.fetch,
+      log,
+    },
+    stats: { calls: 0, throttled: 0, refreshes: 0, backoffs: 0 },
     log,
   };
-  const stats: ClientStats = { calls: 0, throttled: 0, refreshes: 0, backoffs: 0 };
+}
 
-  async function call(request: QboCall, kind: 'read' | 'write'): Promise<QboAnswer> {
-    const state: AttemptState = { kind, failures: 0, throttles: 0, refreshed: false };
-    let token = await options.tokens.accessToken(realmId!);
-    for (;;) {
-      const release = await limiter.acquire(request.path === '/batch' ? 'batch' : 'request');
-      try {
-        // The fence: the rows this call carries must still be the caller's (it throws otherwise).
-        request.beforeSend?.();
-      } catch (error) {
-        release();
-        throw error;
-      }
-      stats.calls += 1;
-      try {
-        return await sendQboCall(settings, request, token);
-      } catch (error) {
-        if (!(error instanceof QboError)) throw error;
-        const decision = decideRetry(error, state, policy);
-        switch (decision.action) {
-          case 'throttle':
-            state.throttles += 1;
-            stats.throttled += 1;
-            limiter.pause(decision.waitMs);
-            log.warn(
-              { qbo: { op: request.operation, pauseMs: Math.round(decision.waitMs) } },
-              'qbo throttled; realm paused',
-            );
-            break;
-          case 'refresh':
-            state.refreshed = true;
-            stats.refreshes += 1;
-            release();
-            token = await options.tokens.refreshAfterRejection(realmId!, token);
-            break;
-          case 'backoff':
-            state.failures += 1;
-            stats.backoffs += 1;
-            release();
-            await clock.sleep(decision.waitMs);
-            break;
-          default:
-            if (error.status === 401) {
-              // Refreshed and still refused: the grant itself is no good any more.
-              throw new QboError({
-                status: 401,
-                faultType: error.faultType,
-                errors: error.errors,
-                intuitTid: error.intuitTid,
-                operation: error.operation,
-                category: 'reconnect',
-              });
-            }
-            throw error;
-        }
-      } finally {
-        release();
-      }
-    }
-  }
+export function createQboClient(
+  ctx: Pick<AppContext, 'config' | 'log'> & Partial<Pick<AppContext, 'db'>>,
+  options: QboClientOptions,
+): QboClient {
+  const sender = senderFor(ctx, options);
+  const { realmId, limiter, settings, stats, log } = sender;
+  const timeScale = sender.policy.timeScale;
+  const endpoints = qboEndpoints(ctx.config);
+  const call = (request: QboCall, kind: 'read' | 'write') => callWithRetries(sender, request, kind);
 
   async function query(statement: string, operation = 'query'): Promise<QueryResponse> {
     const answer = await call(
@@ -267,22 +320,7 @@ export function createQboClient(
       return entityOf(answer.json, entity, operation);
     },
     async batch(items, sendOptions) {
-      const max = limiter.limits.itemsPerBatch;
-      if (items.length > max) {
-        // QuickBooks rejects the whole call (qbo-api.md §3.2); refusing here keeps a caller's bug from
-        // spending a batch call of the per-minute budget on a certain failure.
-        throw new Error(
-          `A QuickBooks batch holds at most ${max} items; got ${items.length}. Split it (the batch writer in batch.ts does).`,
-        );
-      }
-      const body = {
-        BatchItemRequest: items.map((item) => {
-          if (item.query !== undefined) return { bId: item.bId, Query: item.query };
-          if (!item.entity || !item.operation)
-            throw new Error(`Batch item ${item.bId} needs an operation and an entity`);
-          return { bId: item.bId, operation: item.operation, [item.entity.type]: item.entity.body };
-        }),
-      };
+      const body = batchBody(items, limiter.limits.itemsPerBatch);
       const answer = await call(
         {
           method: 'POST',

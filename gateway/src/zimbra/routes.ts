@@ -60,32 +60,75 @@ function mappingFailure(error: unknown): never {
 
 const actorOf = (c: C) => c.get('principal')?.name ?? 'api';
 
+/** The body of `POST /api/zimbra/runs`: the month, the run's switches, and an optional single customer. */
+function runOptionsFrom(body: Record<string, unknown>) {
+  const flag = (name: string) => {
+    const v = body[name];
+    if (v !== undefined && typeof v !== 'boolean') throw badRequest(`${name} must be true or false`);
+    return v === true;
+  };
+  const customerId = body.customerId;
+  if (customerId !== undefined && (typeof customerId !== 'string' || !/^\d{1,20}$/.test(customerId))) {
+    throw badRequest('customerId must be a QuickBooks customer Id (digits, as a string)');
+  }
+  return {
+    period: periodFrom(body.year, body.month),
+    skipFetch: flag('skipFetch'),
+    skipReconciliation: flag('skipReconciliation'),
+    skipInvoices: flag('skipInvoices'),
+    dryRun: flag('dryRun'),
+    retryRejected: flag('retryRejected'),
+    customerId: customerId as string | undefined,
+  };
+}
+
+function domainChangeFrom(body: Record<string, unknown>): DomainChange {
+  if (body.exclude === true) return { exclude: true };
+  if (typeof body.customerId === 'string' && body.customerId.trim() !== '')
+    return { customerId: body.customerId.trim() };
+  throw badRequest('Send {"customerId": "<QBO customer Id>"} or {"exclude": true}');
+}
+
+function cosChangeFrom(body: Record<string, unknown>): CosChange {
+  if (body.exclude === true) return { exclude: true };
+  if (body.unmap === true) return { unmap: true };
+  if (typeof body.itemId === 'string' && body.itemId.trim() !== '') {
+    const quota = body.quotaGb;
+    if (quota !== undefined && (typeof quota !== 'number' || !Number.isInteger(quota) || quota < 0)) {
+      throw badRequest('quotaGb must be a whole number of GB');
+    }
+    return { itemId: body.itemId.trim(), quotaGb: quota as number | undefined };
+  }
+  throw badRequest('Send {"itemId": "<QBO item Id>", "quotaGb": 50}, {"exclude": true} or {"unmap": true}');
+}
+
+/** The month's unmapped domains and CoS; with `review`, also the mapped CoS that are obsolete. */
+async function unmappedView(ctx: AppContext, period: Period, review: boolean) {
+  const picture = monthPicture(ctx, period);
+  // Without QuickBooks the items cannot be read: the reports alone still tell, and `itemsChecked` says so.
+  const client = review ? (tryOpenQbo(ctx)?.client ?? null) : null;
+  const obsolete = review
+    ? {
+        obsoleteCos: await findObsoleteCos(new ZimbraStore(ctx.db), client, period),
+        itemsChecked: client !== null,
+      }
+    : {};
+  return {
+    period: periodKey(period),
+    domains: picture.unmappedDomains,
+    cos: picture.unmappedCos,
+    excluded: picture.excluded,
+    ...obsolete,
+  };
+}
+
 function register(app: Hono<AppEnv>): void {
   app.use('/api/zimbra/*', requireAuth);
 
   app.post('/api/zimbra/runs', async (c) => {
     const ctx = c.get('ctx');
     const body = await jsonBody(c);
-    const period = periodFrom(body.year, body.month);
-    const flag = (name: string) => {
-      const v = body[name];
-      if (v !== undefined && typeof v !== 'boolean') throw badRequest(`${name} must be true or false`);
-      return v === true;
-    };
-    const customerId = body.customerId;
-    if (customerId !== undefined && (typeof customerId !== 'string' || !/^\d{1,20}$/.test(customerId))) {
-      throw badRequest('customerId must be a QuickBooks customer Id (digits, as a string)');
-    }
-    const options = {
-      period,
-      skipFetch: flag('skipFetch'),
-      skipReconciliation: flag('skipReconciliation'),
-      skipInvoices: flag('skipInvoices'),
-      dryRun: flag('dryRun'),
-      retryRejected: flag('retryRejected'),
-      customerId: customerId as string | undefined,
-      actor: actorOf(c),
-    };
+    const options = { ...runOptionsFrom(body), actor: actorOf(c) };
     let started: ReturnType<typeof startMonthlyBilling>;
     try {
       started = startMonthlyBilling(ctx, options);
@@ -96,7 +139,10 @@ function register(app: Hono<AppEnv>): void {
     // The run goes on after the answer; its job row carries progress and, at the end, the summary.
     started.result.catch((error: unknown) => ctx.log.error({ err: error }, 'Zimbra run failed'));
     const id = started.job.id;
-    return c.json(successEnvelope(ctx.jobs.get(id), `Zimbra run for ${periodKey(period)} started`), 202);
+    return c.json(
+      successEnvelope(ctx.jobs.get(id), `Zimbra run for ${periodKey(options.period)} started`),
+      202,
+    );
   });
 
   app.get('/api/zimbra/runs/:id', (c) => {
@@ -108,26 +154,7 @@ function register(app: Hono<AppEnv>): void {
   app.get('/api/zimbra/unmapped', async (c) => {
     const ctx = c.get('ctx');
     const period = periodFrom(c.req.query('year'), c.req.query('month'));
-    const picture = monthPicture(ctx, period);
-    // ?reviewAll=true: also the mapped CoS that are obsolete (as `reconcile-cos --review-all`).
-    const review = c.req.query('reviewAll') === 'true';
-    // Without QuickBooks the items cannot be read: the reports alone still tell, and `itemsChecked` says so.
-    const client = review ? (tryOpenQbo(ctx)?.client ?? null) : null;
-    const obsolete = review
-      ? {
-          obsoleteCos: await findObsoleteCos(new ZimbraStore(ctx.db), client, period),
-          itemsChecked: client !== null,
-        }
-      : {};
-    return c.json(
-      successEnvelope({
-        period: periodKey(period),
-        domains: picture.unmappedDomains,
-        cos: picture.unmappedCos,
-        excluded: picture.excluded,
-        ...obsolete,
-      }),
-    );
+    return c.json(successEnvelope(await unmappedView(ctx, period, c.req.query('reviewAll') === 'true')));
   });
 
   app.get('/api/zimbra/report', async (c) => {
@@ -156,11 +183,7 @@ function register(app: Hono<AppEnv>): void {
   app.put('/api/zimbra/domains/:domain', async (c) => {
     const ctx = c.get('ctx');
     const body = await jsonBody(c);
-    let change: DomainChange;
-    if (body.exclude === true) change = { exclude: true };
-    else if (typeof body.customerId === 'string' && body.customerId.trim() !== '')
-      change = { customerId: body.customerId.trim() };
-    else throw badRequest('Send {"customerId": "<QBO customer Id>"} or {"exclude": true}');
+    const change = domainChangeFrom(body);
     const client = 'customerId' in change ? qboClient(ctx) : null;
     const result = await setDomainMapping(
       ctx,
@@ -175,19 +198,7 @@ function register(app: Hono<AppEnv>): void {
   app.put('/api/zimbra/cos/:name', async (c) => {
     const ctx = c.get('ctx');
     const body = await jsonBody(c);
-    let change: CosChange;
-    if (body.exclude === true) change = { exclude: true };
-    else if (body.unmap === true) change = { unmap: true };
-    else if (typeof body.itemId === 'string' && body.itemId.trim() !== '') {
-      const quota = body.quotaGb;
-      if (quota !== undefined && (typeof quota !== 'number' || !Number.isInteger(quota) || quota < 0)) {
-        throw badRequest('quotaGb must be a whole number of GB');
-      }
-      change = { itemId: body.itemId.trim(), quotaGb: quota as number | undefined };
-    } else
-      throw badRequest(
-        'Send {"itemId": "<QBO item Id>", "quotaGb": 50}, {"exclude": true} or {"unmap": true}',
-      );
+    const change = cosChangeFrom(body);
     const client = 'itemId' in change ? qboClient(ctx) : null;
     const result = await setCosMapping(
       ctx,

@@ -62,15 +62,8 @@ function withTimeout<T>(
 /** SFTP status 2 is "no such file". */
 const isNoSuchFile = (error: unknown) => (error as { code?: unknown }).code === 2;
 
-/**
- * Opens an SFTP session to the Zimbra server. The host key is checked inside the handshake, before the
- * user key is offered; a refused key ends the attempt with the verdict's sentence.
- */
-export async function openSftpSource(
-  settings: SftpSettings,
-): Promise<ReportSource & { fingerprint: string }> {
-  const reportPath = validateRemotePath(settings.reportPath);
-  const trust = trustFrom(settings.knownHosts);
+/** The user key (ZIMBRA_KEY_FILE) or, without one, the SSH agent; having neither is a setup error. */
+function loginCredentials(settings: SftpSettings): { privateKey?: Buffer; agent?: string } {
   let privateKey: Buffer | undefined;
   if (settings.keyFile) {
     try {
@@ -89,6 +82,41 @@ export async function openSftpSource(
       'config',
     );
   }
+  return { privateKey, agent };
+}
+
+/** The sentence for a connection that failed before the host key was refused: login, timeout or network. */
+function connectFailure(
+  settings: SftpSettings,
+  error: Error & { level?: string },
+  withKeyFile: boolean,
+): SourceError {
+  if (error.level === 'client-authentication')
+    return new SourceError(
+      `The Zimbra server ${settings.host} refused the login of "${settings.username}" with ${withKeyFile ? `ZIMBRA_KEY_FILE ${settings.keyFile}` : 'the SSH agent'}; put its public key in ~${settings.username}/.ssh/authorized_keys on the server`,
+      'config',
+    );
+  if (error.level === 'client-timeout')
+    return new SourceError(
+      `No SSH answer from ${settings.host} port ${settings.port} within ${Math.round((settings.connectTimeoutMs ?? 20_000) / 1000)} s`,
+      'io',
+    );
+  return new SourceError(
+    `Cannot reach the Zimbra server ${settings.host} port ${settings.port}: ${error.message}`,
+    'io',
+  );
+}
+
+/**
+ * Opens an SFTP session to the Zimbra server. The host key is checked inside the handshake, before the
+ * user key is offered; a refused key ends the attempt with the verdict's sentence.
+ */
+export async function openSftpSource(
+  settings: SftpSettings,
+): Promise<ReportSource & { fingerprint: string }> {
+  const reportPath = validateRemotePath(settings.reportPath);
+  const trust = trustFrom(settings.knownHosts);
+  const { privateKey, agent } = loginCredentials(settings);
   const readTimeout = settings.readTimeoutMs ?? 60_000;
   const ssh2 = (await import('ssh2')).default;
   const client = new ssh2.Client();
@@ -99,27 +127,7 @@ export async function openSftpSource(
     client.once('ready', () => resolve());
     client.once('error', (error: Error & { level?: string }) => {
       if (verdict && verdict.kind !== 'trusted') reject(new SourceError(verdict.message, 'host-key'));
-      else if (error.level === 'client-authentication')
-        reject(
-          new SourceError(
-            `The Zimbra server ${settings.host} refused the login of "${settings.username}" with ${privateKey ? `ZIMBRA_KEY_FILE ${settings.keyFile}` : 'the SSH agent'}; put its public key in ~${settings.username}/.ssh/authorized_keys on the server`,
-            'config',
-          ),
-        );
-      else if (error.level === 'client-timeout')
-        reject(
-          new SourceError(
-            `No SSH answer from ${settings.host} port ${settings.port} within ${Math.round((settings.connectTimeoutMs ?? 20_000) / 1000)} s`,
-            'io',
-          ),
-        );
-      else
-        reject(
-          new SourceError(
-            `Cannot reach the Zimbra server ${settings.host} port ${settings.port}: ${error.message}`,
-            'io',
-          ),
-        );
+      else reject(connectFailure(settings, error, privateKey !== undefined));
     });
     try {
       client.connect({

@@ -1,5 +1,5 @@
-import { sheetsDashboardPage } from '../sheets/dashboard-page';
 import { misDashboardPage } from '../mis/dashboard-page';
+import { sheetsDashboardPage } from '../sheets/dashboard-page';
 import { zimbraDashboardPage } from '../zimbra/dashboard-page';
 import { auditPage } from './audit-page';
 import { overviewPage } from './overview';

@@ -56,7 +56,7 @@ describe('bill payments from the sheet (QBO_AUTO_MARK_BILL_PAID)', () => {
       billRow('p4', 5, { invoice: 'V-3' }, null),
     ];
     const first = byRow((await g.runJob({ spreadsheetId: 'pay1', sheetName: 'inv_tbl', rows })).results);
-    expect(first.get('p1')).toMatchObject({ status: 'synced', billStatus: 'synced' });
+    expect(first.get('p1')).toMatchObject({ status: 'synced', billStatus: 'paid' });
     expect(first.get('p1')!.billId).toBe(billOf(g, 'V-1').Id);
     expect(first.get('p1')!.warnings.join('\n')).toMatch(
       /Marked paid in QuickBooks: BillPayment \d+, 1200\.50 on 2026-03-10/,

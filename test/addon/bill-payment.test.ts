@@ -122,6 +122,11 @@ describe('bill payments through the built add-on', () => {
       gas.run('syncReadyRows');
     }
     expect(await host.faults()).toEqual([]);
+    // Both payments' answers were lost after QuickBooks committed them: each was found, not sent again.
+    const audited = await host.sql(
+      "select outcome from sheets_audit where entity = 'BillPayment' and doc_number like 'LATE-%'",
+    );
+    expect(audited.map((a) => a.outcome)).toEqual(['adopted', 'adopted']);
     rows = readSheet(gas, 'inv_tbl');
     expect(rows[0]).toMatchObject({ qb_sync_status: 'synced', qb_bill_status: 'paid', qb_bill_id: bill1 });
     expect(rows[1]).toMatchObject({ qb_sync_status: 'synced', qb_bill_status: 'paid', qb_bill_id: bill2 });
@@ -179,5 +184,31 @@ describe('bill payments through the built add-on', () => {
       /Changed after it was synced: QuickBooks still has the old version of bill EDIT-1/,
     );
     expect(await billPayments(billId)).toEqual([expect.objectContaining({ TotalAmt: 120 })]);
+  });
+
+  it('onEdit: typing a paid date on a synced bill row records its payment, not a "changed after synced" note', async () => {
+    const gas = loadAddon(host, { properties: { QB_BRIDGE_SYNC_MODE: 'dual' } });
+    fillSheet(gas, 'inv_tbl', headers, [
+      {
+        invoice: 'EDIT-2',
+        Inv_paid_date: '',
+        inv_from: 'Accelebrate',
+        to_client: 'ACD',
+        status: 'ready',
+        inv_dollars: '60',
+        submitted_date: '2026-06-01',
+      },
+    ]);
+    gas.run('syncReadyRows');
+    const billId = String(readSheet(gas, 'inv_tbl')[0]!.qb_bill_id);
+    const sheet = gas.sheet('inv_tbl');
+    const column = sheet.values()[0]!.indexOf('Inv_paid_date') + 1;
+    sheet.getRange(2, column).setValue('2026-06-05');
+    gas.run('onEditInstalled', { range: sheet.getRange(2, column), value: '2026-06-05' });
+    const row = readSheet(gas, 'inv_tbl')[0]!;
+    expect(row).toMatchObject({ qb_sync_status: 'synced', qb_bill_status: 'paid', qb_error: '' });
+    expect(await billPayments(billId)).toEqual([
+      expect.objectContaining({ TotalAmt: 60, TxnDate: '2026-06-05' }),
+    ]);
   });
 });

@@ -17,6 +17,17 @@ const headers = [
   'submitted_date',
 ];
 
+/** A money-out row (Accelebrate bills ACD), ready, unpaid unless `paid` is given. */
+const billRow = (invoice: string, dollars: string, submitted: string, paid = '') => ({
+  invoice,
+  Inv_paid_date: paid,
+  inv_from: 'Accelebrate',
+  to_client: 'ACD',
+  status: 'ready',
+  inv_dollars: dollars,
+  submitted_date: submitted,
+});
+
 let host: Host;
 beforeAll(async () => {
   const dir = tempDir();
@@ -38,24 +49,8 @@ describe('bill payments through the built add-on', () => {
   it('a paid bill row gets its bill and one payment; the note says so; a second run pays nothing again', async () => {
     const gas = loadAddon(host, { properties: { QB_BRIDGE_SYNC_MODE: 'dual' } });
     fillSheet(gas, 'inv_tbl', headers, [
-      {
-        invoice: 'PAID-1',
-        Inv_paid_date: '03/10/2026',
-        inv_from: 'Accelebrate',
-        to_client: 'ACD',
-        status: 'ready',
-        inv_dollars: '$250.00',
-        submitted_date: '2026-03-01',
-      },
-      {
-        invoice: 'OPEN-1',
-        Inv_paid_date: '',
-        inv_from: 'Accelebrate',
-        to_client: 'ACD',
-        status: 'ready',
-        inv_dollars: '75',
-        submitted_date: '2026-03-01',
-      },
+      billRow('PAID-1', '$250.00', '2026-03-01', '03/10/2026'),
+      billRow('OPEN-1', '75', '2026-03-01'),
     ]);
     gas.run('syncReadyRows');
     const rows = readSheet(gas, 'inv_tbl');
@@ -93,15 +88,7 @@ describe('bill payments through the built add-on', () => {
 
   it('a bill synced first and paid later gets its payment once, on the next run, even through lost answers', async () => {
     const gas = loadAddon(host, { properties: { QB_BRIDGE_SYNC_MODE: 'dual' } });
-    const late = (invoice: string, dollars: string) => ({
-      invoice,
-      Inv_paid_date: '',
-      inv_from: 'Accelebrate',
-      to_client: 'ACD',
-      status: 'ready',
-      inv_dollars: dollars,
-      submitted_date: '2026-04-01',
-    });
+    const late = (invoice: string, dollars: string) => billRow(invoice, dollars, '2026-04-01');
     fillSheet(gas, 'inv_tbl', headers, [late('LATE-1', '300'), late('LATE-2', '$80.00')]);
     gas.run('syncReadyRows');
     let rows = readSheet(gas, 'inv_tbl');
@@ -162,17 +149,7 @@ describe('bill payments through the built add-on', () => {
 
   it('an amount edited after the bill synced: the payment pays what QuickBooks holds and the row says it changed', async () => {
     const gas = loadAddon(host, { properties: { QB_BRIDGE_SYNC_MODE: 'dual' } });
-    fillSheet(gas, 'inv_tbl', headers, [
-      {
-        invoice: 'EDIT-1',
-        Inv_paid_date: '',
-        inv_from: 'Accelebrate',
-        to_client: 'ACD',
-        status: 'ready',
-        inv_dollars: '120',
-        submitted_date: '2026-05-01',
-      },
-    ]);
+    fillSheet(gas, 'inv_tbl', headers, [billRow('EDIT-1', '120', '2026-05-01')]);
     gas.run('syncReadyRows');
     const billId = String(readSheet(gas, 'inv_tbl')[0]!.qb_bill_id);
     typeInto(gas, 2, 'inv_dollars', '125');
@@ -188,17 +165,7 @@ describe('bill payments through the built add-on', () => {
 
   it('onEdit: typing a paid date on a synced bill row records its payment, not a "changed after synced" note', async () => {
     const gas = loadAddon(host, { properties: { QB_BRIDGE_SYNC_MODE: 'dual' } });
-    fillSheet(gas, 'inv_tbl', headers, [
-      {
-        invoice: 'EDIT-2',
-        Inv_paid_date: '',
-        inv_from: 'Accelebrate',
-        to_client: 'ACD',
-        status: 'ready',
-        inv_dollars: '60',
-        submitted_date: '2026-06-01',
-      },
-    ]);
+    fillSheet(gas, 'inv_tbl', headers, [billRow('EDIT-2', '60', '2026-06-01')]);
     gas.run('syncReadyRows');
     const billId = String(readSheet(gas, 'inv_tbl')[0]!.qb_bill_id);
     const sheet = gas.sheet('inv_tbl');

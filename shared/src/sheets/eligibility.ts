@@ -32,6 +32,20 @@ export type Eligibility = { eligible: true; pass: SyncPass } | { eligible: false
 
 const text = (v: unknown) => String(v ?? '').trim();
 
+/** A failed row waits until failed rows are asked for; a row a running job owns waits for that job. */
+function heldBack(
+  row: SheetRowInput,
+  state: string,
+  options: EligibilityOptions,
+  failedReason: string,
+): Eligibility | undefined {
+  if (state === 'failed' && !options.includeFailed) return { eligible: false, reason: failedReason };
+  if ((state === 'queued' || state === 'processing') && options.inFlight?.has(row.rowId)) {
+    return { eligible: false, reason: 'a sync of this row is still running' };
+  }
+  return undefined;
+}
+
 /** A row whose bill QuickBooks already holds: only its payment can still be due. */
 function syncedBillEligibility(row: SheetRowInput, options: EligibilityOptions): Eligibility {
   const v = row.values;
@@ -49,16 +63,13 @@ function syncedBillEligibility(row: SheetRowInput, options: EligibilityOptions):
       reason: 'already in QuickBooks; marking bills paid is off on the gateway (QBO_AUTO_MARK_BILL_PAID)',
     };
   }
-  if (billState === 'failed' && !options.includeFailed) {
-    return {
-      eligible: false,
-      reason: 'its payment failed earlier (see qb_bill_error); include failed rows to try it again',
-    };
-  }
-  if ((billState === 'queued' || billState === 'processing') && options.inFlight?.has(row.rowId)) {
-    return { eligible: false, reason: 'a sync of this row is still running' };
-  }
-  return { eligible: true, pass: 'payment' };
+  const held = heldBack(
+    row,
+    billState,
+    options,
+    'its payment failed earlier (see qb_bill_error); include failed rows to try it again',
+  );
+  return held ?? { eligible: true, pass: 'payment' };
 }
 
 export function eligibility(row: SheetRowInput, options: EligibilityOptions): Eligibility {
@@ -68,15 +79,13 @@ export function eligibility(row: SheetRowInput, options: EligibilityOptions): El
   const state = text(v.qb_sync_status).toLowerCase();
   if (state === 'synced') return { eligible: false, reason: 'already synced' };
   if (state === 'skipped') return { eligible: false, reason: 'skipped (see qb_error)' };
-  if (state === 'failed' && !options.includeFailed) {
-    return {
-      eligible: false,
-      reason: 'failed earlier; fix the row and set qb_sync_status to pending, or include failed rows',
-    };
-  }
-  if ((state === 'queued' || state === 'processing') && options.inFlight?.has(row.rowId)) {
-    return { eligible: false, reason: 'a sync of this row is still running' };
-  }
+  const held = heldBack(
+    row,
+    state,
+    options,
+    'failed earlier; fix the row and set qb_sync_status to pending, or include failed rows',
+  );
+  if (held) return held;
   const status = text(v.status).toLowerCase();
   const ready = options.eligibleStatuses.some((s) => headerKey(s) === status);
   if (ready) return { eligible: true, pass: 'create' };

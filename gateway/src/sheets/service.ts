@@ -267,7 +267,15 @@ async function runJob(
   }
   if (job.dryRun) {
     settle(
-      billUntouched(paying, 'Dry run: its bill is already in QuickBooks; a sync would record its payment'),
+      paying.map((r) => ({
+        rowId: r.rowId,
+        sheetRow: r.sheetRow,
+        status: 'ok' as const,
+        direction: 'money_out' as const,
+        warnings: [
+          'Its bill is already in QuickBooks; a sync would record its payment (or say it stays paid)',
+        ],
+      })),
     );
     const checked = await validateRows(ctx, {
       ...request,

@@ -264,6 +264,15 @@ describe('bill payments from the sheet (QBO_AUTO_MARK_BILL_PAID)', () => {
     expect(forged.get('m1')!.billError).toMatch(/qb_bill_id 999 is not the bill qb-bridge created/);
     expect(payments(g)).toHaveLength(0);
 
+    const checked = await g.json<{ results: Array<{ warnings: string[] }> }>(
+      'POST',
+      '/api/sheets/validate',
+      request(both),
+    );
+    for (const r of checked.body.data.results) {
+      expect(r.warnings.join('\n')).toMatch(/Its bill is already in QuickBooks \(Id \d+\)/);
+      expect(r.warnings.join('\n')).not.toMatch(/Would create/);
+    }
     const paid = byRow((await g.runJob(request(both))).results);
     expect(paid.get('m1')).toMatchObject({ status: 'synced', billStatus: 'paid', billId });
     expect(paid.get('m2')).toMatchObject({ status: 'synced', billStatus: 'paid', billId });

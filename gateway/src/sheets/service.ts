@@ -80,8 +80,14 @@ function paymentNote(ctx: AppContext, g: RowGroup): string {
 /** Rows checked without touching anything: no customer, vendor, ledger row or job is created. */
 export async function validateRows(ctx: AppContext, request: SheetsRequest): Promise<RowResult[]> {
   const settings = settingsFor(ctx, request.options);
-  const plan = planRows(request.rows, settings, today());
-  const results = [...plan.settled];
+  // A row whose bill is in QuickBooks is never created again: at most its payment is recorded.
+  const billed = request.rows.filter((r) => String(r.values.qb_bill_id ?? '').trim() !== '');
+  const plan = planRows(
+    request.rows.filter((r) => !billed.includes(r)),
+    settings,
+    today(),
+  );
+  const results = [...plan.settled, ...billed.map(billedCheck)];
   let qbo: QboConnection | undefined;
   try {
     qbo = openQbo(ctx);
@@ -266,17 +272,7 @@ async function runJob(
     return;
   }
   if (job.dryRun) {
-    settle(
-      paying.map((r) => ({
-        rowId: r.rowId,
-        sheetRow: r.sheetRow,
-        status: 'ok' as const,
-        direction: 'money_out' as const,
-        warnings: [
-          'Its bill is already in QuickBooks; a sync would record its payment (or say it stays paid)',
-        ],
-      })),
-    );
+    settle(paying.map(billedCheck));
     const checked = await validateRows(ctx, {
       ...request,
       rows: plan.groups.flatMap((g) => g.rows.map((r) => request.rows.find((x) => x.rowId === r.rowId)!)),
@@ -322,6 +318,19 @@ function pendingResults(plan: Plan, message: string): RowResult[] {
       ),
     ),
   );
+}
+
+/** What a check (validate, dry run) says of a row whose bill is already in QuickBooks. */
+function billedCheck(r: SheetRowInput): RowResult {
+  return {
+    rowId: r.rowId,
+    sheetRow: r.sheetRow,
+    status: 'ok',
+    direction: 'money_out',
+    warnings: [
+      `Its bill is already in QuickBooks (Id ${String(r.values.qb_bill_id)}); a sync only records its payment when it carries a paid date`,
+    ],
+  };
 }
 
 /** Rows of a synced bill a run could not get to: still synced, the sentence says why nothing happened. */

@@ -2,7 +2,8 @@
  * The installable onEdit trigger (created from the settings form, runs as its creator in FULL mode): a row
  * whose `status` becomes ready is synced at once (a short run; the rest continues on the next run), and
  * a row edited after it synced is flagged in qb_error — QuickBooks keeps the old version and qb-bridge
- * never creates it twice.
+ * never creates it twice. A paid date typed on a synced bill's row is not such an edit: that row is sent
+ * for its payment (QBO_AUTO_MARK_BILL_PAID, decided by the gateway).
  */
 import { headerIndex, headerKey } from '../../shared/src/sheets/columns';
 import type { RowResult } from '../../shared/src/sheets/contract';
@@ -28,6 +29,8 @@ export function handleEdit(e: GoogleAppsScript.Events.SheetsOnEdit | undefined):
     edited.add(headerKey(headers[c - 1]));
   const userEdit = [...edited].some((h) => !h.startsWith('qb_'));
   if (!userEdit) return;
+  // A paid date typed (or cleared) on a synced bill does not change the bill: it is its payment's business.
+  const paidDateOnly = [...edited].every((h) => h === 'inv_paid_date' || h.startsWith('qb_'));
   const rows = sheet.getRange(first, 1, last - first + 1, lastColumn).getValues();
   const at = (name: string, row: unknown[]) => {
     const i = index.get(name);
@@ -39,6 +42,10 @@ export function handleEdit(e: GoogleAppsScript.Events.SheetsOnEdit | undefined):
   rows.forEach((row, i) => {
     const sheetRow = first + i;
     const state = headerKey(at('qb_sync_status', row));
+    if (paidDateOnly && at('qb_bill_id', row) !== '') {
+      ready.add(sheetRow);
+      return;
+    }
     if (state === 'synced' && at('qb_row_id', row) !== '') {
       const id = at('qb_invoice_id', row) || at('qb_bill_id', row);
       changed.push({

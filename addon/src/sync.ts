@@ -12,7 +12,7 @@ import type {
   SheetRowInput,
   SheetsRequest,
 } from '../../shared/src/sheets/contract';
-import { eligibility } from '../../shared/src/sheets/eligibility';
+import { eligibility, withBillSiblings } from '../../shared/src/sheets/eligibility';
 import { callGateway } from './gateway';
 import { minPollWaitMs, nextPollWait } from './poll-wait';
 import { prop, readSettings, type Settings } from './settings';
@@ -225,6 +225,8 @@ export function runSync(request: SyncRequest = {}): RunSummary {
         }).eligible,
     );
     if (request.rows) candidates = withWholeInvoices(all, candidates);
+    // A synced bill due a payment goes with all its lines (their paid dates must agree).
+    candidates = withBillSiblings(all, candidates);
     if (candidates.length === 0) return { status: 'nothing', message: 'No rows are ready to sync' };
     const customers = customerMap();
     const body: SheetsRequest = {

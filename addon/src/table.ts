@@ -96,12 +96,16 @@ function cellValue(value: unknown, timeZone: string): CellValue {
   return value === null || value === undefined ? null : String(value);
 }
 
-/** The columns the gateway reads: the seed's source columns, plus the ids and status it checks against. */
+/**
+ * The columns the gateway reads: the seed's source columns, plus the ids and statuses it checks against
+ * (`qb_bill_status` tells a synced bill whose payment is still due from one already paid).
+ */
 const sentColumns = new Set<string>([
   ...sourceColumns.map(headerKey),
   'qb_invoice_id',
   'qb_bill_id',
   'qb_sync_status',
+  'qb_bill_status',
 ]);
 
 export function rowInputs(table: Table, timeZone: string): SheetRowInput[] {

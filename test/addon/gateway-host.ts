@@ -2,7 +2,8 @@
  * Runs in a worker thread: the real gateway (HTTP on loopback) on a store connected to a listening QBO
  * emulator, plus one played Web Connector session so QBR metrics exist. The add-on bundle runs in the
  * test's main thread, whose UrlFetchApp blocks while it waits — so the gateway cannot live there.
- * Messages: {id, op: 'entities', type} | {id, op: 'stop'} | {id, op: 'sql', sql}.
+ * Messages: {id, op: 'entities', type} | {id, op: 'stop'} | {id, op: 'sql', sql} |
+ * {id, op: 'faults', faults} (the emulator's next faults, e.g. 'drop-after-commit'; answers what is left).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAddonKey } from '../../gateway/src/auth/addon-hmac';
@@ -33,14 +34,25 @@ const played = await playSession({
   noOpPauseMs: 0,
 });
 
-parentPort!.on('message', async (message: { id: number; op: string; type?: string; sql?: string }) => {
+interface Message {
+  id: number;
+  op: string;
+  type?: string;
+  sql?: string;
+  faults?: string[];
+}
+
+parentPort!.on('message', async (message: Message) => {
   let result: unknown;
   if (message.op === 'entities') result = h.emulator.entities(h.realm, message.type as 'Invoice');
   else if (message.op === 'audit')
     result = h.ctx.db
       .prepare("SELECT actor, action, target, outcome FROM audit_log WHERE action = 'addon.call'")
       .all();
-  else if (message.op === 'sql') result = h.ctx.db.prepare(message.sql!).all();
+  else if (message.op === 'faults') {
+    h.emulator.faults.nextFaults.push(...((message.faults ?? []) as typeof h.emulator.faults.nextFaults));
+    result = [...h.emulator.faults.nextFaults];
+  } else if (message.op === 'sql') result = h.ctx.db.prepare(message.sql!).all();
   else if (message.op === 'stop') {
     await server.stop(1000);
     await h.server.close();

@@ -9,6 +9,8 @@ export interface Host {
   env: Record<string, string>;
   entities(type: string): Promise<Array<Record<string, unknown>>>;
   sql(sql: string): Promise<Array<Record<string, unknown>>>;
+  /** Queues the emulator's next faults (none: only reads what is still queued); answers the queue. */
+  faults(faults?: string[]): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startHost(config: Record<string, string> = {}): Promise<Ho
     ...ready,
     entities: (type) => ask('entities', { type }) as Promise<Array<Record<string, unknown>>>,
     sql: (sql) => ask('sql', { sql }) as Promise<Array<Record<string, unknown>>>,
+    faults: (faults = []) => ask('faults', { faults }) as Promise<string[]>,
     async stop() {
       await ask('stop');
       await worker.terminate();

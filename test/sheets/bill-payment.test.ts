@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runningSheetJob } from '../../gateway/src/sheets/service';
 import { SheetsStore } from '../../gateway/src/sheets/store';
 import type { SheetRowInput } from '../../shared/src/sheets/contract';
 import { tempDir } from '../helpers/context';
@@ -56,7 +57,7 @@ describe('bill payments from the sheet (QBO_AUTO_MARK_BILL_PAID)', () => {
       billRow('p4', 5, { invoice: 'V-3' }, null),
     ];
     const first = byRow((await g.runJob({ spreadsheetId: 'pay1', sheetName: 'inv_tbl', rows })).results);
-    expect(first.get('p1')).toMatchObject({ status: 'synced', billStatus: 'synced' });
+    expect(first.get('p1')).toMatchObject({ status: 'synced', billStatus: 'paid' });
     expect(first.get('p1')!.billId).toBe(billOf(g, 'V-1').Id);
     expect(first.get('p1')!.warnings.join('\n')).toMatch(
       /Marked paid in QuickBooks: BillPayment \d+, 1200\.50 on 2026-03-10/,
@@ -203,5 +204,81 @@ describe('bill payments from the sheet (QBO_AUTO_MARK_BILL_PAID)', () => {
     expect(results.get('d3')).toMatchObject({ status: 'synced' });
     expect(results.get('d3')!.warnings.join('\n')).toMatch(/was not marked paid/);
     expect(payments(g)).toHaveLength(1);
+  });
+
+  it('payment-only pass: a synced multi-line bill is paid as a whole, never re-created, and only when it is ours', async () => {
+    g = await gatewayPayingBills();
+    const lines = [
+      billRow('m1', 2, { invoice: 'M-1', inv_dollars: '30' }, null),
+      billRow('m2', 3, { invoice: 'M-1', inv_dollars: '45' }, null),
+    ];
+    const first = byRow(
+      (await g.runJob({ spreadsheetId: 'pay5', sheetName: 'inv_tbl', rows: lines })).results,
+    );
+    const billId = first.get('m1')!.billId!;
+    expect(first.get('m2')).toMatchObject({ billId, billStatus: 'synced' });
+    const synced = (row: SheetRowInput, extra: Record<string, string> = {}): SheetRowInput => ({
+      ...row,
+      values: {
+        ...row.values,
+        qb_bill_id: billId,
+        qb_sync_status: 'synced',
+        qb_bill_status: 'synced',
+        ...extra,
+      },
+    });
+    const request = (rows: SheetRowInput[]) => ({ spreadsheetId: 'pay5', sheetName: 'inv_tbl', rows });
+
+    // A paid date on one line only: the other line comes along and the dates disagree, so nothing is paid.
+    const half = byRow(
+      (await g.runJob(request([synced(lines[0]!, { inv_paid_date: '2026-03-20' }), synced(lines[1]!)])))
+        .results,
+    );
+    for (const id of ['m1', 'm2']) {
+      expect(half.get(id)).toMatchObject({ status: 'synced' });
+      expect(half.get(id)!.billError).toMatch(/Inv_paid_date differs between the rows of bill M-1/);
+    }
+    expect(payments(g)).toHaveLength(0);
+
+    // With it off on the gateway, the row is not taken and says why.
+    Object.assign(g.h.ctx.config, { QBO_AUTO_MARK_BILL_PAID: false });
+    const both = [
+      synced(lines[0]!, { inv_paid_date: '2026-03-20' }),
+      synced(lines[1]!, { inv_paid_date: '2026-03-20' }),
+    ];
+    const off = await g.json<{ jobId: string; accepted: number; notEligible: Array<{ warnings: string[] }> }>(
+      'POST',
+      '/api/sheets/jobs',
+      request(both),
+    );
+    await runningSheetJob(off.body.data.jobId);
+    expect(off.body.data.accepted).toBe(0);
+    expect(off.body.data.notEligible[0]!.warnings[0]).toMatch(/QBO_AUTO_MARK_BILL_PAID/);
+    Object.assign(g.h.ctx.config, { QBO_AUTO_MARK_BILL_PAID: true });
+
+    // A qb_bill_id that is not the ledger's bill for these rows: nothing is created, the row says so.
+    const forged = byRow(
+      (await g.runJob(request(both.map((r) => ({ ...r, values: { ...r.values, qb_bill_id: '999' } })))))
+        .results,
+    );
+    expect(forged.get('m1')!.billError).toMatch(/qb_bill_id 999 is not the bill qb-bridge created/);
+    expect(payments(g)).toHaveLength(0);
+
+    const checked = await g.json<{ results: Array<{ warnings: string[] }> }>(
+      'POST',
+      '/api/sheets/validate',
+      request(both),
+    );
+    for (const r of checked.body.data.results) {
+      expect(r.warnings.join('\n')).toMatch(/Its bill is already in QuickBooks \(Id \d+\)/);
+      expect(r.warnings.join('\n')).not.toMatch(/Would create/);
+    }
+    const paid = byRow((await g.runJob(request(both))).results);
+    expect(paid.get('m1')).toMatchObject({ status: 'synced', billStatus: 'paid', billId });
+    expect(paid.get('m2')).toMatchObject({ status: 'synced', billStatus: 'paid', billId });
+    expect(paid.get('m1')!.syncedAt).toBeUndefined();
+    expect(payments(g)).toEqual([expect.objectContaining({ TotalAmt: 75, TxnDate: '2026-03-20' })]);
+    expect(g.h.emulator.entities(g.h.realm, 'Bill')).toHaveLength(1);
+    expect(billOf(g, 'M-1').Balance).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { headerIndex, missingQbColumns } from '../../shared/src/sheets/columns';
 import type { SheetRowInput } from '../../shared/src/sheets/contract';
 import { allMoneyIn, directionOf, parseDirections } from '../../shared/src/sheets/directions';
 import { docNumberOf } from '../../shared/src/sheets/docnumber';
-import { eligibility } from '../../shared/src/sheets/eligibility';
+import { eligibility, withBillSiblings } from '../../shared/src/sheets/eligibility';
 import { groupNote, groupRows } from '../../shared/src/sheets/group';
 import { parseMoneyText } from '../../shared/src/sheets/money-text';
 import { type NormalizedRow, normalizeRow } from '../../shared/src/sheets/normalize-row';
@@ -218,6 +218,47 @@ describe('eligibility', () => {
     expect(eligibility(row('a', 2, { ...base, status: 'paid' }), { ...o, backfill: true }).eligible).toBe(
       true,
     );
+  });
+
+  it('takes a synced bill only for its payment: a paid date typed later, or a paid date cleared after', () => {
+    const billed = { ...base, qb_bill_id: '41', qb_sync_status: 'synced', qb_bill_status: 'synced' };
+    const verdict = (values: Record<string, string>, more = {}) =>
+      eligibility(row('a', 2, values), { ...o, ...more });
+    expect(verdict(billed)).toEqual({ eligible: false, reason: 'already in QuickBooks' });
+    const paid = { ...billed, inv_paid_date: '2026-04-15' };
+    expect(verdict(paid)).toEqual({ eligible: true, pass: 'payment' });
+    // Whatever the status column says: the bill exists; only its payment is due.
+    expect(verdict({ ...paid, status: 'paid' })).toEqual({ eligible: true, pass: 'payment' });
+    expect(verdict(paid, { billPaymentsOff: true })).toMatchObject({
+      eligible: false,
+      reason: /QBO_AUTO_MARK_BILL_PAID/,
+    });
+    expect(verdict({ ...paid, qb_bill_status: 'pending' })).toEqual({ eligible: true, pass: 'payment' });
+    expect(verdict({ ...paid, qb_bill_status: 'failed' })).toMatchObject({ eligible: false });
+    expect(verdict({ ...paid, qb_bill_status: 'failed' }, { includeFailed: true })).toEqual({
+      eligible: true,
+      pass: 'payment',
+    });
+    expect(verdict({ ...paid, qb_bill_status: 'paid' })).toMatchObject({ eligible: false });
+    expect(verdict({ ...billed, qb_bill_status: 'paid' })).toEqual({
+      eligible: true,
+      pass: 'paid-date-removed',
+    });
+    // An invoice is never taken again, paid date or not.
+    expect(verdict({ ...base, qb_invoice_id: '7', inv_paid_date: '2026-04-15' })).toMatchObject({
+      eligible: false,
+    });
+  });
+
+  it('a bill due its payment brings its other lines along', () => {
+    const all = [
+      row('a', 2, { ...base, qb_bill_id: '41' }),
+      row('b', 3, { ...base, qb_bill_id: '41' }),
+      row('c', 4, { ...base, qb_bill_id: '42' }),
+      row('d', 5, base),
+    ];
+    expect(withBillSiblings(all, [all[0]!, all[3]!]).map((r) => r.rowId)).toEqual(['a', 'b', 'd']);
+    expect(withBillSiblings(all, [all[3]!]).map((r) => r.rowId)).toEqual(['d']);
   });
 });
 

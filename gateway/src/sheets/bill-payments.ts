@@ -1,6 +1,13 @@
 import { formatCents } from '../../../shared/src/money';
 import type { RowGroup } from '../../../shared/src/sheets/group';
-import { buildBillPayment, type CreateInput, type LedgerRow, linesTotalCents } from '../qbo/index';
+import {
+  buildBillPayment,
+  type CreateInput,
+  type CreateOutcome,
+  type LedgerRow,
+  linesTotalCents,
+} from '../qbo/index';
+import type { GroupOutcome } from './plan';
 
 /**
  * QBO_AUTO_MARK_BILL_PAID (seed 001 Mode B): a money-out row whose `Inv_paid_date` is filled also gets a
@@ -60,4 +67,57 @@ export function refusedSentence(docNumber: string, billId: string, message: stri
 
 export function pendingSentence(docNumber: string, billId: string, message: string): string {
   return `Bill ${docNumber} is in QuickBooks (Id ${billId}); its payment is not settled yet (${message}). The next run finishes it, creating neither twice.`;
+}
+
+export function paidDateRemovedSentence(docNumber: string, paymentId: string | undefined): string {
+  const payment = paymentId ? `BillPayment ${paymentId}` : 'the payment qb-bridge recorded';
+  return `Inv_paid_date was removed, but bill ${docNumber} stays paid in QuickBooks (${payment}): qb-bridge never deletes a payment. If the bill is not paid, void or delete that payment in QuickBooks yourself.`;
+}
+
+export function billNotOursSentence(docNumber: string, billId: string): string {
+  return `Not marked paid: qb_bill_id ${billId} is not the bill qb-bridge created from these rows of ${docNumber} (were lines added, removed or the id edited since it synced?). Nothing was created; record the payment in QuickBooks yourself.`;
+}
+
+/**
+ * A row's outcome once its bill's payment settled. `firstPass`: the bill was created in this run, so an
+ * unsettled payment leaves the row without its bill Id (it stays eligible and the ledger finishes both);
+ * on a payment-only pass the bill was synced earlier and keeps its synced time.
+ */
+export function paymentOutcome(
+  o: CreateOutcome,
+  bill: { docNumber: string; billId: string; url: string; changed?: string | undefined },
+  payment: Pick<LedgerRow, 'payload'>,
+  firstPass: boolean,
+): { outcome: GroupOutcome; notes: string[] } {
+  const { docNumber, billId, url, changed } = bill;
+  if (o.state === 'created') {
+    return {
+      outcome: {
+        status: 'synced',
+        billStatus: 'paid',
+        qboId: billId,
+        url,
+        ...(firstPass ? { syncedAt: new Date().toISOString() } : {}),
+        ...(changed ? { error: changed } : {}),
+      },
+      notes: [paidSentence(o.qboId, payment.payload)],
+    };
+  }
+  if (o.state === 'rejected') {
+    return {
+      outcome: {
+        status: 'failed',
+        qboId: billId,
+        url,
+        syncedAt: new Date().toISOString(),
+        error: refusedSentence(docNumber, billId, o.message),
+      },
+      notes: [],
+    };
+  }
+  const error = pendingSentence(docNumber, billId, o.message);
+  return {
+    outcome: firstPass ? { status: 'pending', error } : { status: 'pending', qboId: billId, url, error },
+    notes: [],
+  };
 }

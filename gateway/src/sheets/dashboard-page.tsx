@@ -1,5 +1,12 @@
 import { openQbo, type QboConnection, QboError } from '../qbo/index';
-import type { DashboardPage, PageContext, PageKit } from '../web/page-module';
+import {
+  type DashboardPage,
+  type PageContext,
+  type PageKit,
+  pageNumber,
+  pageSize,
+  slicePage,
+} from '../web/page-module';
 import { CustomerMap } from './customer-map';
 import {
   AddCustomerMapForm,
@@ -7,9 +14,7 @@ import {
   JobsTable,
   type MappingDraft,
   type MappingErrors,
-  PageLinks,
   RowsTable,
-  sliceOf,
 } from './dashboard-views';
 import { sheetsFlow } from './service';
 import { SheetsStore } from './store';
@@ -42,51 +47,67 @@ function render(kit: PageKit, c: PageContext, view: View = {}, status = 200) {
     for (const [k, v] of Object.entries(changes)) params.set(k, v);
     return `${path}?${params.toString()}`;
   };
-  const jobs = sliceOf(ctx.jobs.list({ flow: sheetsFlow, limit: 5_000 }), q.page);
+  const jobs = slicePage(ctx.jobs.list({ flow: sheetsFlow, limit: 5_000 }), pageNumber(q.page));
   const chosen = q.job ? ctx.jobs.get(q.job.slice(0, 100)) : undefined;
   const job = chosen?.flow === sheetsFlow ? chosen : undefined;
-  const rows = job ? sliceOf(new SheetsStore(ctx.db).results(job.id), q.rpage) : undefined;
+  const rows = job ? slicePage(new SheetsStore(ctx.db).results(job.id), pageNumber(q.rpage)) : undefined;
   const map = new CustomerMap(ctx.db);
   const mapTotal = map.count(null);
-  const mapSlice = sliceOf(Array.from({ length: mapTotal }), q.mpage);
-  const mappings = map.page(null, (mapSlice.page - 1) * 25, 25);
+  const mapSlice = slicePage(Array.from({ length: mapTotal }), pageNumber(q.mpage));
+  const mappings = map.page(null, (mapSlice.page - 1) * pageSize, pageSize);
+  const pager = (slice: { page: number; pages: number; total: number }, label: string, param: string) => ({
+    page: slice.page,
+    pages: slice.pages,
+    total: slice.total,
+    label,
+    href: (p: number) => link({ [param]: String(p) }),
+  });
   return kit.render(c, {
     title: 'Sheets',
     status,
     body: (
       <>
-        <section class="card" aria-labelledby="jobs-heading">
-          <h2 id="jobs-heading">Recent syncs</h2>
-          <JobsTable jobs={jobs.items} href={(id) => link({ job: id, rpage: '1' })} />
-          <PageLinks label="Pages of syncs" slice={jobs} href={(p) => link({ page: String(p) })} />
-        </section>
+        <div class="card">
+          <JobsTable
+            jobs={jobs.items}
+            href={(id) => link({ job: id, rpage: '1' })}
+            pager={pager(jobs, 'Pages of syncs', 'page')}
+          />
+        </div>
         {job && rows ? (
-          <section class="card" aria-labelledby="rows-heading">
-            <h2 id="rows-heading">{`Rows of the sync of ${job.scope}`}</h2>
-            <p class="muted">
-              {`${job.done} done, ${job.failed} not done of ${job.total ?? '?'}${job.error ? `; ${job.error}` : ''}`}
-            </p>
-            <RowsTable rows={rows.items} />
-            <PageLinks label="Pages of rows" slice={rows} href={(p) => link({ rpage: String(p) })} />
-          </section>
+          <div class="card">
+            <RowsTable
+              title={`Rows of the sync of ${job.scope}`}
+              intro={
+                <p class="muted">
+                  {`${job.done} done, ${job.failed} not done of ${job.total ?? '?'}${job.error ? `; ${job.error}` : ''}`}
+                </p>
+              }
+              rows={rows.items}
+              pager={pager(rows, 'Pages of rows', 'rpage')}
+            />
+          </div>
         ) : q.job ? (
           <section class="card" aria-labelledby="rows-heading">
             <h2 id="rows-heading">Rows</h2>
             <p class="error-text">No sheet sync with that id.</p>
           </section>
         ) : null}
-        <section class="card" aria-labelledby="customers-heading">
-          <h2 id="customers-heading">Customer mapping</h2>
-          <p class="muted">
-            Which QuickBooks customer a client name in the sheet (to_client / end_client) is invoiced to. A
-            sheet's own qb_customers tab wins over this table; a name in neither is looked up (or created) and
-            recorded here.
-          </p>
-          <CustomerMapTable c={c} kit={kit} action={mapAction} mappings={mappings} editing={view.editing} />
-          <PageLinks
-            label="Pages of customer mappings"
-            slice={mapSlice}
-            href={(p) => link({ mpage: String(p) })}
+        <div class="card">
+          <CustomerMapTable
+            c={c}
+            kit={kit}
+            action={mapAction}
+            mappings={mappings}
+            editing={view.editing}
+            pager={pager(mapSlice, 'Pages of customer mappings', 'mpage')}
+            intro={
+              <p class="muted">
+                Which QuickBooks customer a client name in the sheet (to_client / end_client) is invoiced to.
+                A sheet's own qb_customers tab wins over this table; a name in neither is looked up (or
+                created) and recorded here.
+              </p>
+            }
           />
           <h3>Add a mapping</h3>
           <AddCustomerMapForm
@@ -96,7 +117,7 @@ function render(kit: PageKit, c: PageContext, view: View = {}, status = 200) {
             draft={view.add?.draft ?? { client: '', customerId: '' }}
             errors={view.add?.errors ?? {}}
           />
-        </section>
+        </div>
       </>
     ),
   });

@@ -1,4 +1,4 @@
-import type { SyncMode } from '../../../shared/src/sheets/columns';
+import type { BillStatus, SyncMode } from '../../../shared/src/sheets/columns';
 import type { RowResult, SheetRowInput } from '../../../shared/src/sheets/contract';
 import type { Directions } from '../../../shared/src/sheets/directions';
 import { groupRows, type RowGroup } from '../../../shared/src/sheets/group';
@@ -105,12 +105,22 @@ export function planRows(rows: readonly SheetRowInput[], settings: SheetSettings
   return { settled, groups: usable, warnings };
 }
 
+export interface GroupOutcome {
+  status: RowResult['status'];
+  error?: string;
+  qboId?: string;
+  url?: string;
+  syncedAt?: string;
+  /** The bill's own state when it is not the row's (`paid`, or its payment's state on a payment pass). */
+  billStatus?: BillStatus;
+}
+
 /** One row's result for a group outcome; bill rows also fill the bill columns. */
 export function groupResult(
   group: RowGroup,
   rowId: string,
   sheetRow: number,
-  outcome: { status: RowResult['status']; error?: string; qboId?: string; url?: string; syncedAt?: string },
+  outcome: GroupOutcome,
   warnings: string[],
 ): RowResult {
   const result: RowResult = {
@@ -126,7 +136,8 @@ export function groupResult(
   if (group.direction === 'money_out') {
     if (outcome.qboId) result.billId = outcome.qboId;
     if (outcome.url) result.billUrl = outcome.url;
-    if (outcome.status !== 'ok') result.billStatus = outcome.status;
+    if (outcome.billStatus) result.billStatus = outcome.billStatus;
+    else if (outcome.status !== 'ok') result.billStatus = outcome.status;
     if (outcome.error) result.billError = outcome.error;
   } else {
     if (outcome.qboId) result.invoiceId = outcome.qboId;

@@ -4,10 +4,11 @@ import type {
   JobAccepted,
   JobView,
   RowResult,
+  SheetRowInput,
   SheetsRequest,
   SyncOptions,
 } from '../../../shared/src/sheets/contract';
-import { eligibility, parseStatusList } from '../../../shared/src/sheets/eligibility';
+import { eligibility, parseStatusList, withBillSiblings } from '../../../shared/src/sheets/eligibility';
 import type { RowGroup } from '../../../shared/src/sheets/group';
 import type { AppContext } from '../app/context';
 import type { Job } from '../jobs/jobs';
@@ -16,6 +17,7 @@ import { missingPaymentAccount, paidDateOf } from './bill-payments';
 import { CustomerMap, clientKey } from './customer-map';
 import { loadDirections } from './directions-file';
 import { mappedParty, partyEntity, tableMatches, tabTarget } from './parties';
+import { paySyncedBills } from './pay-synced-bills';
 import { groupResult, type Plan, planRows, type SheetSettings } from './plan';
 import { SheetsStore } from './store';
 import { writeGroups } from './write-groups';
@@ -78,8 +80,14 @@ function paymentNote(ctx: AppContext, g: RowGroup): string {
 /** Rows checked without touching anything: no customer, vendor, ledger row or job is created. */
 export async function validateRows(ctx: AppContext, request: SheetsRequest): Promise<RowResult[]> {
   const settings = settingsFor(ctx, request.options);
-  const plan = planRows(request.rows, settings, today());
-  const results = [...plan.settled];
+  // A row whose bill is in QuickBooks is never created again: at most its payment is recorded.
+  const billed = request.rows.filter((r) => String(r.values.qb_bill_id ?? '').trim() !== '');
+  const plan = planRows(
+    request.rows.filter((r) => !billed.includes(r)),
+    settings,
+    today(),
+  );
+  const results = [...plan.settled, ...billed.map(billedCheck)];
   let qbo: QboConnection | undefined;
   try {
     qbo = openQbo(ctx);
@@ -156,25 +164,25 @@ export function runningSheetJob(jobId: string): Promise<void> | undefined {
 export function submitJob(ctx: AppContext, request: SheetsRequest, startedBy: string): JobAccepted {
   const options = request.options ?? {};
   const settings = settingsFor(ctx, options);
-  const notEligible: RowResult[] = [];
+  const reasons = new Map<string, string>();
   let accepted = request.rows.filter((row) => {
     const verdict = eligibility(row, {
       eligibleStatuses: settings.eligibleStatuses,
       // Rows QuickBooks refused are failed rows: asking to retry them includes them.
       includeFailed: (options.includeFailed ?? false) || (options.retryRejected ?? false),
       backfill: options.backfill ?? false,
+      billPaymentsOff: !ctx.config.QBO_AUTO_MARK_BILL_PAID,
     });
-    if (!verdict.eligible) {
-      notEligible.push({
-        rowId: row.rowId,
-        sheetRow: row.sheetRow,
-        status: 'ok',
-        warnings: [verdict.reason],
-      });
-    }
+    if (!verdict.eligible) reasons.set(row.rowId, verdict.reason);
     return verdict.eligible;
   });
   if (options.limit !== undefined) accepted = accepted.slice(0, Math.max(0, options.limit));
+  // A bill due its payment is paid as a whole: its other lines come along, whatever their own verdict.
+  accepted = withBillSiblings(request.rows, accepted);
+  const taken = new Set(accepted.map((r) => r.rowId));
+  const notEligible: RowResult[] = request.rows
+    .filter((r) => !taken.has(r.rowId) && reasons.has(r.rowId))
+    .map((r) => ({ rowId: r.rowId, sheetRow: r.sheetRow, status: 'ok', warnings: [reasons.get(r.rowId)!] }));
   const store = new SheetsStore(ctx.db);
   const fingerprint = fingerprintOf(
     request,
@@ -249,14 +257,22 @@ async function runJob(
       failed: tally.failed + tally.pending,
     });
   };
-  const plan = planRows(request.rows, settings, today());
+  // Rows whose bill is already in QuickBooks only ever get its payment (pay-synced-bills.ts).
+  const billed = (r: SheetRowInput) => String(r.values.qb_bill_id ?? '').trim() !== '';
+  const paying = request.rows.filter(billed);
+  const plan = planRows(
+    request.rows.filter((r) => !billed(r)),
+    settings,
+    today(),
+  );
   settle(plan.settled);
   const summary = () => ({ spreadsheetId: request.spreadsheetId, sheet: request.sheetName, ...tally });
-  if (plan.groups.length === 0) {
+  if (plan.groups.length === 0 && paying.length === 0) {
     ctx.jobs.finish(job.id, summary());
     return;
   }
   if (job.dryRun) {
+    settle(paying.map(billedCheck));
     const checked = await validateRows(ctx, {
       ...request,
       rows: plan.groups.flatMap((g) => g.rows.map((r) => request.rows.find((x) => x.rowId === r.rowId)!)),
@@ -270,17 +286,22 @@ async function runJob(
     qbo = openQbo(ctx);
   } catch (error) {
     const message = `${(error as Error).message}; nothing was created`;
-    settle(pendingResults(plan, message));
+    settle([...pendingResults(plan, message), ...billUntouched(paying, message)]);
     ctx.jobs.fail(job.id, message, summary());
     return;
   }
   try {
-    await writeGroups(ctx, qbo, job, request, plan, settle);
+    if (plan.groups.length > 0) await writeGroups(ctx, qbo, job, request, plan, settle);
+    if (paying.length > 0) {
+      await paySyncedBills(ctx, qbo, job, { ...request, rows: paying }, settings, today(), settle);
+    }
     ctx.jobs.finish(job.id, summary());
   } catch (error) {
     const message = `QuickBooks stopped the run: ${(error as Error).message}`;
     const done = new Set(store.results(job.id).map((r) => r.rowId));
-    settle(pendingResults(plan, message).filter((r) => !done.has(r.rowId)));
+    settle(
+      [...pendingResults(plan, message), ...billUntouched(paying, message)].filter((r) => !done.has(r.rowId)),
+    );
     ctx.jobs.fail(job.id, message, summary());
   }
 }
@@ -297,4 +318,30 @@ function pendingResults(plan: Plan, message: string): RowResult[] {
       ),
     ),
   );
+}
+
+/** What a check (validate, dry run) says of a row whose bill is already in QuickBooks. */
+function billedCheck(r: SheetRowInput): RowResult {
+  return {
+    rowId: r.rowId,
+    sheetRow: r.sheetRow,
+    status: 'ok',
+    direction: 'money_out',
+    warnings: [
+      `Its bill is already in QuickBooks (Id ${String(r.values.qb_bill_id)}); a sync only records its payment when it carries a paid date`,
+    ],
+  };
+}
+
+/** Rows of a synced bill a run could not get to: still synced, the sentence says why nothing happened. */
+function billUntouched(rows: readonly SheetRowInput[], message: string): RowResult[] {
+  return rows.map((r) => ({
+    rowId: r.rowId,
+    sheetRow: r.sheetRow,
+    status: 'synced',
+    direction: 'money_out',
+    error: message,
+    billError: message,
+    warnings: [],
+  }));
 }

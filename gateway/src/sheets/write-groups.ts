@@ -11,14 +11,7 @@ import {
   type QboConnection,
   qboWebLink,
 } from '../qbo/index';
-import {
-  missingPaymentAccount,
-  paidDateOf,
-  paidSentence,
-  paymentFor,
-  pendingSentence,
-  refusedSentence,
-} from './bill-payments';
+import { missingPaymentAccount, paidDateOf, paymentFor, paymentOutcome } from './bill-payments';
 import { CustomerMap } from './customer-map';
 import { billFor, invoiceFor, type MappedObject } from './map-row';
 import { type Party, resolveParties } from './parties';
@@ -42,13 +35,13 @@ interface Entry {
   paidDate: string | undefined;
 }
 
-type Settle = (results: RowResult[]) => void;
+export type Settle = (results: RowResult[]) => void;
 
 /**
  * A batch settles up to 30 rows in one tick: their results, audit rows and progress are stored in one
  * commit (a commit per row is a disk flush each, which made 2,000 rows wait on the disk, not QuickBooks).
  */
-function resultWriter(ctx: AppContext, store: SheetsStore, settle: Settle) {
+export function resultWriter(ctx: AppContext, store: SheetsStore, settle: Settle) {
   let results: RowResult[] = [];
   let audits: SheetsAuditEntry[] = [];
   let scheduled = false;
@@ -111,10 +104,7 @@ function planEntries(
       g.direction === 'money_out' ? billFor(g, party.id, accountId) : invoiceFor(g, party.id, itemId);
     const key = `sheets:${request.spreadsheetId}:${g.anchorRowId}`;
     const existing = qbo.ledger.find(qbo.realmId, key, mapped.entity);
-    const changed =
-      existing?.state === 'created' && existing.payloadHash !== payloadHash(mapped.payload)
-        ? `Changed after it was synced: QuickBooks still has the old version of ${mapped.entity.toLowerCase()} ${g.docNumber} (Id ${existing.qboId}); edit it there — qb-bridge never creates it a second time`
-        : undefined;
+    const changed = changedSinceSynced(existing, mapped, g.docNumber);
     const notes: string[] = [];
     let paidDate: string | undefined;
     if (autoPay && g.direction === 'money_out') {
@@ -136,16 +126,26 @@ function planEntries(
   return { inputs, byKey };
 }
 
+/** The "changed after synced" rule: the row maps to another payload than the one QuickBooks holds. */
+export function changedSinceSynced(
+  existing: LedgerRow | undefined,
+  mapped: MappedObject,
+  docNumber: string,
+): string | undefined {
+  if (existing?.state !== 'created' || existing.payloadHash === payloadHash(mapped.payload)) return undefined;
+  return `Changed after it was synced: QuickBooks still has the old version of ${mapped.entity.toLowerCase()} ${docNumber} (Id ${existing.qboId}); edit it there — qb-bridge never creates it a second time`;
+}
+
 /** A refused reference to a customer the mapping table chose: the fix is there, not in the sheet. */
 function refusalHint(entry: Entry, code: string): string {
   if (!entry.customerFromTable || (code !== '2500' && code !== '610')) return '';
   return ` (the customer for "${entry.group.party}" comes from the gateway's customer mapping; correct it on the dashboard's Sheets page)`;
 }
 
-function auditOf(
+export function auditOf(
   job: Job,
   request: SheetsRequest,
-  entry: Entry,
+  entry: Pick<Entry, 'group' | 'changed'>,
   entity: string,
   ledgerRow: LedgerRow,
   o: CreateOutcome,
@@ -234,36 +234,14 @@ export async function writeGroups(
     writer.add(rowsOf(entry, outcome), audit);
   };
   const onPaid = (o: CreateOutcome) => {
-    const bill = paying.get(o.key);
-    if (!bill) return;
-    const { entry, billId, url } = bill;
-    const audit = auditOf(job, request, entry, 'BillPayment', qbo.ledger.get(o.ledgerId), o);
-    const syncedAt = new Date().toISOString();
-    const doc = entry.group.docNumber;
-    const rows =
-      o.state === 'created'
-        ? rowsOf(
-            entry,
-            {
-              status: 'synced',
-              qboId: billId,
-              url,
-              syncedAt,
-              ...(entry.changed ? { error: entry.changed } : {}),
-            },
-            [paidSentence(o.qboId, qbo.ledger.get(o.ledgerId).payload)],
-          )
-        : o.state === 'rejected'
-          ? rowsOf(entry, {
-              status: 'failed',
-              qboId: billId,
-              url,
-              syncedAt,
-              error: refusedSentence(doc, billId, o.message),
-            })
-          : // No bill Id on the row: it stays eligible, and the next run settles the payment from the ledger.
-            rowsOf(entry, { status: 'pending', error: pendingSentence(doc, billId, o.message) });
-    writer.add(rows, audit);
+    const paid = paying.get(o.key);
+    if (!paid) return;
+    const { entry, billId, url } = paid;
+    const payment = qbo.ledger.get(o.ledgerId);
+    const audit = auditOf(job, request, entry, 'BillPayment', payment, o);
+    const bill = { docNumber: entry.group.docNumber, billId, url, changed: entry.changed };
+    const { outcome, notes } = paymentOutcome(o, bill, payment, true);
+    writer.add(rowsOf(entry, outcome, notes), audit);
   };
   try {
     const retryRejected = request.options?.retryRejected;

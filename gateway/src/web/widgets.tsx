@@ -86,9 +86,11 @@ export function RowAction(props: {
   label: string;
   kind?: 'secondary' | 'danger';
   confirm?: string;
+  /** Lets an input elsewhere in the row belong to this form (`<input form={id}>`). */
+  id?: string;
 }) {
   return (
-    <form class="inline" method="post" action={props.action} data-confirm={props.confirm}>
+    <form id={props.id} class="inline" method="post" action={props.action} data-confirm={props.confirm}>
       {props.csrf}
       {Object.entries(props.fields).map(([name, value]) => (
         <input type="hidden" name={name} value={value} />

@@ -48,6 +48,14 @@ export function qbColumnsFor(mode: SyncMode): QbColumn[] {
 export const syncStatuses = ['pending', 'queued', 'processing', 'synced', 'failed', 'skipped'] as const;
 export type SyncStatus = (typeof syncStatuses)[number];
 
+/**
+ * `qb_bill_status` takes the `qb_sync_status` values plus `paid`: QuickBooks holds the bill AND the
+ * BillPayment qb-bridge recorded for it (QBO_AUTO_MARK_BILL_PAID). A type of its own, so `paid` can never
+ * reach `qb_sync_status`, whose values design.md fixes.
+ */
+export const billStatuses = [...syncStatuses, 'paid'] as const;
+export type BillStatus = (typeof billStatuses)[number];
+
 /** The key a header is matched by. */
 export function headerKey(header: unknown): string {
   return String(header ?? '')

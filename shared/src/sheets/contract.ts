@@ -3,7 +3,7 @@
  * Rows travel as header name → cell value for the columns the mapping reads plus the `qb_*` state
  * columns; the gateway never sees a row number as identity — `rowId` (the `qb_row_id` cell) is.
  */
-import type { SyncMode, SyncStatus } from './columns';
+import type { BillStatus, SyncMode, SyncStatus } from './columns';
 
 export type CellValue = string | number | boolean | null;
 
@@ -52,7 +52,7 @@ export interface RowResult {
   invoiceUrl?: string;
   billId?: string;
   billUrl?: string;
-  billStatus?: SyncStatus;
+  billStatus?: BillStatus;
   billError?: string;
   error?: string;
   warnings: string[];

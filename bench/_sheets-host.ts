@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openContext } from '../gateway/src/app/context';
-import { createAddonKey } from '../gateway/src/auth/addon-hmac';
+import { createAddonKey } from '../gateway/src/auth/addon/hmac';
 import { loadConfig } from '../gateway/src/config/load';
 import { createLogger } from '../gateway/src/log/logger';
 import { parseTokenResponse } from '../gateway/src/qbo/oauth/oauth';

@@ -4,11 +4,11 @@
  * return plain objects.
  */
 
-import { runDueFlows } from './flow-triggers';
+import { runDueFlows } from './clock/flow-triggers';
+import { logRun } from './clock/run-log';
 import { buildMenu } from './menu';
 import { handleEdit } from './on-edit';
 import { importMetrics, monthsBack } from './qbr';
-import { logRun } from './run-log';
 import {
   checkSettingsForm,
   prop,
@@ -117,7 +117,7 @@ export function runScheduledSync(event?: unknown): RunSummary {
   }
 }
 
-export * from './panel-entrypoints';
+export * from './panels/entrypoints';
 
 export function onEditInstalled(event?: GoogleAppsScript.Events.SheetsOnEdit): void {
   try {

@@ -3,7 +3,7 @@
  * per user and document (Google's limit for add-ons), found again by handler name before creating.
  * The names `onEditInstalled` and `runScheduledSync` are stored inside users' triggers: never rename them.
  * The one time-driven trigger runs hourly whenever any clock work is on: the hourly sheet sync, MIS
- * batches every N hours, the Zimbra month on the 1st (flow-triggers.ts decides what is due each fire).
+ * batches every N hours, the Zimbra month on the 1st (clock/flow-triggers.ts decides what is due each fire).
  */
 export const editHandler = 'onEditInstalled';
 export const hourlyHandler = 'runScheduledSync';

@@ -2,13 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../gateway/src/auth/addon-hmac';
-import { addonRouteFor, addonRoutes } from '../../gateway/src/auth/addon-scope';
+import { signRequest } from '../../gateway/src/auth/addon/hmac';
+import { addonRouteFor, addonRoutes } from '../../gateway/src/auth/addon/scope';
 import { createApiToken } from '../../gateway/src/auth/api-tokens';
 import { type SheetsGateway, startSheetsGateway } from '../sheets/helpers';
 
 /**
- * The add-on's credentials reach exactly the endpoints in `auth/addon-scope.ts`: every other route the
+ * The add-on's credentials reach exactly the endpoints in `auth/addon/scope.ts`: every other route the
  * gateway registers — read from the app itself, so a route added later is covered without touching this
  * test — answers 403 to a signed request and to a Google ID token alike, and every call is audited.
  */

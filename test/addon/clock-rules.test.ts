@@ -1,9 +1,9 @@
 /// <reference types="google-apps-script" />
 import { describe, expect, it } from 'vitest';
-import { misDue, previousMonth, wallClock, zimbraDue } from '../../addon/src/flow-triggers';
+import { misDue, previousMonth, wallClock, zimbraDue } from '../../addon/src/clock/flow-triggers';
+import { monthOf } from '../../addon/src/panels/zimbra';
 import type { Settings } from '../../addon/src/settings';
 import { checkSettingsForm } from '../../addon/src/settings';
-import { monthOf } from '../../addon/src/zimbra-panel';
 
 /** When the hourly trigger starts MIS and Zimbra work (pure rules; the fires themselves are in flows.test.ts). */
 const settings = (over: Partial<Settings>): Settings =>

@@ -6,7 +6,7 @@
  * {id, op: 'faults', faults} (the emulator's next faults, e.g. 'drop-after-commit'; answers what is left).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createAddonKey } from '../../gateway/src/auth/addon-hmac';
+import { createAddonKey } from '../../gateway/src/auth/addon/hmac';
 import { playSession } from '../../gateway/src/qbwc/play/play-session';
 import { hashPassword, saveCredentials } from '../../gateway/src/qbwc/sessions/credentials';
 import { startServer } from '../../gateway/src/server/serve';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resetDeniedAuditWindow } from '../../gateway/src/auth/addon-auth';
-import { createAddonKey, signRequest } from '../../gateway/src/auth/addon-hmac';
+import { resetDeniedAuditWindow } from '../../gateway/src/auth/addon/auth';
+import { createAddonKey, signRequest } from '../../gateway/src/auth/addon/hmac';
 import { runningSheetJob } from '../../gateway/src/sheets/service';
 import { SheetsStore } from '../../gateway/src/sheets/store';
 import type { JobAccepted, RowResult } from '../../shared/src/sheets/contract';

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { createAddonKey, signRequest } from '../../gateway/src/auth/addon-hmac';
+import { createAddonKey, signRequest } from '../../gateway/src/auth/addon/hmac';
 import { createApp } from '../../gateway/src/server/app';
 import type { AppEnv } from '../../gateway/src/server/env';
 import { runningSheetJob } from '../../gateway/src/sheets/service';

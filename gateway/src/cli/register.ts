@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { registerAddonKeyCommands } from '../auth/addon-commands';
+import { registerAddonKeyCommands } from '../auth/addon/commands';
 import { registerAdminCommands } from '../auth/admin-commands';
 import { registerAuthCommands } from '../auth/commands';
 import { registerDemoCommands } from '../demo/commands';

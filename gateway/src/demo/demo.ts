@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { type AppContext, openContext } from '../app/context';
-import { createAddonKey } from '../auth/addon-hmac';
+import { createAddonKey } from '../auth/addon/hmac';
 import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens';
 import { addUser } from '../auth/users';
 import { loadConfig } from '../config/load';

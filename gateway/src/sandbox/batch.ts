@@ -7,13 +7,13 @@
 import { envelopeTime } from './clock';
 import { type EntityRecord, type EntityType, entityTypes } from './company';
 import type { EmulatorCore } from './core';
-import { isRecord, type OperationContext } from './entities';
-import { faultBody, faults, QboFault } from './fault-bodies';
-import { faultResponse, jsonResponse, jsonSuccessType } from './http';
+import { isRecord, type OperationContext } from './entities/common';
+import { faultBody, faults, QboFault } from './faults/fault-bodies';
 import { runWrite, type WriteOperation } from './operations';
 import { parseQuery, runQuery } from './query';
 import { shuffled } from './random';
 import { maxRequestIdLength } from './replay';
+import { faultResponse, jsonResponse, jsonSuccessType } from './server/http';
 
 const itemKeys = new Set(['bId', 'operation', 'optionsData']);
 

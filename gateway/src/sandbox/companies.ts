@@ -4,7 +4,7 @@
  */
 import type { EmulatorClock } from './clock';
 import { Company } from './company';
-import type { OperationContext } from './entities';
+import type { OperationContext } from './entities/common';
 import { seedCompany } from './seed';
 
 export class Companies implements Iterable<Company> {

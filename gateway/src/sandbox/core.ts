@@ -1,11 +1,11 @@
 /** The emulator's shared state, handed to the HTTP handlers (API, batch, OAuth). */
 import type { EmulatorClock } from './clock';
 import type { Company } from './company';
-import type { FaultControls } from './fault-injection';
+import type { FaultControls } from './faults/fault-injection';
 import type { RateLimiter } from './limits';
 import type { Random } from './random';
 import type { ReplayStore } from './replay';
-import type { TokenAuthority } from './tokens';
+import type { TokenAuthority } from './server/tokens';
 
 export interface EmulatorStats {
   requests: number;

@@ -3,24 +3,24 @@
  * replay, Intuit's limits and fault bodies, and fault injection. Runs in-process (`fetch`) or as a server.
  */
 import type { Hono } from 'hono';
-import { buildEmulatorApp } from './app';
 import { createClock } from './clock';
 import { Companies } from './companies';
 import type { EntityRecord, EntityType } from './company';
 import type { EmulatorCore, EmulatorStats } from './core';
-import { QboFault } from './fault-bodies';
-import { createFaultControls, type FaultControls } from './fault-injection';
+import { QboFault } from './faults/fault-bodies';
+import { createFaultControls, type FaultControls } from './faults/fault-injection';
 import { defaultLimits, type EmulatorLimits, RateLimiter } from './limits';
 import { runWrite } from './operations';
 import { createRandom } from './random';
 import { ReplayStore } from './replay';
-import { defaultTokenSettings, TokenAuthority, type TokenPair } from './tokens';
-import { fetchInProcess, listenOn, type RunningEmulator } from './transport';
+import { buildEmulatorApp } from './server/app';
+import { defaultTokenSettings, TokenAuthority, type TokenPair } from './server/tokens';
+import { fetchInProcess, listenOn, type RunningEmulator } from './server/transport';
 
 export type { EmulatorStats } from './core';
-export type { FaultControls, InjectedFault } from './fault-injection';
+export type { FaultControls, InjectedFault } from './faults/fault-injection';
 export type { EmulatorLimits } from './limits';
-export type { RunningEmulator } from './transport';
+export type { RunningEmulator } from './server/transport';
 
 export interface EmulatorOptions {
   /** 1 = real time; 60 makes a rate-limit "minute" last 1 s, and token lifetimes and grace periods likewise. */

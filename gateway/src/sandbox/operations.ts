@@ -2,9 +2,10 @@
  * One entity operation, independent of HTTP, so single calls and batch items run the same rules.
  * Returns the object QBO wraps under the entity name, or throws a QboFault.
  */
-import { saveBill } from './bill';
-import { saveBillPayment } from './bill-payment';
+
 import type { EntityRecord, EntityType } from './company';
+import { saveBill } from './entities/bill';
+import { saveBillPayment } from './entities/bill-payment';
 import {
   checkProperties,
   currentForChange,
@@ -13,11 +14,11 @@ import {
   nextSyncToken,
   type OperationContext,
   touchedMeta,
-} from './entities';
-import { faults } from './fault-bodies';
-import { saveInvoice, voidInvoice } from './invoice';
-import { personTypes, saveAccount, saveItem, savePerson } from './names';
-import { deletedStub } from './transactions';
+} from './entities/common';
+import { saveInvoice, voidInvoice } from './entities/invoice';
+import { personTypes, saveAccount, saveItem, savePerson } from './entities/names';
+import { deletedStub } from './entities/transactions';
+import { faults } from './faults/fault-bodies';
 
 export type WriteOperation = 'create' | 'update' | 'delete' | 'void';
 

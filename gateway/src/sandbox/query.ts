@@ -5,8 +5,8 @@
  * with `=`, `!=`, `<`, `>`, `<=`, `>=`, `IN (…)`, `LIKE '%x%'`; literals in single quotes with `\'` escapes.
  */
 import { type Company, type EntityRecord, type EntityType, entityTypes, nameListTypes } from './company';
-import { isRecord } from './entities';
-import { faults } from './fault-bodies';
+import { isRecord } from './entities/common';
+import { faults } from './faults/fault-bodies';
 
 type Token =
   | { kind: 'word'; text: string; column: number }

@@ -4,8 +4,8 @@
  */
 import { metaTime } from './clock';
 import type { Company } from './company';
-import type { OperationContext } from './entities';
-import { saveAccount, saveItem, savePerson } from './names';
+import type { OperationContext } from './entities/common';
+import { saveAccount, saveItem, savePerson } from './entities/names';
 
 const accounts = [
   { Name: 'Services', AccountType: 'Income', AccountSubType: 'ServiceFeeIncome' },

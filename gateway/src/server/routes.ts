@@ -1,4 +1,4 @@
-import { addonScope } from '../auth/addon-scope';
+import { addonScope } from '../auth/addon/scope';
 import { jobRoutes } from '../jobs/routes';
 import { misRoutes } from '../mis/routes';
 import { qboRoutes } from '../qbo/routes';
@@ -13,7 +13,7 @@ export type { RouteModule };
 
 /** Every folder's routes. A new flow adds its module here. */
 export const routeModules: RouteModule[] = [
-  // First: an add-on credential is verified and held to its list of endpoints (auth/addon-scope.ts).
+  // First: an add-on credential is verified and held to its list of endpoints (auth/addon/scope.ts).
   addonScope,
   jobRoutes,
   qboRoutes,

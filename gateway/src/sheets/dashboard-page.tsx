@@ -15,7 +15,7 @@ import {
   type MappingDraft,
   type MappingErrors,
   RowsTable,
-} from './dashboard-views';
+} from './dashboard/views';
 import { sheetsFlow } from './service';
 import { SheetsStore } from './store';
 

@@ -1,13 +1,13 @@
 /**
  * `/api/sheets/*`, the add-on's side of the gateway. Every call is verified as the add-on's (Google ID
- * token or HMAC signature, `auth/addon-auth.ts`); an HMAC key made for one spreadsheet is refused for
+ * token or HMAC signature, `auth/addon/auth.ts`); an HMAC key made for one spreadsheet is refused for
  * another.
  */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { successEnvelope } from '../../../shared/src/envelope';
 import type { SheetsRequest, StatusView } from '../../../shared/src/sheets/contract';
-import { addonIdentity, requireAddonAuth } from '../auth/addon-auth';
+import { addonIdentity, requireAddonAuth } from '../auth/addon/auth';
 import type { AppEnv } from '../server/env';
 import { badRequest, HttpError, notFound } from '../server/errors';
 import type { RouteModule } from '../server/route-module';

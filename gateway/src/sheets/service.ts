@@ -13,11 +13,11 @@ import type { RowGroup } from '../../../shared/src/sheets/group';
 import type { AppContext } from '../app/context';
 import type { Job } from '../jobs/jobs';
 import { findName, openQbo, type QboConnection } from '../qbo/index';
-import { missingPaymentAccount, paidDateOf } from './bill-payments';
 import { CustomerMap, clientKey } from './customer-map';
 import { loadDirections } from './directions-file';
 import { mappedParty, partyEntity, tableMatches, tabTarget } from './parties';
-import { paySyncedBills } from './pay-synced-bills';
+import { missingPaymentAccount, paidDateOf } from './payments/bill-payments';
+import { paySyncedBills } from './payments/pay-synced-bills';
 import { groupResult, type Plan, planRows, type SheetSettings } from './plan';
 import { SheetsStore } from './store';
 import { writeGroups } from './write-groups';
@@ -257,7 +257,7 @@ async function runJob(
       failed: tally.failed + tally.pending,
     });
   };
-  // Rows whose bill is already in QuickBooks only ever get its payment (pay-synced-bills.ts).
+  // Rows whose bill is already in QuickBooks only ever get its payment (payments/pay-synced-bills.ts).
   const billed = (r: SheetRowInput) => String(r.values.qb_bill_id ?? '').trim() !== '';
   const paying = request.rows.filter(billed);
   const plan = planRows(

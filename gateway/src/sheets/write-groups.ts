@@ -11,10 +11,10 @@ import {
   type QboConnection,
   qboWebLink,
 } from '../qbo/index';
-import { missingPaymentAccount, paidDateOf, paymentFor, paymentOutcome } from './bill-payments';
 import { CustomerMap } from './customer-map';
 import { billFor, invoiceFor, type MappedObject } from './map-row';
 import { type Party, resolveParties } from './parties';
+import { missingPaymentAccount, paidDateOf, paymentFor, paymentOutcome } from './payments/bill-payments';
 import { groupResult, type Plan } from './plan';
 import { type SheetsAuditEntry, SheetsStore } from './store';
 

@@ -1,4 +1,4 @@
-import { addonAuthMigrations } from '../auth/addon-store';
+import { addonAuthMigrations } from '../auth/addon/store';
 import { dashboardAuthMigrations } from '../auth/dashboard-store';
 import { authMigrations } from '../auth/store';
 import { jobMigrations } from '../jobs/store';

@@ -5,7 +5,7 @@ import { auditPage } from './audit-page';
 import { overviewPage } from './overview';
 import type { DashboardPage } from './page-module';
 import { tokensPage } from './tokens-page';
-import { webConnectorPage } from './web-connector-page';
+import { webConnectorPage } from './web-connector/page';
 
 /** Every dashboard page, in navigation order. A flow adds its page (a `DashboardPage`) here. */
 export const dashboardPages: DashboardPage[] = [

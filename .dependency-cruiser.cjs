@@ -39,6 +39,14 @@ module.exports = {
       to: { path: '^(gateway|addon)/' },
     },
     {
+      name: 'flows-reach-the-dashboard-through-page-module',
+      severity: 'error',
+      comment:
+        'A flow adds its dashboard page through web/page-module.ts (kit, widgets, paging); the rest of web/ is the shell.',
+      from: { path: `^gateway/src/${flows}/` },
+      to: { path: '^gateway/src/web/', pathNot: '^gateway/src/web/page-module\\.ts$' },
+    },
+    {
       name: 'addon-talks-http',
       severity: 'error',
       comment: 'The add-on runs in Apps Script and talks to the gateway over HTTP only.',

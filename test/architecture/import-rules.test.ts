@@ -73,6 +73,21 @@ describe('import rules', () => {
     expect(result.output).not.toContain('qbo/index.ts');
   });
 
+  it('fail when a flow page reaches into the dashboard shell instead of web/page-module.ts', async () => {
+    const dir = tree({
+      'gateway/src/web/page-module.ts': 'export const kit = 1;\n',
+      'gateway/src/web/layout.tsx': 'export const Pager = 1;\n',
+      'gateway/src/mis/dashboard-page.tsx':
+        "import { kit } from '../web/page-module';\nimport { Pager } from '../web/layout';\nexport const page = [kit, Pager];\n",
+    });
+    const result = await cruise(dir, 'gateway/src');
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain(
+      'flows-reach-the-dashboard-through-page-module: gateway/src/mis/dashboard-page.tsx → gateway/src/web/layout.tsx',
+    );
+    expect(result.output).not.toContain('→ gateway/src/web/page-module.ts');
+  });
+
   it('fail when shared/ imports the gateway or the add-on imports the gateway', async () => {
     const dir = tree({
       'gateway/src/store/db.ts': 'export const db = 1;\n',

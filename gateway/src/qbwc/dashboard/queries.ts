@@ -3,10 +3,11 @@
  * locks holding now (qbwc/'s `currentLocks` decides which (user name, address) pairs are locked). They read qbwc's
  * tables and never write them.
  */
-import { currentLocks, defaultLockoutPolicy } from '../../qbwc/sessions/credentials';
-import type { SessionRow } from '../../qbwc/sessions/session-store';
-import { sessionAsOf } from '../../qbwc/sessions/sessions';
+
 import type { Db } from '../../store/database';
+import { currentLocks, defaultLockoutPolicy } from '../sessions/credentials';
+import type { SessionRow } from '../sessions/session-store';
+import { sessionAsOf } from '../sessions/sessions';
 
 export function countQbwcSessions(db: Db): number {
   return Number(db.prepare('SELECT COUNT(*) FROM qbwc_sync_sessions').pluck().get());

@@ -1,32 +1,21 @@
-import { recordQbrAudit } from '../../qbwc/audit/audit';
-import { HistoryStore } from '../../qbwc/metrics/history-store';
 import {
-  DuplicateMappingError,
-  MappingStore,
-  MappingValidationError,
-  type StoredMapping,
-} from '../../qbwc/metrics/mapping-store';
-import {
-  createResolver,
-  type MappingInput,
-  matchTypes,
-  specificPriorityDefault,
-} from '../../qbwc/metrics/mappings';
-import { addMonths, periodOf } from '../../qbwc/metrics/plan';
-import type { AccountKind } from '../../qbwc/metrics/pnl';
-import { NothingToReprocessError, reprocess } from '../../qbwc/metrics/reprocess';
-import { defaultLockoutPolicy, resolveCredentials, unlockLogins } from '../../qbwc/sessions/credentials';
-import { pageNumber, pageSize, slicePage } from '../forms';
-import { Pager } from '../layout';
-import type { DashboardPage, PageContext, PageKit } from '../page-module';
+  type DashboardPage,
+  type PageContext,
+  type PageKit,
+  Pager,
+  pageNumber,
+  pageSize,
+  slicePage,
+} from '../web/page-module';
+import { recordQbrAudit } from './audit/audit';
 import {
   AddMappingForm,
   isMetricKey,
   type MappingDraft,
   type MappingErrors,
   MappingsTable,
-} from './mapping-editor';
-import { countQbwcSessions, qbwcLockouts, qbwcSessionsPage } from './queries';
+} from './dashboard/mapping-editor';
+import { countQbwcSessions, qbwcLockouts, qbwcSessionsPage } from './dashboard/queries';
 import {
   accountKinds,
   LockoutsTable,
@@ -35,7 +24,19 @@ import {
   TestAccountForm,
   type UnmappedAccount,
   UnmappedTable,
-} from './views';
+} from './dashboard/views';
+import { HistoryStore } from './metrics/history-store';
+import {
+  DuplicateMappingError,
+  MappingStore,
+  MappingValidationError,
+  type StoredMapping,
+} from './metrics/mapping-store';
+import { createResolver, type MappingInput, matchTypes, specificPriorityDefault } from './metrics/mappings';
+import { addMonths, periodOf } from './metrics/plan';
+import type { AccountKind } from './metrics/pnl';
+import { NothingToReprocessError, reprocess } from './metrics/reprocess';
+import { defaultLockoutPolicy, resolveCredentials, unlockLogins } from './sessions/credentials';
 
 const path = '/web-connector';
 

@@ -1,7 +1,6 @@
-import type { StoredMapping } from '../../qbwc/metrics/mapping-store';
-import { type MappedMetricKey, mappedMetricKeys, matchTypes } from '../../qbwc/metrics/mappings';
-import { FieldError } from '../layout';
-import type { PageContext, PageKit } from '../page-module';
+import { FieldError, type PageContext, type PageKit } from '../../web/page-module';
+import type { StoredMapping } from '../metrics/mapping-store';
+import { type MappedMetricKey, mappedMetricKeys, matchTypes } from '../metrics/mappings';
 
 /** The Web Connector mappings editor: one editable row per mapping, and the form that adds one. */
 export type MappingErrors = Partial<

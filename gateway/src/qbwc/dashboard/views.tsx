@@ -1,10 +1,10 @@
 /** The Web Connector page's read-only parts: sessions, lockouts, the account test box, unmapped accounts, charts. */
-import type { MetricRow } from '../../qbwc/metrics/history-store';
-import type { StoredMapping } from '../../qbwc/metrics/mapping-store';
-import type { Resolution } from '../../qbwc/metrics/mappings';
-import type { SessionRow } from '../../qbwc/sessions/session-store';
-import { shortTime } from '../forms';
-import type { PageContext, PageKit } from '../page-module';
+
+import { type PageContext, type PageKit, shortTime } from '../../web/page-module';
+import type { MetricRow } from '../metrics/history-store';
+import type { StoredMapping } from '../metrics/mapping-store';
+import type { Resolution } from '../metrics/mappings';
+import type { SessionRow } from '../sessions/session-store';
 import type { QbwcLockout } from './queries';
 
 const statusBadge = (s: string) =>

@@ -86,6 +86,20 @@ describe('qb-bridge demo (the README command)', () => {
     expect(played.status, played.stderr).toBe(0);
     expect(played.stdout).toMatch(/Outcome: completed; 3 request\(s\)/);
 
+    // So does its Sheets command, from a folder outside the project: the sample sheet and its directions file
+    // are found, so the Accelebrate row becomes a bill (paid: it carries a paid date), not an invoice.
+    const sheet = /^ {2}(echo '.+' \| node .+ sheets play .+)$/m.exec(banner)![1]!;
+    const synced = spawnSync('sh', ['-c', sheet], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd },
+      encoding: 'utf8',
+    });
+    // Exit 3 (partial): the sample's two bad rows fail on purpose, with their reasons.
+    expect(synced.status, synced.stderr).toBe(3);
+    expect(synced.stdout).toContain('Sync done: 5 synced, 2 failed');
+    const billRow = synced.stdout.split('\n').find((line) => line.startsWith('ACC-7781'));
+    expect(billRow).toMatch(/\/app\/bill\?txnId=\d+\s+paid/);
+
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type AppContext, openContext } from '../app/context';
 import { createAddonKey } from '../auth/addon/hmac';
 import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens';
@@ -59,12 +60,33 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-const sampleCsv = 'gateway/src/sheets/sample/inv_tbl.csv';
+/**
+ * The project's folder, found from this module (dist/gateway/main.js when built, gateway/src/demo/ under the
+ * tests), so the sample files are found whatever folder the demo was started from.
+ */
+function projectRoot(): string | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'gateway/src/sheets/sample'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
 
-/** The shipped directions file (ACD is money in, Accelebrate money out) when run from the project. */
-function sampleDirections(cwd: string): string | undefined {
-  const file = path.resolve(cwd, 'gateway/src/sheets/sample/directions.json');
-  return fs.existsSync(file) ? file : undefined;
+/** A shipped sample file as a path a user can paste anywhere: relative under the project, absolute outside it. */
+function sampleFile(name: string): string | undefined {
+  const root = projectRoot();
+  if (!root) return undefined;
+  const file = path.join(root, 'gateway/src/sheets/sample', name);
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/** The shipped directions file (ACD is money in, Accelebrate money out). */
+function sampleDirections(): string | undefined {
+  const root = projectRoot();
+  return root ? path.join(root, 'gateway/src/sheets/sample/directions.json') : undefined;
 }
 
 /** Asks the OS for a free loopback port, so the OAuth redirect URI can name it before the gateway starts. */
@@ -117,7 +139,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     // The sample bill carries a paid date: the demo records its payment from the emulator's Checking account.
     QBO_AUTO_MARK_BILL_PAID: options.env.QBO_AUTO_MARK_BILL_PAID ?? 'true',
     QBO_BILL_PAYMENT_ACCOUNT_ID: options.env.QBO_BILL_PAYMENT_ACCOUNT_ID ?? '5',
-    SHEETS_DIRECTIONS_FILE: options.env.SHEETS_DIRECTIONS_FILE ?? sampleDirections(options.cwd),
+    SHEETS_DIRECTIONS_FILE: options.env.SHEETS_DIRECTIONS_FILE ?? sampleDirections(),
     MIS_DATABASE_URL: misDemo.url ?? undefined,
     // Zimbra: the sample reports are read from a folder in the demo store, never from a configured server.
     ZIMBRA_HOST: undefined,
@@ -239,7 +261,7 @@ export function demoBanner(demo: Demo): string {
     `  echo '${demo.webConnector.password}' | ${cliCommand()} qbwc play-session --url ${url} --username ${demo.webConnector.username} --password-stdin`,
     '',
     'Play the sample inv_tbl through the built Sheets add-on (multi-line invoice, a bill, two bad rows):',
-    `  echo '${demo.addonKey}' | ${cliCommand()} sheets play --csv ${sampleCsv} --url ${url} --key-stdin`,
+    `  echo '${demo.addonKey}' | ${cliCommand()} sheets play --csv ${sampleFile('inv_tbl.csv') ?? 'gateway/src/sheets/sample/inv_tbl.csv'} --url ${url} --key-stdin`,
     '',
     'The API token above works only against this demo data. Press Ctrl+C to stop.',
   ].join('\n');

@@ -5,8 +5,11 @@ import {
   duplicatesRefusedByEvidence,
   evidenceHours,
   noteDuplicateNumbers,
+  preferencesContradict,
 } from '../../gateway/src/qbo/exactly-once/duplicate-numbers';
 import { createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
+import { setMeta } from '../../gateway/src/store/meta';
+import { testContext } from '../helpers/context';
 import { coolCarsInvoices, customerId, type Harness, invoicesWithDocNumber, startHarness } from './helpers';
 
 /**
@@ -163,5 +166,45 @@ describe('per-company detection of the duplicate-number check (6140)', () => {
     expect([...refused]).toEqual([]);
     expect(duplicatesRefusedByEvidence(h.ctx.db, h.realm, 'Bill')).toBe(false);
     expect(duplicatesRefusedByEvidence(h.ctx.db, h.realm, 'Invoice')).toBe(false);
+  });
+});
+
+describe('what speaks against trusting a 6140 (pure rules)', () => {
+  const prefs = (customTxnNumbers: boolean, warnBill?: string) => ({
+    SalesFormsPrefs: { CustomTxnNumbers: customTxnNumbers },
+    ...(warnBill === undefined
+      ? {}
+      : { OtherPrefs: { NameValue: [{ Name: 'WarnDuplicateBillNumber', Value: warnBill }] } }),
+  });
+
+  it('invoices need custom transaction numbers on; bills need the duplicate bill warning not off', () => {
+    expect(preferencesContradict(prefs(true), 'Invoice')).toBeUndefined();
+    expect(preferencesContradict(prefs(false), 'Invoice')).toBe('custom transaction numbers are off');
+    expect(preferencesContradict({}, 'Invoice')).toBe('custom transaction numbers are off');
+    // The bill warning says nothing about invoices, and custom numbers say nothing about bills.
+    expect(preferencesContradict(prefs(true, 'false'), 'Invoice')).toBeUndefined();
+    expect(preferencesContradict(prefs(false), 'Bill')).toBeUndefined();
+    expect(preferencesContradict(prefs(true, 'true'), 'Bill')).toBeUndefined();
+    expect(preferencesContradict(prefs(true, 'false'), 'Bill')).toBe(
+      'the duplicate bill number warning is off',
+    );
+    expect(preferencesContradict({ OtherPrefs: {} }, 'Bill')).toBeUndefined();
+  });
+
+  it('keeps evidence only for numbered transactions, forgets it at 24 h, and ignores a damaged record', () => {
+    const ctx = testContext();
+    const at = new Date('2026-12-01T00:00:00Z');
+    noteDuplicateNumbers(ctx.db, 'r1', 'Customer', true, '6140', at);
+    expect(duplicatesRefusedByEvidence(ctx.db, 'r1', 'Customer', at.getTime())).toBe(false);
+    noteDuplicateNumbers(ctx.db, 'r1', 'Bill', true, '6140', at);
+    expect(duplicatesRefusedByEvidence(ctx.db, 'r1', 'Bill', at.getTime())).toBe(true);
+    const edge = at.getTime() + evidenceHours * 3_600_000;
+    expect(duplicatesRefusedByEvidence(ctx.db, 'r1', 'Bill', edge - 1)).toBe(true);
+    expect(duplicatesRefusedByEvidence(ctx.db, 'r1', 'Bill', edge)).toBe(false);
+    for (const damaged of ['not json', '{"refused":"yes","at":"2026-12-01T00:00:00Z"}', '{"refused":true}']) {
+      setMeta(ctx.db, 'qbo.duplicate_numbers.r2.Invoice', damaged);
+      expect(duplicatesRefusedByEvidence(ctx.db, 'r2', 'Invoice', at.getTime())).toBe(false);
+    }
+    ctx.db.close();
   });
 });

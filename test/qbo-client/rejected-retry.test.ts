@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMany } from '../../gateway/src/qbo/exactly-once/batch';
 import type { LedgerRow } from '../../gateway/src/qbo/exactly-once/ledger';
 import { findOrCreateName } from '../../gateway/src/qbo/exactly-once/names';
-import { causeOf, lastSendProvablyOver } from '../../gateway/src/qbo/exactly-once/rejected-retry';
+import {
+  causeOf,
+  lastSendProvablyOver,
+  mayRetryNow,
+} from '../../gateway/src/qbo/exactly-once/rejected-retry';
 import { type CreateInput, createOnce } from '../../gateway/src/qbo/exactly-once/write-once';
 import { unprotectedHorizonMs } from '../../gateway/src/qbo/limits/send-lease';
 import {
@@ -186,5 +190,76 @@ describe('retrying rejected rows', () => {
     ]);
     expect(creates()).toBe(before);
     expect(rowOf(input.key).requestId).toBe(requestId);
+  });
+});
+
+describe('which rejections can be checked, and when a rejected row may go again (pure rules)', () => {
+  const row = (over: Partial<LedgerRow>): LedgerRow =>
+    ({
+      state: 'rejected',
+      lookup: { docNumber: 'INV-1' },
+      payload: {},
+      error: null,
+      sentAt: null,
+      unprotectedAt: null,
+      ...over,
+    }) as LedgerRow;
+  const faults = (...errors: Array<{ code: string; element?: string }>) => ({ errors });
+
+  it('a send is over only once the whole horizon has passed since the later of its two send times', () => {
+    const t = Date.parse('2026-12-01T00:00:00Z');
+    const sent = { sentAt: new Date(t).toISOString(), unprotectedAt: null };
+    expect(lastSendProvablyOver(sent, 1000, t + 999)).toBe(false);
+    expect(lastSendProvablyOver(sent, 1000, t + 1000)).toBe(true);
+    const batched = { sentAt: new Date(t).toISOString(), unprotectedAt: new Date(t + 500).toISOString() };
+    expect(lastSendProvablyOver(batched, 1000, t + 1000)).toBe(false);
+    expect(lastSendProvablyOver(batched, 1000, t + 1500)).toBe(true);
+    expect(lastSendProvablyOver({ sentAt: null, unprotectedAt: null }, 1000, t)).toBe(true);
+    // Refused in QuickBooks' own answer: nothing of that send can still commit, so it may go at once.
+    expect(mayRetryNow(row({ ...sent, error: { afterLookup: false } }), 10_000_000)).toBe(true);
+    expect(mayRetryNow(row({ sentAt: new Date().toISOString(), error: { afterLookup: true } }), 60_000)).toBe(
+      false,
+    );
+  });
+
+  it('names the cause only for one 6140 on a number, one 6240 on a name, or one 2500 on a reference we sent', () => {
+    expect(causeOf(row({ error: faults({ code: '6140' }) }))).toEqual({ kind: 'number' });
+    expect(causeOf(row({ lookup: { displayName: 'Cool Cars' }, error: faults({ code: '6140' }) }))).toBe(
+      undefined,
+    );
+    expect(causeOf(row({ lookup: { displayName: 'Cool Cars' }, error: faults({ code: '6240' }) }))).toEqual({
+      kind: 'name',
+    });
+    expect(causeOf(row({ error: faults({ code: '6140' }, { code: '6070' }) }))).toBe(undefined);
+    expect(causeOf(row({ error: faults({ code: '6070' }) }))).toBe(undefined);
+    const lines = {
+      Line: [
+        { SalesItemLineDetail: { ItemRef: { value: '5' } } },
+        { SalesItemLineDetail: { ItemRef: { value: '5' } } },
+        { SalesItemLineDetail: { ItemRef: { value: 7 } } },
+      ],
+      ClassRef: { value: '3' },
+    };
+    expect(
+      causeOf(
+        row({
+          payload: lines,
+          error: faults({ code: '2500', element: 'Line[1].SalesItemLineDetail.ItemRef' }),
+        }),
+      ),
+    ).toEqual({
+      kind: 'reference',
+      refs: [
+        { entity: 'Item', id: '5' },
+        { entity: 'Item', id: '7' },
+      ],
+    });
+    // A reference we cannot read back (ClassRef), or one the payload does not carry, is not checkable.
+    expect(causeOf(row({ payload: lines, error: faults({ code: '2500', element: 'ClassRef' }) }))).toBe(
+      undefined,
+    );
+    expect(causeOf(row({ payload: lines, error: faults({ code: '2500', element: 'CustomerRef' }) }))).toBe(
+      undefined,
+    );
   });
 });

@@ -36,4 +36,5 @@ export { type ConnectionStatus, describeConnection, qboHealthSection } from './o
 export { ReconnectRequiredError } from './oauth/token-source';
 export { listTokenRows } from './oauth/token-store';
 export { createTokenVault } from './oauth/token-vault';
+export { type PickerEntry, pickerCustomers, pickerItems } from './pickers';
 export { qboQuery, queryAll, rowsOf } from './query';

@@ -1,7 +1,12 @@
-import { toCents } from '../../../../shared/src/money';
 import type { AppContext } from '../../app/context';
 import { CliError } from '../../cli/exit-codes';
-import { openQbo, type QboConnection, ReconnectRequiredError } from '../../qbo/index';
+import {
+  openQbo,
+  pickerCustomers,
+  pickerItems,
+  type QboConnection,
+  ReconnectRequiredError,
+} from '../../qbo/index';
 import type { Party } from './suggest';
 
 /**
@@ -38,28 +43,12 @@ export async function loadChoices(
   const opened = qboConnection(ctx);
   if ('problem' in opened) return { customers: null, items: null, problem: opened.problem };
   try {
-    const customers = need.customers
-      ? (await opened.conn.client.queryAll<Record<string, unknown>>('Customer', 'Active = true')).map(
-          (c) => ({
-            id: String(c.Id),
-            name: String(c.DisplayName ?? ''),
-          }),
-        )
-      : null;
+    // The same cached, rate-limited pick lists the add-on's pickers read (qbo/pickers.ts), sorted by name.
+    const customers = need.customers ? await pickerCustomers(ctx) : null;
     const items = need.items
-      ? (
-          await opened.conn.client.queryAll<Record<string, unknown>>(
-            'Item',
-            "Type = 'Service' AND Active = true",
-          )
-        ).map((i) => ({
-          id: String(i.Id),
-          name: String(i.Name ?? ''),
-          unitPriceCents: typeof i.UnitPrice === 'number' ? toCents(i.UnitPrice) : null,
-        }))
+      ? (await pickerItems(ctx)).map((i) => ({ ...i, unitPriceCents: i.unitPriceCents ?? null }))
       : null;
-    const byName = (a: Party, b: Party) => a.name.localeCompare(b.name);
-    return { customers: customers?.sort(byName) ?? null, items: items?.sort(byName) ?? null, problem: null };
+    return { customers, items, problem: null };
   } catch (error) {
     // A QuickBooks hiccup only costs the lists: the forms still take an Id.
     return {
